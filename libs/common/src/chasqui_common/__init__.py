@@ -1,0 +1,1 @@
+"""Chasqui shared contracts and plumbing: no domain decisions live here."""

@@ -1,0 +1,174 @@
+"""Starts, stops and reports the local Kafka + PostgreSQL pair as one stack."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import LocalConfig
+from .errors import StackError
+from .kafka import KafkaProcess
+from .kafka import probe as probe_kafka
+from .postgres import DATABASE, PostgresProcess, admin_dsn
+from .postgres import probe as probe_postgres
+from .roles import provision_service_schema
+
+# Schema == role name; the password is "<name>-dev" (local development only).
+SERVICE_ROLES = ("registry", "eligibility", "employment", "migrants", "notifications")
+
+Progress = Callable[[str], None]
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def dev_password(service: str) -> str:
+    return f"{service}-dev"
+
+
+@dataclass(frozen=True)
+class ComponentStatus:
+    name: str
+    running: bool
+    pid: int | None
+    port: int
+    log: Path
+
+
+@dataclass(frozen=True)
+class StackInfo:
+    """Where the running stack answers, and what this call had to start."""
+
+    kafka_bootstrap_servers: str
+    admin_dsn: str
+    started: tuple[str, ...] = ()
+    service_dsns: dict[str, str] = field(default_factory=dict)
+
+
+async def ensure_running(
+    config: LocalConfig | None = None,
+    *,
+    progress: Progress = _stderr,
+    provision_services: bool = True,
+) -> StackInfo:
+    """Start whatever is not running, wait until both answer, create the database and roles.
+
+    Idempotent: a healthy running stack is left alone (StackInfo.started is then empty).
+    On failure, components this call started are stopped again and a StackError is raised.
+    """
+    cfg = config or LocalConfig.from_env()
+    kafka, postgres = KafkaProcess(cfg), PostgresProcess(cfg)
+    kafka_pid, pg_pid = kafka.pid(), postgres.pid()
+
+    # Cheap checks for both components first, so nothing starts if either cannot.
+    if kafka_pid is None:
+        await asyncio.to_thread(kafka.preflight)
+    if pg_pid is None:
+        await asyncio.to_thread(postgres.preflight)
+
+    started: list[str] = []
+    try:
+        if kafka_pid is None:
+            jars = await asyncio.to_thread(kafka.prepare, progress)
+            kafka_pid = kafka.launch(jars)
+            started.append(kafka.name)
+            progress(f"kafka: started (pid {kafka_pid}), waiting for it to answer")
+        if pg_pid is None:
+            await asyncio.to_thread(postgres.prepare)
+            pg_pid = postgres.launch()
+            started.append(postgres.name)
+            progress(f"postgres: started (pid {pg_pid}), waiting for it to answer")
+        await asyncio.gather(kafka.wait_ready(kafka_pid), postgres.wait_ready(pg_pid))
+        await postgres.ensure_database(DATABASE)
+        dsns: dict[str, str] = {}
+        if provision_services:
+            dsn = admin_dsn(cfg)
+            for service in SERVICE_ROLES:
+                dsns[service] = await provision_service_schema(
+                    dsn,
+                    database=DATABASE,
+                    schema=service,
+                    role=service,
+                    password=dev_password(service),
+                )
+    except BaseException:
+        for component in (kafka, postgres):
+            if component.name in started:
+                await asyncio.to_thread(component.stop)
+        raise
+    if not started:
+        progress("kafka and postgres were already running and healthy")
+    return StackInfo(
+        kafka_bootstrap_servers=cfg.kafka_bootstrap_servers,
+        admin_dsn=admin_dsn(cfg),
+        started=tuple(started),
+        service_dsns=dsns,
+    )
+
+
+def stop(config: LocalConfig | None = None, *, only: Iterable[str] | None = None) -> list[str]:
+    """Stop the components (all, or those named in `only`): graceful, then forced.
+
+    Returns the names of those that were running.
+    """
+    cfg = config or LocalConfig.from_env()
+    wanted = None if only is None else set(only)
+    stopped = []
+    for component in (KafkaProcess(cfg), PostgresProcess(cfg)):
+        if wanted is not None and component.name not in wanted:
+            continue
+        if component.stop():
+            stopped.append(component.name)
+    return stopped
+
+
+def status(config: LocalConfig | None = None) -> list[ComponentStatus]:
+    cfg = config or LocalConfig.from_env()
+    result = []
+    for component in (KafkaProcess(cfg), PostgresProcess(cfg)):
+        pid = component.pid()
+        result.append(
+            ComponentStatus(
+                name=component.name,
+                running=pid is not None,
+                pid=pid,
+                port=component.port,
+                log=component.log_path,
+            )
+        )
+    return result
+
+
+async def healthy(config: LocalConfig | None = None) -> bool:
+    """True if both components run and answer now."""
+    cfg = config or LocalConfig.from_env()
+    if not all(s.running for s in status(cfg)):
+        return False
+    return await probe_kafka(cfg.kafka_bootstrap_servers) and await probe_postgres(admin_dsn(cfg, "postgres"))
+
+
+def env_lines(config: LocalConfig | None = None, *, export: bool = False) -> list[str]:
+    cfg = config or LocalConfig.from_env()
+    prefix = "export " if export else ""
+    return [
+        f"{prefix}KAFKA_BOOTSTRAP_SERVERS={cfg.kafka_bootstrap_servers}",
+        f"{prefix}DATABASE_ADMIN_URL={admin_dsn(cfg)}",
+    ]
+
+
+__all__ = [
+    "SERVICE_ROLES",
+    "ComponentStatus",
+    "StackError",
+    "StackInfo",
+    "dev_password",
+    "ensure_running",
+    "env_lines",
+    "healthy",
+    "status",
+    "stop",
+]

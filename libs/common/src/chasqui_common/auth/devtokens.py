@@ -1,0 +1,108 @@
+"""Development signing keys and tokens, so the local stack and tests use the production auth path."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+DEFAULT_ISSUER = "https://auth.chasqui.local"
+DEFAULT_AUDIENCE = "chasqui"
+PRIVATE_KEY = "signing-key.pem"
+JWKS = "jwks.json"
+
+
+def default_dir() -> Path:
+    return Path(os.environ.get("CHASQUI_AUTH_DIR", ".local/auth"))
+
+
+def ensure_signing_key(directory: Path) -> Path:
+    """Create an ES256 key pair once; returns the JWKS path (the public half, for services)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    private_path, jwks_path = directory / PRIVATE_KEY, directory / JWKS
+    if private_path.exists() and jwks_path.exists():
+        return jwks_path
+    key = ec.generate_private_key(ec.SECP256R1())
+    private_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    private_path.chmod(0o600)
+    public = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(key.public_key()))
+    public.update({"kid": uuid.uuid4().hex[:16], "use": "sig", "alg": "ES256"})
+    jwks_path.write_text(json.dumps({"keys": [public]}, indent=2))
+    return jwks_path
+
+
+def issue_token(
+    directory: Path,
+    *,
+    subject: str,
+    scopes: list[str],
+    audience: str = DEFAULT_AUDIENCE,
+    issuer: str = DEFAULT_ISSUER,
+    ttl_seconds: int = 3600,
+    client_id: str | None = None,
+    now: float | None = None,
+) -> str:
+    jwks_path = ensure_signing_key(directory)
+    kid = json.loads(jwks_path.read_text())["keys"][0]["kid"]
+    private = serialization.load_pem_private_key((directory / PRIVATE_KEY).read_bytes(), password=None)
+    issued = int(now if now is not None else time.time())
+    claims = {
+        "iss": issuer,
+        "sub": subject,
+        "aud": audience,
+        "iat": issued,
+        "nbf": issued,
+        "exp": issued + ttl_seconds,
+        "scope": " ".join(scopes),
+        "client_id": client_id or subject,
+        "jti": uuid.uuid4().hex,
+    }
+    return jwt.encode(claims, private, algorithm="ES256", headers={"kid": kid})  # type: ignore[arg-type]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="chasqui-token", description="Issue development bearer tokens signed with a local key."
+    )
+    parser.add_argument("--dir", type=Path, default=default_dir(), help="key directory (.local/auth)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("keygen", help="create the signing key and print the JWKS path")
+    issue = sub.add_parser("issue", help="print a signed token")
+    issue.add_argument("--scope", action="append", default=[], help="scope, repeatable or space-separated")
+    issue.add_argument("--subject", default="dev-user")
+    issue.add_argument("--audience", default=DEFAULT_AUDIENCE)
+    issue.add_argument("--issuer", default=DEFAULT_ISSUER)
+    issue.add_argument("--ttl", type=int, default=3600, help="seconds until expiry")
+    args = parser.parse_args(argv)
+    if args.command == "keygen":
+        print(ensure_signing_key(args.dir))
+        return 0
+    scopes = [scope for value in args.scope for scope in value.split()]
+    if not scopes:
+        print("chasqui-token: give at least one --scope (e.g. --scope registry:read)", file=sys.stderr)
+        return 2
+    print(
+        issue_token(
+            args.dir,
+            subject=args.subject,
+            scopes=scopes,
+            audience=args.audience,
+            issuer=args.issuer,
+            ttl_seconds=args.ttl,
+        )
+    )
+    return 0

@@ -1,0 +1,158 @@
+"""Bearer token verification (issuer, audience, expiry, signature) and per-endpoint scope checks."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jwt
+from fastapi import Request
+
+from chasqui_common.http.problems import ProblemError
+
+ALGORITHMS = ["ES256", "RS256", "EdDSA"]
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who called: the token's subject, the client it was issued to, and its scopes."""
+
+    subject: str
+    client_id: str | None
+    scopes: frozenset[str]
+
+
+class AuthError(ProblemError):
+    pass
+
+
+def _unauthorized(detail: str) -> AuthError:
+    return AuthError(
+        401,
+        "unauthorized",
+        "Unauthorized",
+        detail,
+        headers={"WWW-Authenticate": f'Bearer error="invalid_token", error_description="{detail}"'},
+    )
+
+
+class TokenVerifier:
+    """Verifies JWTs against a JWKS file or URL for one issuer and audience."""
+
+    def __init__(
+        self,
+        *,
+        issuer: str,
+        audience: str,
+        jwks_file: Path | None = None,
+        jwks_url: str | None = None,
+        leeway: float = 10.0,
+    ) -> None:
+        if (jwks_file is None) == (jwks_url is None):
+            raise ValueError("configure exactly one of AUTH_JWKS_FILE or AUTH_JWKS_URL")
+        self.issuer = issuer
+        self.audience = audience
+        self.leeway = leeway
+        self._jwks_file = jwks_file
+        self._client = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=300) if jwks_url else None
+        self._keys: dict[str, jwt.PyJWK] = {}
+        if jwks_file is not None:
+            self._load_file()
+
+    def _load_file(self) -> None:
+        assert self._jwks_file is not None
+        try:
+            document = json.loads(self._jwks_file.read_text())
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"cannot read JWKS file {self._jwks_file}: {exc}") from exc
+        keyset = jwt.PyJWKSet.from_dict(document)
+        self._keys = {key.key_id: key for key in keyset.keys if key.key_id}
+
+    async def _key_for(self, token: str) -> Any:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.DecodeError as exc:
+            raise _unauthorized(f"malformed token: {exc}") from None
+        kid = header.get("kid")
+        if header.get("alg") not in ALGORITHMS:
+            raise _unauthorized(f"token algorithm {header.get('alg')!r} is not one of {ALGORITHMS}")
+        if self._client is not None:
+            try:
+                return (await asyncio.to_thread(self._client.get_signing_key_from_jwt, token)).key
+            except jwt.PyJWKClientError as exc:
+                raise _unauthorized(f"no signing key for kid {kid!r}: {exc}") from None
+        if kid not in self._keys:
+            self._load_file()  # keys may have been rotated on disk
+        if kid not in self._keys:
+            raise _unauthorized(f"token signed with unknown key id {kid!r}")
+        return self._keys[kid].key
+
+    async def verify(self, token: str) -> Principal:
+        key = await self._key_for(token)
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=ALGORITHMS,
+                audience=self.audience,
+                issuer=self.issuer,
+                leeway=self.leeway,
+                options={"require": ["exp", "iss", "aud", "sub"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise _unauthorized("token has expired") from None
+        except jwt.InvalidAudienceError:
+            raise _unauthorized(f"token audience is not {self.audience!r}") from None
+        except jwt.InvalidIssuerError:
+            raise _unauthorized(f"token issuer is not {self.issuer!r}") from None
+        except jwt.MissingRequiredClaimError as exc:
+            raise _unauthorized(f"token lacks the {exc.claim!r} claim") from None
+        except jwt.InvalidTokenError as exc:
+            raise _unauthorized(f"invalid token: {exc}") from None
+        raw_scopes = claims.get("scope", claims.get("scp", ""))
+        scopes = raw_scopes.split() if isinstance(raw_scopes, str) else list(raw_scopes)
+        return Principal(
+            subject=str(claims["sub"]),
+            client_id=claims.get("client_id") or claims.get("azp"),
+            scopes=frozenset(scopes),
+        )
+
+
+def require_scopes(*scopes: str) -> Callable[[Request], Awaitable[Principal]]:
+    """FastAPI dependency: a verified bearer token carrying every one of `scopes`."""
+
+    async def dependency(request: Request) -> Principal:
+        verifier: TokenVerifier | None = getattr(request.app.state, "token_verifier", None)
+        if verifier is None:
+            raise RuntimeError("no token verifier configured on this app")
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise AuthError(
+                401,
+                "unauthorized",
+                "Unauthorized",
+                "a bearer token is required (Authorization: Bearer <JWT>)",
+                headers={"WWW-Authenticate": 'Bearer realm="chasqui"'},
+            )
+        principal = await verifier.verify(token.strip())
+        missing = [scope for scope in scopes if scope not in principal.scopes]
+        if missing:
+            raise AuthError(
+                403,
+                "forbidden",
+                "Forbidden",
+                f"token lacks scope(s) {' '.join(missing)} required by this endpoint",
+                headers={
+                    "WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{" ".join(scopes)}"'
+                },
+            )
+        request.state.principal = principal
+        return principal
+
+    dependency.__name__ = f"require_{'_'.join(s.replace(':', '_') for s in scopes) or 'token'}"
+    return dependency

@@ -1,0 +1,234 @@
+"""One function assembles a service: HTTP API, Kafka broker, pool, migrations, relay, health, metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import uvicorn
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from faststream.kafka import KafkaBroker
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from chasqui_common.auth.jwt import TokenVerifier
+from chasqui_common.db.migrations import apply_migrations, common_migrations, load_migrations
+from chasqui_common.db.pool import create_pool
+from chasqui_common.http.problems import install_problem_handlers
+from chasqui_common.messaging.consumer import EventConsumer
+from chasqui_common.messaging.outbox import Outbox, OutboxRelay
+from chasqui_common.messaging.retry import RetryPolicy
+from chasqui_common.messaging.sink import BrokerSink
+from chasqui_common.settings import ServiceSettings
+from chasqui_common.telemetry.logging import configure_logging
+from chasqui_common.telemetry.tracing import configure_tracing
+from chasqui_common.topics import Topic, ensure_topics
+
+log = logging.getLogger(__name__)
+
+BackgroundTask = Callable[["ServiceRuntime"], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ServiceDefinition:
+    """Everything that makes one service different from another; the rest is shared."""
+
+    name: str
+    title: str
+    migrations: Path | None
+    routers: Sequence[APIRouter] = ()
+    consumers: Sequence[EventConsumer] = ()
+    publishes: Sequence[Topic] = ()
+    background: Sequence[BackgroundTask] = ()
+    version: str = "0.1.0"
+
+    @property
+    def source(self) -> str:
+        """CloudEvents source of every event the service emits."""
+        return f"/chasqui/{self.name}"
+
+
+@dataclass
+class UnitOfWork:
+    """One transaction: state changes and the events they cause commit together."""
+
+    conn: asyncpg.Connection
+    outbox: Outbox
+
+    async def publish(self, *payloads: Any) -> None:
+        await self.outbox.record(self.conn, *payloads)
+
+
+@dataclass
+class ServiceRuntime:
+    """The live dependencies of a running service, reachable from routes via `runtime(request)`."""
+
+    definition: ServiceDefinition
+    settings: ServiceSettings
+    schema: str
+    pool: asyncpg.Pool
+    broker: KafkaBroker
+    outbox: Outbox
+    relay: OutboxRelay
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    @contextlib.asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
+        async with self.pool.acquire() as conn, conn.transaction():
+            yield UnitOfWork(conn, self.outbox)
+
+    async def readiness(self) -> dict[str, str]:
+        checks: dict[str, str] = {}
+        try:
+            await asyncio.wait_for(self.pool.fetchval("SELECT 1"), 2)
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"unreachable: {type(exc).__name__}: {exc}"
+        try:
+            checks["kafka"] = "ok" if await self.broker.ping(timeout=2) else "unreachable"
+        except Exception as exc:
+            checks["kafka"] = f"unreachable: {type(exc).__name__}: {exc}"
+        return checks
+
+
+def runtime(request: Request) -> ServiceRuntime:
+    """FastAPI dependency: the runtime of the service serving this request."""
+    value: ServiceRuntime = request.app.state.runtime
+    return value
+
+
+def create_app(definition: ServiceDefinition, settings: ServiceSettings | None = None) -> FastAPI:
+    settings = settings or ServiceSettings()
+    schema = settings.db_schema or definition.name
+    configure_logging(definition.name, settings.log_level, json_output=settings.log_json)
+    configure_tracing(definition.name)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        rt = await start_runtime(definition, settings, schema)
+        app.state.runtime = rt
+        try:
+            yield
+        finally:
+            await stop_runtime(rt)
+
+    app = FastAPI(title=definition.title, version=definition.version, lifespan=lifespan)
+    install_problem_handlers(app)
+    if settings.auth_jwks_file or settings.auth_jwks_url:
+        app.state.token_verifier = TokenVerifier(
+            issuer=settings.auth_issuer,
+            audience=settings.auth_audience,
+            jwks_file=settings.auth_jwks_file,
+            jwks_url=settings.auth_jwks_url,
+        )
+    else:
+        log.warning("no AUTH_JWKS_FILE or AUTH_JWKS_URL: every protected endpoint will answer 500")
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "alive", "service": definition.name}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz(request: Request) -> JSONResponse:
+        rt: ServiceRuntime | None = getattr(request.app.state, "runtime", None)
+        if rt is None:
+            return JSONResponse({"status": "starting"}, status_code=503)
+        checks = await rt.readiness()
+        ready = all(value == "ok" for value in checks.values())
+        return JSONResponse(
+            {"status": "ready" if ready else "not ready", "checks": checks},
+            status_code=200 if ready else 503,
+        )
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics_endpoint() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    for router in definition.routers:
+        app.include_router(router)
+    return app
+
+
+async def start_runtime(
+    definition: ServiceDefinition, settings: ServiceSettings, schema: str
+) -> ServiceRuntime:
+    """Migrate, connect, create topics, start consumers and the relay; in that order."""
+    pool = await create_pool(
+        settings.database_url, schema=schema, min_size=settings.db_pool_min, max_size=settings.db_pool_max
+    )
+    try:
+        migrations = common_migrations()
+        if definition.migrations is not None:
+            migrations += load_migrations(definition.migrations)
+        async with pool.acquire() as conn:
+            applied = await apply_migrations(conn, schema, migrations)
+        if applied:
+            log.info("applied migrations %s", ", ".join(applied))
+        if settings.create_topics:
+            topics = {t.name: t for t in definition.publishes}
+            topics.update({t.name: t for c in definition.consumers for t in c.topics})
+            await ensure_topics(settings.kafka_bootstrap_servers, topics.values())
+        broker = KafkaBroker(
+            settings.kafka_bootstrap_servers,
+            client_id=f"chasqui-{definition.name}",
+            enable_idempotence=True,
+            acks="all",
+            graceful_timeout=settings.shutdown_grace_seconds,
+            logger=logging.getLogger(f"faststream.{definition.name}"),
+        )
+        outbox = Outbox(definition.source)
+        sink = BrokerSink(broker)
+        retry = RetryPolicy(settings.retry_max_attempts, settings.retry_base_delay, settings.retry_max_delay)
+        for consumer in definition.consumers:
+            consumer.retry = retry
+            consumer.bind(pool, outbox, sink)
+            consumer.subscribe(broker)
+        await broker.start()
+        relay = OutboxRelay(
+            pool,
+            sink,
+            schema=schema,
+            batch_size=settings.outbox_batch_size,
+            poll_interval=settings.outbox_poll_interval,
+        )
+        relay.start()
+    except BaseException:
+        await pool.close()
+        raise
+    rt = ServiceRuntime(definition, settings, schema, pool, broker, outbox, relay)
+    for task in definition.background:
+        rt.tasks.append(asyncio.create_task(task(rt), name=f"{definition.name}-{task.__name__}"))
+    log.info("service %s started (schema %s)", definition.name, schema)
+    return rt
+
+
+async def stop_runtime(rt: ServiceRuntime) -> None:
+    """Graceful shutdown: finish in-flight messages and commit, flush the outbox, then disconnect."""
+    for task in rt.tasks:
+        task.cancel()
+    await asyncio.gather(*rt.tasks, return_exceptions=True)
+    for subscriber in rt.broker.subscribers:
+        with contextlib.suppress(Exception):
+            await subscriber.stop()
+    await rt.relay.stop(flush_timeout=rt.settings.shutdown_grace_seconds / 2)
+    await rt.broker.stop()
+    await rt.pool.close()
+    log.info("service %s stopped", rt.definition.name)
+
+
+def run(definition: ServiceDefinition, settings: ServiceSettings | None = None) -> None:
+    """Serve the service with uvicorn until SIGTERM/SIGINT, then shut down gracefully."""
+    settings = settings or ServiceSettings()
+    uvicorn.run(
+        create_app(definition, settings),
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
+    )

@@ -1,0 +1,1 @@
+"""Database plumbing: connection pools and numbered SQL migrations."""

@@ -1,0 +1,11 @@
+"""Event contracts: the catalogue and every service's payload models (imported so they register)."""
+
+from chasqui_common.events.catalogue import (
+    CATALOGUE,
+    EventCatalogue,
+    EventPayload,
+    EventSpec,
+    event,
+)
+
+__all__ = ["CATALOGUE", "EventCatalogue", "EventPayload", "EventSpec", "event"]

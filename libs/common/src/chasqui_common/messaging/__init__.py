@@ -1,0 +1,1 @@
+"""Messaging plumbing: the outbox, the inbox, the consumer pipeline and dead letters."""

@@ -1,0 +1,285 @@
+"""The consumer pipeline: decode, validate, apply once (inbox), retry, or dead-letter and move on."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any, TypeVar
+
+import asyncpg
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from opentelemetry import propagate, trace
+from opentelemetry.trace import SpanKind, Status, StatusCode
+from pydantic import ValidationError
+
+from chasqui_common.envelope import Envelope, EnvelopeError
+from chasqui_common.events.catalogue import CATALOGUE, EventCatalogue, EventPayload
+from chasqui_common.messaging import inbox
+from chasqui_common.messaging.context import handling
+from chasqui_common.messaging.deadletter import RawRecord, send_to_dead_letters
+from chasqui_common.messaging.outbox import Outbox
+from chasqui_common.messaging.retry import RetryPolicy, is_transient
+from chasqui_common.messaging.sink import MessageSink
+from chasqui_common.telemetry import metrics
+from chasqui_common.topics import Topic
+
+log = logging.getLogger(__name__)
+P = TypeVar("P", bound=EventPayload)
+
+
+class Outcome(StrEnum):
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    IGNORED = "ignored"
+    DEAD_LETTERED = "dead_lettered"
+
+
+@dataclass
+class HandlerContext:
+    """What a handler gets besides its payload: the open transaction and the outbox."""
+
+    conn: asyncpg.Connection
+    envelope: Envelope
+    outbox: Outbox
+
+    async def publish(self, *payloads: EventPayload) -> list[Envelope]:
+        """Record events caused by this one; they commit (or not) with the handler's changes."""
+        return await self.outbox.record(self.conn, *payloads)
+
+
+Handler = Callable[[HandlerContext, Any], Awaitable[None]]
+
+
+@dataclass
+class _Bindings:
+    pool: asyncpg.Pool
+    outbox: Outbox
+    dead_letters: MessageSink
+
+
+@dataclass
+class EventConsumer:
+    """A named consumer (its Kafka group id and inbox name) with one handler per event type.
+
+    Events known to the catalogue but without a handler here are ignored; types the
+    catalogue does not know, undecodable messages and invalid payloads are dead-lettered.
+    """
+
+    name: str
+    topics: Sequence[Topic]
+    catalogue: EventCatalogue = CATALOGUE
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    handlers: dict[str, tuple[type[EventPayload], Handler]] = field(default_factory=dict)
+    _bindings: _Bindings | None = None
+
+    def on(self, model: type[P]) -> Callable[[Callable[[HandlerContext, P], Awaitable[None]]], Any]:
+        """Decorator: handle events whose payload model is `model`."""
+        spec = self.catalogue.spec_for(model)
+        if spec.topic.name not in {topic.name for topic in self.topics}:
+            raise ValueError(
+                f"consumer {self.name} handles {spec.type} but does not subscribe to {spec.topic.name}"
+            )
+
+        def register(handler: Callable[[HandlerContext, P], Awaitable[None]]) -> Any:
+            self.handlers[spec.type] = (model, handler)
+            return handler
+
+        return register
+
+    def bind(self, pool: asyncpg.Pool, outbox: Outbox, dead_letters: MessageSink) -> None:
+        self._bindings = _Bindings(pool, outbox, dead_letters)
+
+    def subscribe(self, broker: KafkaBroker, *, auto_offset_reset: str = "earliest") -> None:
+        """Register with FastStream: one subscriber, offsets committed after each message."""
+
+        async def on_message(body: bytes, message: KafkaMessage) -> None:
+            record = message.raw_message
+            assert not isinstance(record, tuple)
+            await self.process(
+                RawRecord(
+                    topic=record.topic,
+                    partition=record.partition,
+                    offset=record.offset,
+                    key=record.key,
+                    value=record.value,
+                    headers=tuple(record.headers),
+                )
+            )
+
+        broker.subscriber(
+            *[topic.name for topic in self.topics],
+            group_id=self.name,
+            auto_offset_reset=auto_offset_reset,  # type: ignore[arg-type]
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+            parser=_tolerant_parser,
+            decoder=_raw_body,
+            title=f"{self.name}:consume",
+            description=f"Consumer group {self.name}",
+        )(on_message)
+
+    async def process(self, record: RawRecord) -> Outcome:
+        """Handle one record to a final outcome; raises only if a dead letter cannot be written
+        (the message is then redelivered, never skipped)."""
+        started = time.perf_counter()
+        try:
+            outcome = await self._process(record)
+        finally:
+            metrics.HANDLER_SECONDS.labels(self.name, record.topic).observe(time.perf_counter() - started)
+        metrics.MESSAGES_PROCESSED.labels(self.name, record.topic, outcome.value).inc()
+        return outcome
+
+    async def _process(self, record: RawRecord) -> Outcome:
+        bindings = self._require_bindings()
+        try:
+            envelope = Envelope.from_kafka(record.headers, record.value)
+        except EnvelopeError as exc:
+            return await self._dead_letter(record, exc.reason, exc.detail, attempts=0)
+        spec = self.catalogue.get(envelope.type)
+        if spec is None:
+            return await self._dead_letter(
+                record,
+                "type.unknown",
+                f"ce_type={envelope.type!r} is not in the event catalogue",
+                attempts=0,
+            )
+        entry = self.handlers.get(envelope.type)
+        if entry is None:
+            return Outcome.IGNORED
+        model, handler = entry
+        try:
+            payload = model.model_validate(envelope.data)
+        except ValidationError as exc:
+            return await self._dead_letter(
+                record, "payload.invalid", describe_validation_error(envelope.type, exc), attempts=0
+            )
+        parent = propagate.extract(dict(envelope.headers()))
+        tracer = trace.get_tracer("chasqui.consumer")
+        with tracer.start_as_current_span(
+            f"{envelope.type} process",
+            context=parent,
+            kind=SpanKind.CONSUMER,
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.destination.name": record.topic,
+                "messaging.kafka.destination.partition": record.partition,
+                "messaging.kafka.message.offset": record.offset,
+                "messaging.message.id": str(envelope.id),
+                "messaging.consumer.group.name": self.name,
+            },
+        ) as span:
+            attempt = 0
+            while True:
+                attempt += 1
+                try:
+                    applied = await self._apply(bindings, envelope, payload, handler)
+                    return Outcome.APPLIED if applied else Outcome.DUPLICATE
+                except Exception as exc:
+                    transient = is_transient(exc)
+                    metrics.MESSAGES_FAILED.labels(self.name, record.topic, str(transient).lower()).inc()
+                    if not transient or attempt >= self.retry.max_attempts:
+                        span.set_status(Status(StatusCode.ERROR, str(exc)))
+                        reason = "handler.retries_exhausted" if transient else "handler.failed"
+                        log.exception(
+                            "consumer %s gives up on %s %s at %s[%d]@%d: %s",
+                            self.name,
+                            envelope.type,
+                            envelope.id,
+                            record.topic,
+                            record.partition,
+                            record.offset,
+                            reason,
+                        )
+                        return await self._dead_letter(
+                            record, reason, f"{type(exc).__name__}: {exc}", attempts=attempt
+                        )
+                    delay = self.retry.delay(attempt)
+                    log.warning(
+                        "consumer %s: transient failure on %s (attempt %d/%d, retry in %.2fs): %s",
+                        self.name,
+                        envelope.id,
+                        attempt,
+                        self.retry.max_attempts,
+                        delay,
+                        exc,
+                    )
+                    await asyncio.sleep(delay)
+
+    async def _apply(
+        self, bindings: _Bindings, envelope: Envelope, payload: EventPayload, handler: Handler
+    ) -> bool:
+        async with bindings.pool.acquire() as conn, conn.transaction():
+            if not await inbox.claim(conn, self.name, envelope):
+                return False
+            with handling(envelope):
+                await handler(HandlerContext(conn, envelope, bindings.outbox), payload)
+            return True
+
+    async def _dead_letter(self, record: RawRecord, reason: str, detail: str, *, attempts: int) -> Outcome:
+        bindings = self._require_bindings()
+        log.warning(
+            "consumer %s dead-letters %s[%d]@%d: %s: %s",
+            self.name,
+            record.topic,
+            record.partition,
+            record.offset,
+            reason,
+            detail,
+        )
+        await send_to_dead_letters(
+            bindings.dead_letters,
+            record,
+            consumer=self.name,
+            reason=reason,
+            detail=detail,
+            attempts=attempts,
+        )
+        metrics.DEAD_LETTERS.labels(self.name, record.topic, reason).inc()
+        return Outcome.DEAD_LETTERED
+
+    def _require_bindings(self) -> _Bindings:
+        if self._bindings is None:
+            raise RuntimeError(f"consumer {self.name} is not bound to a pool and outbox yet")
+        return self._bindings
+
+
+def describe_validation_error(event_type: str, exc: ValidationError) -> str:
+    """Every failing field with the value it had and what was expected."""
+    problems = []
+    for error in exc.errors(include_url=False):
+        location = ".".join(str(part) for part in error["loc"]) or "(payload)"
+        value = error.get("input")
+        shown = repr(value) if error["type"] != "missing" else "missing"
+        problems.append(f"{location}={shown[:80]}: {error['msg']}")
+    return f"{event_type} payload invalid: " + "; ".join(problems)
+
+
+async def _raw_body(message: Any) -> bytes:
+    body: bytes = message.body
+    return body
+
+
+async def _tolerant_parser(record: Any, original: Callable[[Any], Awaitable[Any]]) -> Any:
+    """FastStream's parser decodes every header as UTF-8; one bad header must not wedge the
+    partition. Parse a copy without the undecodable values, keep the original record so the
+    pipeline can dead-letter it with the precise reason."""
+    try:
+        return await original(record)
+    except UnicodeDecodeError:
+        sanitized = replace(record, headers=[(name, _utf8_or_empty(raw)) for name, raw in record.headers])
+        message = await original(sanitized)
+        message.raw_message = record
+        return message
+
+
+def _utf8_or_empty(raw: bytes) -> bytes:
+    try:
+        raw.decode()
+    except UnicodeDecodeError:
+        return b""
+    return raw

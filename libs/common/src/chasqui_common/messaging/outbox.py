@@ -1,0 +1,236 @@
+"""Transactional outbox: events recorded with the state change, relayed to Kafka in order per key."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+from opentelemetry import propagate
+
+from chasqui_common.envelope import H_TRACEPARENT, H_TRACESTATE, Envelope
+from chasqui_common.events.catalogue import CATALOGUE, EventCatalogue, EventPayload
+from chasqui_common.messaging.context import current_event
+from chasqui_common.messaging.sink import MessageSink
+from chasqui_common.telemetry import metrics
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outbox:
+    """Records events in the caller's transaction; `source` is the CloudEvents source of the service."""
+
+    source: str
+    catalogue: EventCatalogue = CATALOGUE
+
+    def envelope(self, payload: EventPayload) -> Envelope:
+        spec = self.catalogue.spec_for(payload)
+        cause = current_event()
+        carrier: dict[str, str] = {}
+        propagate.inject(carrier)
+        return Envelope(
+            source=self.source,
+            type=spec.type,
+            subject=spec.subject_of(payload),
+            dataschema=f"https://chasqui.pe/schemas/{spec.type}.json",
+            correlationid=(cause.correlationid or str(cause.id)) if cause else None,
+            causationid=str(cause.id) if cause else None,
+            traceparent=carrier.get(H_TRACEPARENT),
+            tracestate=carrier.get(H_TRACESTATE),
+            data=payload.model_dump(mode="json"),
+        )
+
+    async def record(self, conn: asyncpg.Connection, *payloads: EventPayload) -> list[Envelope]:
+        """Add events to the outbox; they are published only if the surrounding transaction commits."""
+        if not conn.is_in_transaction():
+            raise RuntimeError("Outbox.record must run inside the transaction of the state change")
+        envelopes = [self.envelope(payload) for payload in payloads]
+        await conn.executemany(
+            """
+            INSERT INTO outbox (event_id, event_type, topic, message_key, headers, body)
+            VALUES ($1, $2, $3, $4, $5::jsonb, $6)
+            """,
+            [
+                (
+                    env.id,
+                    env.type,
+                    self.catalogue.spec_for(payload).topic.name,
+                    env.subject,
+                    json.dumps(env.headers()),
+                    env.body(),
+                )
+                for env, payload in zip(envelopes, payloads, strict=True)
+            ],
+        )
+        return envelopes
+
+
+class OutboxRelay:
+    """Publishes pending outbox rows in `position` order, batch by batch, at least once.
+
+    One relay per schema publishes at a time (a session advisory lock elects it), so
+    rows of the same key leave in the order they were recorded. It wakes on NOTIFY
+    and also polls, so a missed notification only delays publishing.
+    """
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        sink: MessageSink,
+        *,
+        schema: str,
+        batch_size: int = 500,
+        poll_interval: float = 1.0,
+        error_backoff: float = 0.5,
+    ) -> None:
+        self._pool = pool
+        self._sink = sink
+        self._schema = schema
+        self._batch_size = batch_size
+        self._poll_interval = poll_interval
+        self._error_backoff = error_backoff
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+        self.published = 0
+        self.retention = timedelta(days=7)
+
+    @property
+    def channel(self) -> str:
+        return f"chasqui_outbox_{self._schema}"
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"outbox-relay-{self._schema}")
+
+    async def stop(self, flush_timeout: float = 10.0) -> None:
+        """Stop after publishing what is pending (bounded by `flush_timeout`)."""
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            try:
+                await asyncio.wait_for(asyncio.shield(self._task), flush_timeout)
+            except TimeoutError:
+                self._task.cancel()
+                await asyncio.gather(self._task, return_exceptions=True)
+
+    def notify(self, *_: Any) -> None:
+        self._wake.set()
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            try:
+                await self._lead()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the database or broker went away: try again
+                log.warning("outbox relay for %s failed: %s; retrying", self._schema, exc)
+                await asyncio.sleep(self._error_backoff)
+
+    async def _lead(self) -> None:
+        async with self._pool.acquire() as conn:
+            await conn.add_listener(self.channel, self.notify)
+            try:
+                while not self._stopping:
+                    if await conn.fetchval(
+                        "SELECT pg_try_advisory_lock(hashtext($1))", f"outbox:{self._schema}"
+                    ):
+                        break
+                    await self._sleep()
+                try:
+                    while True:
+                        while await self.publish_batch():
+                            pass
+                        await self._report_backlog()
+                        if self._stopping:
+                            return
+                        await self._sleep()
+                finally:
+                    if not conn.is_closed():
+                        await conn.execute(
+                            "SELECT pg_advisory_unlock(hashtext($1))", f"outbox:{self._schema}"
+                        )
+            finally:
+                if not conn.is_closed():
+                    await conn.remove_listener(self.channel, self.notify)
+
+    async def _sleep(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), self._poll_interval)
+        self._wake.clear()
+
+    async def publish_batch(self) -> int:
+        """Publish the oldest pending rows; returns how many were published."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(
+                """
+                SELECT position, topic, message_key, headers, body
+                FROM outbox WHERE state <> 'published'
+                ORDER BY position LIMIT $1
+                """,
+                self._batch_size,
+            )
+            if not rows:
+                return 0
+            positions = [row["position"] for row in rows]
+            try:
+                futures = [
+                    await self._sink.send(
+                        row["topic"],
+                        key=row["message_key"].encode() if row["message_key"] is not None else None,
+                        value=bytes(row["body"]),
+                        headers=json.loads(row["headers"]),
+                    )
+                    for row in rows
+                ]
+                await asyncio.gather(*futures)
+            except Exception as exc:
+                await self._record_failure(positions, exc)
+                raise
+            await conn.execute(
+                """
+                UPDATE outbox SET state = 'published', published_at = now(),
+                       attempts = attempts + 1, last_error = NULL
+                WHERE position = ANY($1::bigint[])
+                """,
+                positions,
+            )
+        self.published += len(rows)
+        metrics.OUTBOX_PUBLISHED.labels(self._schema).inc(len(rows))
+        return len(rows)
+
+    async def _record_failure(self, positions: list[int], exc: Exception) -> None:
+        async with self._pool.acquire() as conn:
+            await conn.execute(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = $2 "
+                "WHERE position = ANY($1::bigint[])",
+                positions,
+                f"{type(exc).__name__}: {exc}"[:1000],
+            )
+
+    async def _report_backlog(self) -> None:
+        # Published rows are kept a while for audit and forensics, then purged in small bites.
+        await self._pool.execute(
+            "DELETE FROM outbox WHERE position IN (SELECT position FROM outbox "
+            "WHERE state = 'published' AND published_at < now() - $1::interval LIMIT 10000)",
+            self.retention,
+        )
+        backlog, oldest = await backlog_of(self._pool)
+        metrics.OUTBOX_BACKLOG.labels(self._schema).set(backlog)
+        metrics.OUTBOX_OLDEST_AGE.labels(self._schema).set(
+            (datetime.now(UTC) - oldest).total_seconds() if oldest else 0
+        )
+
+
+async def backlog_of(pool: asyncpg.Pool) -> tuple[int, datetime | None]:
+    """How many events wait to be published, and when the oldest was recorded."""
+    row = await pool.fetchrow(
+        "SELECT count(*) AS n, min(recorded_at) AS oldest FROM outbox WHERE state <> 'published'"
+    )
+    assert row is not None
+    return int(row["n"]), row["oldest"]

@@ -1,0 +1,42 @@
+"""Service settings from environment variables (pydantic-settings); the same names in every service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """Read from the environment; a service's own settings subclass this one."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
+
+    kafka_bootstrap_servers: str = Field(
+        "127.0.0.1:19092", description="Kafka bootstrap servers (KAFKA_BOOTSTRAP_SERVERS)"
+    )
+    database_url: str = Field(
+        "postgresql://127.0.0.1:15432/chasqui", description="The service role's DSN (DATABASE_URL)"
+    )
+    db_schema: str = Field("", description="The service's own schema; defaults to the service name")
+    db_pool_min: int = 1
+    db_pool_max: int = 10
+
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    auth_jwks_file: Path | None = Field(None, description="JWKS file with the token signing keys")
+    auth_jwks_url: str | None = Field(None, description="JWKS URL with the token signing keys")
+    auth_issuer: str = "https://auth.chasqui.local"
+    auth_audience: str = "chasqui"
+
+    outbox_batch_size: int = 500
+    outbox_poll_interval: float = 1.0
+    retry_max_attempts: int = 6
+    retry_base_delay: float = 0.2
+    retry_max_delay: float = 5.0
+    shutdown_grace_seconds: float = 20.0
+    create_topics: bool = Field(True, description="Create missing catalogue topics at start")

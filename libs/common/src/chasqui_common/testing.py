@@ -1,0 +1,107 @@
+"""Helpers for tests against the real broker and database (used by every service's tests)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from collections.abc import AsyncIterator
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
+
+
+async def collect_records(
+    bootstrap_servers: str,
+    topic: str,
+    *,
+    count: int,
+    timeout: float = 30.0,
+    idle_after_count: float = 0.0,
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """Read `topic` from the beginning until `count` records arrived (or `timeout` passed).
+
+    With `idle_after_count`, keep reading that long after reaching `count`, to catch extras.
+    """
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap_servers,
+        group_id=f"test-reader-{uuid.uuid4().hex[:8]}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    records: list[ConsumerRecord[bytes, bytes]] = []
+    try:
+        deadline = time.monotonic() + timeout
+        reached_at: float | None = None
+        while time.monotonic() < deadline:
+            if reached_at is not None and time.monotonic() - reached_at >= idle_after_count:
+                break
+            batch = await consumer.getmany(timeout_ms=200, max_records=5000)
+            for partition_records in batch.values():
+                records.extend(partition_records)
+            if len(records) >= count and reached_at is None:
+                reached_at = time.monotonic()
+        return records
+    finally:
+        await consumer.stop()
+
+
+class TcpProxy:
+    """A TCP forwarder that a test can cut and restore, to make a real server briefly unreachable."""
+
+    def __init__(self, target_host: str, target_port: int) -> None:
+        self.target_host = target_host
+        self.target_port = target_port
+        self.port = 0
+        self._server: asyncio.Server | None = None
+        self._links: set[asyncio.StreamWriter] = set()
+        self.connections = 0
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def cut(self) -> None:
+        """Refuse new connections and drop every open one."""
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+        for writer in list(self._links):
+            writer.transport.abort()
+        self._links.clear()
+
+    async def restore(self) -> None:
+        await self.start()
+
+    @contextlib.asynccontextmanager
+    async def outage(self, seconds: float) -> AsyncIterator[None]:
+        await self.cut()
+        try:
+            yield
+            await asyncio.sleep(seconds)
+        finally:
+            await self.restore()
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            up_reader, up_writer = await asyncio.open_connection(self.target_host, self.target_port)
+        except OSError:
+            writer.transport.abort()
+            return
+        self.connections += 1
+        self._links.update({writer, up_writer})
+        await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer))
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            self._links.discard(writer)
+            writer.transport.abort()

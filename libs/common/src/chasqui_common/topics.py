@@ -1,0 +1,143 @@
+"""The topic catalogue: every Kafka topic, its key, retention, owner and whether it holds personal data."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+DAY_MS = 24 * 60 * 60 * 1000
+DLQ_SUFFIX = ".dlq"
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str
+    owner: str
+    key: str
+    description: str
+    personal_data: bool
+    partitions: int = 6
+    retention_ms: int = 30 * DAY_MS
+
+    @property
+    def dlq(self) -> Topic:
+        """The dead-letter topic of this topic: same key, longer retention, read by operators."""
+        return Topic(
+            name=self.name + DLQ_SUFFIX,
+            owner=self.owner,
+            key=self.key,
+            description=f"Messages from {self.name} that a consumer could not process, with the reason",
+            personal_data=self.personal_data,
+            partitions=1,
+            retention_ms=90 * DAY_MS,
+        )
+
+
+REGISTRY_HOUSEHOLDS = Topic(
+    name="registry.households",
+    owner="registry",
+    key="household id",
+    description="Households, their members and their socioeconomic classification (CSE)",
+    personal_data=True,
+)
+ELIGIBILITY_DECISIONS = Topic(
+    name="eligibility.decisions",
+    owner="eligibility",
+    key="household id",
+    description="Program eligibility decisions when their outcome or benefit changes",
+    personal_data=True,
+)
+EMPLOYMENT_MATCHES = Topic(
+    name="employment.matches",
+    owner="employment",
+    key="job seeker id or vacancy id",
+    description="Job seekers, vacancies, matches, applications and placements",
+    personal_data=True,
+)
+MIGRANTS_CASES = Topic(
+    name="migrants.cases",
+    owner="migrants",
+    key="case id or migrant id",
+    description="Migrants, cases at Migracentros, appointments, referrals and expiring documents",
+    personal_data=True,
+)
+NOTIFICATIONS_DELIVERIES = Topic(
+    name="notifications.deliveries",
+    owner="notifications",
+    key="person id",
+    description="Delivery status of citizen notifications per channel",
+    personal_data=False,
+)
+
+TOPICS: tuple[Topic, ...] = (
+    REGISTRY_HOUSEHOLDS,
+    ELIGIBILITY_DECISIONS,
+    EMPLOYMENT_MATCHES,
+    MIGRANTS_CASES,
+    NOTIFICATIONS_DELIVERIES,
+)
+
+
+def topic_named(name: str) -> Topic:
+    for topic in TOPICS:
+        if topic.name == name:
+            return topic
+        if topic.dlq.name == name:
+            return topic.dlq
+    raise LookupError(f"topic {name!r} is not in the catalogue")
+
+
+async def ensure_topics(
+    bootstrap_servers: str, topics: Iterable[Topic], *, with_dlq: bool = True
+) -> list[str]:
+    """Create the topics (and their DLQs) that do not exist yet; returns the names created."""
+    wanted: dict[str, Topic] = {}
+    for topic in topics:
+        wanted[topic.name] = topic
+        if with_dlq and not topic.name.endswith(DLQ_SUFFIX):
+            wanted[topic.dlq.name] = topic.dlq
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [topic for name, topic in wanted.items() if name not in existing]
+        created: list[str] = []
+        for topic in missing:
+            try:
+                await admin.create_topics(
+                    [
+                        NewTopic(
+                            name=topic.name,
+                            num_partitions=topic.partitions,
+                            replication_factor=1 if _single_broker(admin) else 3,
+                            topic_configs={"retention.ms": str(topic.retention_ms)},
+                        )
+                    ]
+                )
+                created.append(topic.name)
+            except TopicAlreadyExistsError:
+                pass
+        if created:
+            await _wait_for_metadata(admin, created)
+            log.info("created topics %s", ", ".join(created))
+        return created
+    finally:
+        await admin.close()
+
+
+def _single_broker(admin: AIOKafkaAdminClient) -> bool:
+    return len(admin._client.cluster.brokers()) < 3
+
+
+async def _wait_for_metadata(admin: AIOKafkaAdminClient, names: list[str]) -> None:
+    for _ in range(50):
+        if set(names) <= set(await admin.list_topics()):
+            return
+        await asyncio.sleep(0.1)
