@@ -20,6 +20,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from chasqui_common.auth.jwt import TokenVerifier
 from chasqui_common.db.migrations import apply_migrations, common_migrations, load_migrations
 from chasqui_common.db.pool import create_pool
+from chasqui_common.events.catalogue import CATALOGUE, EventCatalogue
 from chasqui_common.http.problems import install_problem_handlers
 from chasqui_common.messaging.consumer import EventConsumer
 from chasqui_common.messaging.outbox import Outbox, OutboxRelay
@@ -47,6 +48,7 @@ class ServiceDefinition:
     publishes: Sequence[Topic] = ()
     background: Sequence[BackgroundTask] = ()
     version: str = "0.1.0"
+    catalogue: EventCatalogue = CATALOGUE
 
     @property
     def source(self) -> str:
@@ -182,7 +184,7 @@ async def start_runtime(
             graceful_timeout=settings.shutdown_grace_seconds,
             logger=logging.getLogger(f"faststream.{definition.name}"),
         )
-        outbox = Outbox(definition.source)
+        outbox = Outbox(definition.source, definition.catalogue)
         sink = BrokerSink(broker)
         retry = RetryPolicy(settings.retry_max_attempts, settings.retry_base_delay, settings.retry_max_delay)
         for consumer in definition.consumers:

@@ -7,6 +7,7 @@ import contextlib
 import time
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 
@@ -105,3 +106,36 @@ class TcpProxy:
         finally:
             self._links.discard(writer)
             writer.transport.abort()
+
+
+@contextlib.asynccontextmanager
+async def serve_app(app: Any, *, startup_timeout: float = 60.0) -> AsyncIterator[str]:
+    """Run an ASGI app under a real uvicorn server on a free port; yields its base URL.
+
+    Lifespan runs as in production, so a service's broker, pool and relay start and stop.
+    """
+    import socket
+
+    import uvicorn
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on")
+    )
+    task = asyncio.create_task(server.serve())
+    deadline = time.monotonic() + startup_timeout
+    while not server.started:
+        if task.done():
+            task.result()  # raises the startup failure
+            raise RuntimeError("uvicorn exited during startup")
+        if time.monotonic() > deadline:
+            server.should_exit = True
+            raise TimeoutError(f"app did not start within {startup_timeout}s")
+        await asyncio.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
