@@ -6,14 +6,12 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import asyncpg
-import pytest
 import pytest_asyncio
-from faststream.kafka import KafkaBroker
-
 from chasqui_common.db.migrations import apply_migrations, common_migrations
 from chasqui_common.db.pool import create_pool
 from chasqui_common.events.catalogue import EventCatalogue, EventPayload
 from chasqui_common.topics import Topic, ensure_topics
+from faststream.kafka import KafkaBroker
 
 
 class ParcelSent(EventPayload):

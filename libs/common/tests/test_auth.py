@@ -7,11 +7,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fastapi import Depends, FastAPI
-
 from chasqui_common.auth import Principal, TokenVerifier, require_scopes
 from chasqui_common.auth.devtokens import DEFAULT_AUDIENCE, DEFAULT_ISSUER, ensure_signing_key, issue_token
 from chasqui_common.http.problems import install_problem_handlers
+from fastapi import Depends, FastAPI
 
 
 @pytest.fixture
@@ -48,7 +47,9 @@ async def test_no_token_is_401_problem(client: httpx.AsyncClient) -> None:
 
 
 async def test_expired_token_is_401(client: httpx.AsyncClient, keys: Path) -> None:
-    token = issue_token(keys, subject="juntos", scopes=["registry:read"], now=time.time() - 7200, ttl_seconds=600)
+    token = issue_token(
+        keys, subject="juntos", scopes=["registry:read"], now=time.time() - 7200, ttl_seconds=600
+    )
     response = await client.get("/v1/households", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 401
     assert response.json()["detail"] == "token has expired"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from chasqui_common.events.catalogue import CATALOGUE, EventCatalogue, EventPayload
 from chasqui_common.topics import REGISTRY_HOUSEHOLDS, TOPICS, topic_named
 

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
-
 from chasqui_common.envelope import Envelope, EnvelopeError
 
 
@@ -56,7 +55,12 @@ def test_missing_required_header_names_it(drop: str, reason: str) -> None:
 
 @pytest.mark.parametrize(
     ("body", "reason"),
-    [(b"not json{", "body.not_json"), (b"[1,2]", "body.not_object"), (b"", "body.empty"), (b"\xff\xfe", "body.not_json")],
+    [
+        (b"not json{", "body.not_json"),
+        (b"[1,2]", "body.not_object"),
+        (b"", "body.empty"),
+        (b"\xff\xfe", "body.not_json"),
+    ],
 )
 def test_bad_body_is_refused_with_its_reason(body: bytes, reason: str) -> None:
     with pytest.raises(EnvelopeError) as caught:

@@ -8,12 +8,11 @@ from datetime import UTC
 
 import asyncpg
 import pytest
-from cloudevents.core.bindings.kafka import KafkaMessage, from_binary_event
-from faststream.kafka import KafkaBroker
-
 from chasqui_common.messaging.outbox import Outbox, OutboxRelay, backlog_of
 from chasqui_common.messaging.sink import BrokerSink
 from chasqui_common.testing import collect_records
+from cloudevents.core.bindings.kafka import KafkaMessage, from_binary_event
+from faststream.kafka import KafkaBroker
 
 
 async def test_committed_event_arrives_as_a_cloudevent_and_rolled_back_one_never_does(
@@ -30,7 +29,9 @@ async def test_committed_event_arrives_as_a_cloudevent_and_rolled_back_one_never
     relay = OutboxRelay(pool, BrokerSink(broker), schema=service_db.schema, poll_interval=0.1)
     relay.start()
     try:
-        records = await collect_records(kafka_bootstrap_servers, contract.topic.name, count=1, idle_after_count=2)
+        records = await collect_records(
+            kafka_bootstrap_servers, contract.topic.name, count=1, idle_after_count=2
+        )
     finally:
         await relay.stop()
 

@@ -8,13 +8,12 @@ import time
 from collections import defaultdict
 
 import asyncpg
-from faststream.kafka import KafkaBroker
-
 from chasqui_common.envelope import Envelope
 from chasqui_common.messaging.consumer import EventConsumer, HandlerContext
 from chasqui_common.messaging.outbox import Outbox, OutboxRelay, backlog_of
 from chasqui_common.messaging.sink import BrokerSink
 from chasqui_common.testing import collect_records
+from faststream.kafka import KafkaBroker
 
 EVENTS = 10_000
 KEYS = 100
@@ -38,10 +37,7 @@ async def test_ten_thousand_events_survive_a_relay_crash_in_order_and_apply_once
         async with pool.acquire() as conn, conn.transaction():
             await outbox.record(
                 conn,
-                *[
-                    contract.model(key=f"k{i % KEYS:03d}", seq=(batch * 100 + i) // KEYS)
-                    for i in range(100)
-                ],
+                *[contract.model(key=f"k{i % KEYS:03d}", seq=(batch * 100 + i) // KEYS) for i in range(100)],
             )
 
     sink = BrokerSink(broker)
@@ -75,7 +71,9 @@ async def test_ten_thousand_events_survive_a_relay_crash_in_order_and_apply_once
         assert seqs == sorted(seqs), f"order broken for key {key!r}"
 
     # An inbox-backed consumer applies each event exactly once, duplicates included.
-    consumer = EventConsumer(f"effects-{service_db.schema}", topics=[contract.topic], catalogue=contract.catalogue)
+    consumer = EventConsumer(
+        f"effects-{service_db.schema}", topics=[contract.topic], catalogue=contract.catalogue
+    )
 
     @consumer.on(contract.model)
     async def apply(ctx: HandlerContext, parcel) -> None:  # type: ignore[no-untyped-def]

@@ -1,5 +1,6 @@
 """Event contracts: the catalogue and every service's payload models (imported so they register)."""
 
+from chasqui_common.events import eligibility, employment, migrants, notifications, registry
 from chasqui_common.events.catalogue import (
     CATALOGUE,
     EventCatalogue,
@@ -8,4 +9,15 @@ from chasqui_common.events.catalogue import (
     event,
 )
 
-__all__ = ["CATALOGUE", "EventCatalogue", "EventPayload", "EventSpec", "event"]
+__all__ = [
+    "CATALOGUE",
+    "EventCatalogue",
+    "EventPayload",
+    "EventSpec",
+    "eligibility",
+    "employment",
+    "event",
+    "migrants",
+    "notifications",
+    "registry",
+]

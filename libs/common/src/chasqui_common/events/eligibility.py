@@ -1,0 +1,1 @@
+"""Eligibility events: contracts published by the eligibility service (filled in by its issue)."""

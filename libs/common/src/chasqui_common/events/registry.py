@@ -1,0 +1,200 @@
+"""Registry events (topic registry.households, key = household id): households, members and CSE.
+
+Payloads carry what downstream services decide on; a household event always carries the
+whole household snapshot so a consumer can rebuild its projection from any single event.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chasqui_common.events.catalogue import EventPayload, event
+from chasqui_common.topics import REGISTRY_HOUSEHOLDS
+
+
+class DocumentType(StrEnum):
+    DNI = "DNI"
+    CE = "CE"
+    CPP = "CPP"
+    PTP = "PTP"
+    PASSPORT = "PASSPORT"
+    REFUGEE_APPLICANT = "REFUGEE_APPLICANT"
+    NONE = "NONE"
+
+
+class Sex(StrEnum):
+    FEMALE = "F"
+    MALE = "M"
+
+
+class Relationship(StrEnum):
+    HEAD = "HEAD"
+    SPOUSE = "SPOUSE"
+    CHILD = "CHILD"
+    GRANDCHILD = "GRANDCHILD"
+    PARENT = "PARENT"
+    SIBLING = "SIBLING"
+    OTHER_RELATIVE = "OTHER_RELATIVE"
+    NON_RELATIVE = "NON_RELATIVE"
+
+
+class DisabilitySeverity(StrEnum):
+    NONE = "none"
+    MILD = "mild"
+    MODERATE = "moderate"
+    SEVERE = "severe"
+
+
+class Pension(StrEnum):
+    NONE = "none"
+    ONP = "onp"
+    AFP = "afp"
+    OTHER = "other"
+
+
+class EducationLevel(StrEnum):
+    NONE = "none"
+    INITIAL = "initial"
+    PRIMARY = "primary"
+    SECONDARY = "secondary"
+    HIGHER_TECHNICAL = "higher_technical"
+    UNIVERSITY = "university"
+
+
+class CseLevel(StrEnum):
+    POBRE_EXTREMO = "POBRE_EXTREMO"
+    POBRE = "POBRE"
+    NO_POBRE = "NO_POBRE"
+
+
+class HouseholdStatus(StrEnum):
+    ACTIVE = "active"
+    DEREGISTERED = "deregistered"
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class IdentityDocument(_Part):
+    type: DocumentType
+    number: str | None = None
+
+
+class Disability(_Part):
+    severity: DisabilitySeverity = DisabilitySeverity.NONE
+    certified: bool = False
+
+
+class Education(_Part):
+    level: EducationLevel = EducationLevel.NONE
+    in_school: bool = False
+    secondary_completed: bool = False
+    secondary_last_year: bool = False
+
+
+class Consent(_Part):
+    sms: bool = False
+    email: bool = False
+    whatsapp: bool = False
+
+
+class Contact(_Part):
+    phone: str | None = None
+    email: str | None = None
+    consent: Consent = Field(default_factory=Consent)
+
+
+class Member(_Part):
+    """A person as downstream services need them (no more)."""
+
+    person_id: str
+    document: IdentityDocument
+    given_names: str
+    paternal_surname: str | None = None
+    maternal_surname: str | None = None
+    birth_date: date
+    sex: Sex
+    relationship: Relationship
+    disability: Disability = Field(default_factory=Disability)
+    pregnant: bool = False
+    pension: Pension = Pension.NONE
+    education: Education = Field(default_factory=Education)
+    contact: Contact = Field(default_factory=Contact)
+
+
+class Classification(_Part):
+    """The socioeconomic classification (CSE) in force for a household."""
+
+    level: CseLevel
+    valid_from: date
+    valid_until: date
+    source: str
+
+
+class Household(_Part):
+    household_id: str
+    ubigeo: str = Field(pattern=r"^\d{6}$")
+    address: str
+    residence_since: date
+    registering_unit: str
+    status: HouseholdStatus = HouseholdStatus.ACTIVE
+    classification: Classification | None = None
+    members: tuple[Member, ...]
+
+
+class _HouseholdEvent(EventPayload):
+    household_id: str
+    household: Household
+
+
+@event("pe.chasqui.registry.household.registered.v1", topic=REGISTRY_HOUSEHOLDS, subject="household_id")
+class HouseholdRegistered(_HouseholdEvent):
+    """A household and its members were registered (by API or ULE import)."""
+
+
+@event("pe.chasqui.registry.household.updated.v1", topic=REGISTRY_HOUSEHOLDS, subject="household_id")
+class HouseholdUpdated(_HouseholdEvent):
+    """Household-level data changed (address, ubigeo, residence_since, registering unit)."""
+
+    changed: tuple[str, ...] = ()
+
+
+@event("pe.chasqui.registry.member.added.v1", topic=REGISTRY_HOUSEHOLDS, subject="household_id")
+class MemberAdded(_HouseholdEvent):
+    """A person joined a household."""
+
+    person_id: str
+
+
+@event("pe.chasqui.registry.member.updated.v1", topic=REGISTRY_HOUSEHOLDS, subject="household_id")
+class MemberUpdated(_HouseholdEvent):
+    """A member's data changed; `changed` lists the fields."""
+
+    person_id: str
+    changed: tuple[str, ...] = ()
+
+
+@event("pe.chasqui.registry.member.removed.v1", topic=REGISTRY_HOUSEHOLDS, subject="household_id")
+class MemberRemoved(_HouseholdEvent):
+    """A person left a household (death, moved out, registration error), with the reason."""
+
+    person_id: str
+    reason: str
+
+
+@event("pe.chasqui.registry.household.classified.v1", topic=REGISTRY_HOUSEHOLDS, subject="household_id")
+class HouseholdClassified(_HouseholdEvent):
+    """A socioeconomic classification (CSE) was assigned to the household."""
+
+    classification: Classification
+
+
+@event("pe.chasqui.registry.household.deregistered.v1", topic=REGISTRY_HOUSEHOLDS, subject="household_id")
+class HouseholdDeregistered(_HouseholdEvent):
+    """The household left the registry; its members are no longer registered."""
+
+    reason: str
