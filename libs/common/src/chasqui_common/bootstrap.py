@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from chasqui_common.auth.jwt import TokenVerifier
 from chasqui_common.db.migrations import apply_migrations, common_migrations, load_migrations
-from chasqui_common.db.pool import create_pool
+from chasqui_common.db.pool import Connection, create_pool
 from chasqui_common.events.catalogue import CATALOGUE, EventCatalogue
 from chasqui_common.http.problems import install_problem_handlers
 from chasqui_common.messaging.consumer import EventConsumer
@@ -33,7 +33,7 @@ from chasqui_common.topics import Topic, ensure_topics
 
 log = logging.getLogger(__name__)
 
-BackgroundTask = Callable[["ServiceRuntime"], Awaitable[None]]
+BackgroundTask = Callable[["ServiceRuntime"], Coroutine[Any, Any, None]]
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ class ServiceDefinition:
 class UnitOfWork:
     """One transaction: state changes and the events they cause commit together."""
 
-    conn: asyncpg.Connection
+    conn: Connection
     outbox: Outbox
 
     async def publish(self, *payloads: Any) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-import asyncpg
+from chasqui_common.db.pool import Connection
 
 MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
@@ -48,7 +48,7 @@ def common_migrations() -> list[Migration]:
     return [Migration(f"common-{m.version}", m.name, m.sql) for m in load_migrations(directory)]
 
 
-async def apply_migrations(conn: asyncpg.Connection, schema: str, migrations: list[Migration]) -> list[str]:
+async def apply_migrations(conn: Connection, schema: str, migrations: list[Migration]) -> list[str]:
     """Apply what is not applied yet in `schema`; returns the names applied.
 
     An advisory lock keyed by the schema serialises replicas starting together.

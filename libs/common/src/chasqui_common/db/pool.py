@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
 
 async def create_pool(
@@ -18,3 +19,7 @@ async def create_pool(
     )
     assert pool is not None
     return pool
+
+
+# What repositories and handlers receive: a plain connection or one borrowed from a pool.
+Connection = asyncpg.Connection | PoolConnectionProxy

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
@@ -26,7 +27,7 @@ class EventSpec:
     """What the catalogue knows of one event type."""
 
     type: str
-    model: type[EventPayload]
+    model: builtins.type[EventPayload]
     topic: Topic
     subject_field: str
     description: str
@@ -40,7 +41,7 @@ class EventSpec:
         return str(getattr(payload, self.subject_field))
 
     def json_schema(self) -> dict[str, Any]:
-        schema = self.model.model_json_schema(mode="serialization")
+        schema: dict[str, Any] = self.model.model_json_schema(mode="serialization")
         schema["$id"] = f"https://chasqui.pe/schemas/{self.type}.json"
         schema["title"] = self.type
         schema["description"] = self.description
@@ -85,7 +86,7 @@ class EventCatalogue:
         return self._by_type.get(type_)
 
     def spec_for(self, payload: EventPayload | type[EventPayload]) -> EventSpec:
-        model = payload if isinstance(payload, type) else type(payload)
+        model: type[EventPayload] = payload if isinstance(payload, type) else type(payload)
         try:
             return self._by_model[model]
         except KeyError:

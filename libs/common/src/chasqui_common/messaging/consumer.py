@@ -8,7 +8,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import asyncpg
 from faststream import AckPolicy
@@ -18,6 +18,7 @@ from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from pydantic import ValidationError
 
+from chasqui_common.db.pool import Connection
 from chasqui_common.envelope import Envelope, EnvelopeError
 from chasqui_common.events.catalogue import CATALOGUE, EventCatalogue, EventPayload
 from chasqui_common.messaging import inbox
@@ -44,7 +45,7 @@ class Outcome(StrEnum):
 class HandlerContext:
     """What a handler gets besides its payload: the open transaction and the outbox."""
 
-    conn: asyncpg.Connection
+    conn: Connection
     envelope: Envelope
     outbox: Outbox
 
@@ -95,7 +96,9 @@ class EventConsumer:
     def bind(self, pool: asyncpg.Pool, outbox: Outbox, dead_letters: MessageSink) -> None:
         self._bindings = _Bindings(pool, outbox, dead_letters)
 
-    def subscribe(self, broker: KafkaBroker, *, auto_offset_reset: str = "earliest") -> None:
+    def subscribe(
+        self, broker: KafkaBroker, *, auto_offset_reset: Literal["earliest", "latest"] = "earliest"
+    ) -> None:
         """Register with FastStream: one subscriber, offsets committed after each message."""
 
         async def on_message(body: bytes, message: KafkaMessage) -> None:
@@ -115,7 +118,7 @@ class EventConsumer:
         broker.subscriber(
             *[topic.name for topic in self.topics],
             group_id=self.name,
-            auto_offset_reset=auto_offset_reset,  # type: ignore[arg-type]
+            auto_offset_reset=auto_offset_reset,
             ack_policy=AckPolicy.NACK_ON_ERROR,
             parser=_tolerant_parser,
             decoder=_raw_body,

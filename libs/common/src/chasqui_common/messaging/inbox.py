@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncpg
-
+from chasqui_common.db.pool import Connection
 from chasqui_common.envelope import Envelope
 
 
-async def claim(conn: asyncpg.Connection, consumer: str, envelope: Envelope) -> bool:
+async def claim(conn: Connection, consumer: str, envelope: Envelope) -> bool:
     """True if this consumer has not applied the event before; the claim commits with the effect.
 
     A concurrent claim of the same event waits on the primary key until the first

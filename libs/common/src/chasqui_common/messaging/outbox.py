@@ -13,6 +13,7 @@ from typing import Any
 import asyncpg
 from opentelemetry import propagate
 
+from chasqui_common.db.pool import Connection
 from chasqui_common.envelope import H_TRACEPARENT, H_TRACESTATE, Envelope
 from chasqui_common.events.catalogue import CATALOGUE, EventCatalogue, EventPayload
 from chasqui_common.messaging.context import current_event
@@ -46,7 +47,7 @@ class Outbox:
             data=payload.model_dump(mode="json"),
         )
 
-    async def record(self, conn: asyncpg.Connection, *payloads: EventPayload) -> list[Envelope]:
+    async def record(self, conn: Connection, *payloads: EventPayload) -> list[Envelope]:
         """Add events to the outbox; they are published only if the surrounding transaction commits."""
         if not conn.is_in_transaction():
             raise RuntimeError("Outbox.record must run inside the transaction of the state change")
