@@ -1,0 +1,43 @@
+# Chasqui: every target does its own set-up (environment, jars, Kafka, Postgres) and is fast the second time.
+
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+
+.PHONY: help setup test test-all lint typecheck format up down status catalogue
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+setup:  ## create .venv with every workspace member from uv.lock (installs uv if missing)
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	@$(UV) sync --all-packages --frozen --quiet
+
+test: setup  ## run the test suite against a real Kafka and Postgres (started if not running)
+	@$(UV) run pytest
+
+test-all: setup  ## the suite plus the slow tests (chaos, benchmarks marked slow)
+	@$(UV) run pytest -m ""
+
+lint: setup  ## ruff lint and format check
+	@$(UV) run ruff check .
+	@$(UV) run ruff format --check .
+
+typecheck: setup  ## mypy --strict over every package
+	@$(UV) run mypy libs/common/src deploy/local/src $(wildcard services/*/src)
+
+format: setup
+	@$(UV) run ruff format .
+	@$(UV) run ruff check --fix .
+
+up: setup  ## start the local Kafka and Postgres (idempotent) and print their addresses
+	@$(UV) run chasqui-local start
+	@$(UV) run chasqui-local env
+
+down: setup  ## stop the local Kafka and Postgres
+	@$(UV) run chasqui-local stop
+
+status: setup  ## is the local stack running?
+	@$(UV) run chasqui-local status
+
+catalogue: setup  ## regenerate docs/events (JSON Schema per event) and docs/catalogue.md
+	@$(UV) run chasqui-catalogue --write docs

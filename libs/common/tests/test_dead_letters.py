@@ -1,0 +1,88 @@
+"""Acceptance 3: undecodable, header-less, invalid and unknown messages land in the DLQ with a precise
+reason, and the good messages behind them on the same partition are processed."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+from faststream.kafka import KafkaBroker
+
+from chasqui_common.envelope import Envelope
+from chasqui_common.messaging.consumer import EventConsumer, HandlerContext
+from chasqui_common.messaging.outbox import Outbox
+from chasqui_common.messaging.sink import BrokerSink
+from chasqui_common.testing import collect_records
+
+
+def _good(contract, seq: int) -> Envelope:  # type: ignore[no-untyped-def]
+    return Outbox("/chasqui/test", contract.catalogue).envelope(contract.model(key="hh-1", seq=seq))
+
+
+async def test_bad_messages_are_dead_lettered_with_reasons_and_good_ones_behind_them_apply(
+    pool: asyncpg.Pool, broker: KafkaBroker, contract, kafka_bootstrap_servers: str, service_db
+) -> None:  # type: ignore[no-untyped-def]
+    async with pool.acquire() as conn:
+        await conn.execute("CREATE TABLE effects (seq int PRIMARY KEY)")
+    good = [_good(contract, seq) for seq in range(5)]
+    invalid = good[0].model_copy(update={"id": _good(contract, 99).id, "data": {"key": "hh-1", "seq": "many"}})
+    unknown = good[0].model_copy(update={"id": _good(contract, 98).id, "type": "pe.chasqui.test.parcel.lost.v1"})
+    no_headers = [(k, v) for k, v in good[0].kafka_headers() if not k.startswith("ce_")]
+    messages: list[tuple[bytes, list[tuple[str, bytes]]]] = [
+        (good[0].body(), good[0].kafka_headers()),
+        (b"<xml>not json</xml>", good[1].model_copy(update={"id": _good(contract, 97).id}).kafka_headers()),
+        (good[1].body(), good[1].kafka_headers()),
+        (b'{"key": "hh-1", "seq": 5}', no_headers),
+        (good[2].body(), good[2].kafka_headers()),
+        (invalid.body(), invalid.kafka_headers()),
+        (good[3].body(), good[3].kafka_headers()),
+        (unknown.body(), unknown.kafka_headers()),
+        (good[4].body(), good[4].kafka_headers()),
+    ]
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap_servers)
+    await producer.start()
+    try:
+        for value, headers in messages:  # one key: one partition, strictly in this order
+            await producer.send_and_wait(contract.topic.name, value, key=b"hh-1", headers=headers)
+    finally:
+        await producer.stop()
+
+    consumer = EventConsumer(f"dlq-{service_db.schema}", topics=[contract.topic], catalogue=contract.catalogue)
+
+    @consumer.on(contract.model)
+    async def apply(ctx: HandlerContext, parcel) -> None:  # type: ignore[no-untyped-def]
+        await ctx.conn.execute("INSERT INTO effects VALUES ($1)", parcel.seq)
+
+    consumer.bind(pool, Outbox("/chasqui/test", contract.catalogue), BrokerSink(broker))
+    consuming = KafkaBroker(kafka_bootstrap_servers, graceful_timeout=10)
+    consumer.subscribe(consuming)
+    await consuming.start()
+    try:
+        deadline = time.monotonic() + 30
+        while await pool.fetchval("SELECT count(*) FROM effects") < 5:
+            assert time.monotonic() < deadline, "good messages behind the bad ones were not processed"
+            await asyncio.sleep(0.1)
+    finally:
+        await consuming.stop()
+
+    assert [r["seq"] for r in await pool.fetch("SELECT seq FROM effects ORDER BY seq")] == [0, 1, 2, 3, 4]
+    dead = await collect_records(kafka_bootstrap_servers, contract.topic.dlq.name, count=4, timeout=20)
+    assert len(dead) == 4
+    reasons = []
+    for record in dead:
+        headers = {k: v.decode() for k, v in record.headers}
+        assert headers["dlq_original_topic"] == contract.topic.name
+        assert headers["dlq_consumer"] == consumer.name
+        assert int(headers["dlq_original_offset"]) in {1, 3, 5, 7}
+        assert headers["dlq_original_partition"].isdigit()
+        assert record.key == b"hh-1"
+        reasons.append((headers["dlq_reason"], headers["dlq_detail"]))
+    by_reason = dict(reasons)
+    assert "not JSON" in by_reason["body.not_json"]
+    assert "ce_specversion, ce_id, ce_source, ce_type" in by_reason["envelope.missing_header"]
+    assert "seq='many'" in by_reason["payload.invalid"]
+    assert "valid integer" in by_reason["payload.invalid"]
+    assert "pe.chasqui.test.parcel.lost.v1" in by_reason["type.unknown"]
+    assert dead[0].value == b"<xml>not json</xml>", "the original bytes are kept for replay"

@@ -1,0 +1,1 @@
+"""Chasqui migrant services: Migracentros, cases, appointments, referrals, document expiry watch."""

@@ -1,0 +1,1 @@
+"""Use cases called by the API and the background expiry watch."""

@@ -1,0 +1,1 @@
+"""Migrant-services domain: rules and models, pure Python (no database, broker or HTTP)."""
