@@ -8,13 +8,12 @@ import time
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
-from faststream.kafka import KafkaBroker
-
 from chasqui_common.envelope import Envelope
 from chasqui_common.messaging.consumer import EventConsumer, HandlerContext
 from chasqui_common.messaging.outbox import Outbox
 from chasqui_common.messaging.sink import BrokerSink
 from chasqui_common.testing import collect_records
+from faststream.kafka import KafkaBroker
 
 
 def _good(contract, seq: int) -> Envelope:  # type: ignore[no-untyped-def]
@@ -27,8 +26,12 @@ async def test_bad_messages_are_dead_lettered_with_reasons_and_good_ones_behind_
     async with pool.acquire() as conn:
         await conn.execute("CREATE TABLE effects (seq int PRIMARY KEY)")
     good = [_good(contract, seq) for seq in range(5)]
-    invalid = good[0].model_copy(update={"id": _good(contract, 99).id, "data": {"key": "hh-1", "seq": "many"}})
-    unknown = good[0].model_copy(update={"id": _good(contract, 98).id, "type": "pe.chasqui.test.parcel.lost.v1"})
+    invalid = good[0].model_copy(
+        update={"id": _good(contract, 99).id, "data": {"key": "hh-1", "seq": "many"}}
+    )
+    unknown = good[0].model_copy(
+        update={"id": _good(contract, 98).id, "type": "pe.chasqui.test.parcel.lost.v1"}
+    )
     no_headers = [(k, v) for k, v in good[0].kafka_headers() if not k.startswith("ce_")]
     messages: list[tuple[bytes, list[tuple[str, bytes]]]] = [
         (good[0].body(), good[0].kafka_headers()),
@@ -49,7 +52,9 @@ async def test_bad_messages_are_dead_lettered_with_reasons_and_good_ones_behind_
     finally:
         await producer.stop()
 
-    consumer = EventConsumer(f"dlq-{service_db.schema}", topics=[contract.topic], catalogue=contract.catalogue)
+    consumer = EventConsumer(
+        f"dlq-{service_db.schema}", topics=[contract.topic], catalogue=contract.catalogue
+    )
 
     @consumer.on(contract.model)
     async def apply(ctx: HandlerContext, parcel) -> None:  # type: ignore[no-untyped-def]

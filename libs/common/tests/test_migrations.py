@@ -6,7 +6,6 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-
 from chasqui_common.db.migrations import MigrationError, apply_migrations, common_migrations, load_migrations
 
 
@@ -20,10 +19,13 @@ async def test_migrations_apply_once_and_record_themselves(service_db, tmp_path:
         assert first == ["0000_outbox_inbox.sql", "0001_people.sql", "0002_names.sql"]
         assert await apply_migrations(conn, service_db.schema, migrations) == []
         assert await conn.fetchval("SELECT count(*) FROM schema_migrations") == 3
-        assert await conn.fetchval(
-            "SELECT count(*) FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'people'",
-            service_db.schema,
-        ) == 2
+        assert (
+            await conn.fetchval(
+                "SELECT count(*) FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'people'",
+                service_db.schema,
+            )
+            == 2
+        )
 
         (tmp_path / "0002_names.sql").write_text("ALTER TABLE people ADD COLUMN nombre text;")
         with pytest.raises(MigrationError, match="changed after it was applied"):
@@ -46,5 +48,5 @@ async def test_a_failing_migration_leaves_nothing_half_applied(service_db, tmp_p
 
 def test_badly_named_migration_is_refused(tmp_path: Path) -> None:
     (tmp_path / "people.sql").write_text("SELECT 1;")
-    with pytest.raises(MigrationError, match="NNNN_lowercase_description.sql"):
+    with pytest.raises(MigrationError, match=r"NNNN_lowercase_description\.sql"):
         load_migrations(tmp_path)

@@ -60,6 +60,7 @@ async def test_a_bootstrapped_service_serves_health_writes_through_the_outbox_an
         db_schema=service_db.schema,
         auth_jwks_file=jwks,
         outbox_poll_interval=0.2,
+        lag_report_interval=0.2,
         log_json=True,
     )
     app = create_app(definition, settings)
@@ -79,8 +80,10 @@ async def test_a_bootstrapped_service_serves_health_writes_through_the_outbox_an
         while not await rt.pool.fetchval("SELECT count(*) FROM receipts"):
             assert time.monotonic() < deadline, "the consumer never applied the event"
             await asyncio.sleep(0.1)
+        await asyncio.sleep(0.5)  # one lag measurement after the partitions were assigned
         metrics = (await http.get("/metrics")).text
         assert 'chasqui_messages_processed_total{consumer="bootstrap-test"' in metrics
         assert "chasqui_outbox_backlog" in metrics
+        assert 'chasqui_consumer_lag{consumer="bootstrap-test"' in metrics
         applied = await rt.pool.fetch("SELECT version FROM schema_migrations ORDER BY version")
         assert [r["version"] for r in applied] == ["0001", "common-0000"]

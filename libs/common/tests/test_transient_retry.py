@@ -8,14 +8,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
-from faststream.kafka import KafkaBroker
-
 from chasqui_common.db.pool import create_pool
 from chasqui_common.messaging.consumer import EventConsumer, HandlerContext
 from chasqui_common.messaging.outbox import Outbox
 from chasqui_common.messaging.retry import RetryPolicy
 from chasqui_common.messaging.sink import BrokerSink
 from chasqui_common.testing import TcpProxy, collect_records
+from faststream.kafka import KafkaBroker
 
 
 async def test_database_outage_is_retried_and_every_event_applies_once(

@@ -27,6 +27,7 @@ from chasqui_common.messaging.outbox import Outbox, OutboxRelay
 from chasqui_common.messaging.retry import RetryPolicy
 from chasqui_common.messaging.sink import BrokerSink
 from chasqui_common.settings import ServiceSettings
+from chasqui_common.telemetry.lag import report_consumer_lag
 from chasqui_common.telemetry.logging import configure_logging
 from chasqui_common.telemetry.tracing import configure_tracing
 from chasqui_common.topics import Topic, ensure_topics
@@ -204,6 +205,12 @@ async def start_runtime(
         await pool.close()
         raise
     rt = ServiceRuntime(definition, settings, schema, pool, broker, outbox, relay)
+    rt.tasks.append(
+        asyncio.create_task(
+            report_consumer_lag(list(broker.subscribers), interval=settings.lag_report_interval),
+            name="consumer-lag",
+        )
+    )
     for task in definition.background:
         rt.tasks.append(asyncio.create_task(task(rt), name=f"{definition.name}-{task.__name__}"))
     log.info("service %s started (schema %s)", definition.name, schema)

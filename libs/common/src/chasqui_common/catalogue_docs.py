@@ -30,10 +30,18 @@ def render(catalogue: EventCatalogue = CATALOGUE, topics: tuple[Topic, ...] = TO
             f"| `{topic.name}` | {topic.owner} | {topic.key} | {topic.partitions} | "
             f"{topic.retention_ms // DAY_MS} d | {'yes' if topic.personal_data else 'no'} | `{topic.dlq.name}` |"
         )
-    lines += ["", "## Events", "", "| type | topic | key (subject) | description | schema |", "|---|---|---|---|---|"]
+    lines += [
+        "",
+        "## Events",
+        "",
+        "| type | topic | key (subject) | description | schema |",
+        "|---|---|---|---|---|",
+    ]
     for spec in catalogue:
         schema_path = f"events/{spec.type}.json"
-        files[schema_path] = json.dumps(spec.json_schema(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+        files[schema_path] = (
+            json.dumps(spec.json_schema(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+        )
         lines.append(
             f"| `{spec.type}` | `{spec.topic.name}` | `{spec.subject_field}` | {spec.description} | "
             f"[JSON Schema]({schema_path}) |"

@@ -39,4 +39,5 @@ class ServiceSettings(BaseSettings):
     retry_base_delay: float = 0.2
     retry_max_delay: float = 5.0
     shutdown_grace_seconds: float = 20.0
+    lag_report_interval: float = Field(10.0, description="Seconds between consumer lag measurements")
     create_topics: bool = Field(True, description="Create missing catalogue topics at start")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, ClassVar, TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -18,8 +18,6 @@ class EventPayload(BaseModel):
     """Base of every event's data. Unknown fields are ignored so additive changes stay compatible."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
-
-    event_type: ClassVar[str] = ""
 
 
 @dataclass(frozen=True)
@@ -75,7 +73,6 @@ class EventCatalogue:
         """Class decorator: register a payload model under an event type."""
 
         def decorate(model: P) -> P:
-            model.event_type = type_
             description = (model.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
             self.register(EventSpec(type_, model, topic, subject, description))
             return model

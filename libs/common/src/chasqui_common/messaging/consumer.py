@@ -97,26 +97,35 @@ class EventConsumer:
         self._bindings = _Bindings(pool, outbox, dead_letters)
 
     def subscribe(
-        self, broker: KafkaBroker, *, auto_offset_reset: Literal["earliest", "latest"] = "earliest"
+        self,
+        broker: KafkaBroker,
+        *,
+        auto_offset_reset: Literal["earliest", "latest"] = "earliest",
+        max_records: int = 500,
     ) -> None:
-        """Register with FastStream: one subscriber, offsets committed after each message."""
+        """Register with FastStream: records come in batches (in partition order) and the offsets
+        are committed once the whole batch reached its outcomes. A failure to dead-letter rewinds
+        the batch; the inbox turns the records already applied into no-ops on redelivery."""
 
-        async def on_message(body: bytes, message: KafkaMessage) -> None:
-            record = message.raw_message
-            assert not isinstance(record, tuple)
-            await self.process(
-                RawRecord(
-                    topic=record.topic,
-                    partition=record.partition,
-                    offset=record.offset,
-                    key=record.key,
-                    value=record.value,
-                    headers=tuple(record.headers),
+        async def on_batch(body: Any, message: KafkaMessage) -> None:
+            records = message.raw_message
+            for record in records if isinstance(records, tuple) else (records,):
+                await self.process(
+                    RawRecord(
+                        topic=record.topic,
+                        partition=record.partition,
+                        offset=record.offset,
+                        key=record.key,
+                        value=record.value,
+                        headers=tuple(record.headers),
+                    )
                 )
-            )
 
         broker.subscriber(
             *[topic.name for topic in self.topics],
+            batch=True,
+            max_records=max_records,
+            batch_timeout_ms=100,
             group_id=self.name,
             auto_offset_reset=auto_offset_reset,
             ack_policy=AckPolicy.NACK_ON_ERROR,
@@ -124,7 +133,7 @@ class EventConsumer:
             decoder=_raw_body,
             title=f"{self.name}:consume",
             description=f"Consumer group {self.name}",
-        )(on_message)
+        )(on_batch)
 
     async def process(self, record: RawRecord) -> Outcome:
         """Handle one record to a final outcome; raises only if a dead letter cannot be written

@@ -1,0 +1,1 @@
+"""Chasqui eligibility service: which programs each household and person qualifies for, and why."""

@@ -1,0 +1,1 @@
+"""Adapters: the only code that speaks SQL."""

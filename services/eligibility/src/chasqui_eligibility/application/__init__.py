@@ -1,0 +1,1 @@
+"""Use cases: event handlers, the sweep, simulation and queries."""

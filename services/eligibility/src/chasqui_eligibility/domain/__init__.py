@@ -1,0 +1,1 @@
+"""Domain: facts, rule sets, CEL and vectorised evaluation, decisions. No I/O."""

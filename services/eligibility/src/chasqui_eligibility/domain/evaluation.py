@@ -1,0 +1,205 @@
+"""Evaluation of a rule book: per household with CEL (the truth) and over all rows with arrays."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from chasqui_common.events.registry import Household, HouseholdStatus
+from chasqui_eligibility.domain.decisions import CriterionResult, Decision
+from chasqui_eligibility.domain.expressions import CompiledExpression, ExpressionError, activation, compile_expression
+from chasqui_eligibility.domain.facts import household_facts
+from chasqui_eligibility.domain.rules import Criterion, Program, RuleBook, RuleSet, Unit
+from chasqui_eligibility.domain.vectorised import Array, Facts, compile_vector
+
+
+@dataclass(frozen=True)
+class CompiledCriterion:
+    criterion: Criterion
+    cel: CompiledExpression
+    vector: Callable[[Facts, str], Array]
+
+
+@dataclass(frozen=True)
+class CompiledRuleSet:
+    """A rule set checked and compiled for both evaluation paths."""
+
+    program: str
+    unit: Unit
+    rule_set: RuleSet
+    criteria: tuple[CompiledCriterion, ...]
+    points: CompiledExpression | None
+    points_vector: Callable[[Facts, str], Array] | None
+
+
+@functools.lru_cache(maxsize=512)
+def compile_rule_set(program: str, unit: Unit, rule_set: RuleSet) -> CompiledRuleSet:
+    """Raises ExpressionError naming the program, version and criterion of a bad expression."""
+    allow_person = unit == Unit.PERSON
+    compiled = []
+    for criterion in rule_set.criteria:
+        try:
+            cel = compile_expression(criterion.expression, allow_person=allow_person)
+            compiled.append(CompiledCriterion(criterion, cel, compile_vector(cel)))
+        except ExpressionError as exc:
+            raise ExpressionError(f"{program} {rule_set.version} criterion {criterion.name}: {exc}") from exc
+    points = points_vector = None
+    if rule_set.benefit.priority_points is not None:
+        points = compile_expression(rule_set.benefit.priority_points, allow_person=allow_person)
+        points_vector = compile_vector(points)
+    return CompiledRuleSet(program, unit, rule_set, tuple(compiled), points, points_vector)
+
+
+def check_rule_book(book: RuleBook) -> None:
+    """Compile every version of every program: a rule book that loads is a rule book that runs."""
+    for program in book:
+        for rule_set in program.versions:
+            compile_rule_set(program.code, program.unit, rule_set)
+
+
+# --- the CEL path: one household, every program in force -------------------------------------
+
+
+def evaluate_household(book: RuleBook, household: Household, on: date) -> list[Decision]:
+    """Every decision for `household` on `on`, each criterion evaluated by CEL.
+
+    A deregistered household has no units: whatever was decided before closes as not eligible.
+    """
+    if household.status != HouseholdStatus.ACTIVE:
+        return []
+    facts = household_facts(household, on)
+    decisions: list[Decision] = []
+    for program, rule_set in book.in_force(on):
+        decisions.extend(evaluate_program(program, rule_set, household, facts, on))
+    return decisions
+
+
+def evaluate_program(
+    program: Program, rule_set: RuleSet, household: Household, facts: dict[str, Any], on: date
+) -> list[Decision]:
+    compiled = compile_rule_set(program.code, program.unit, rule_set)
+    if program.unit == Unit.HOUSEHOLD:
+        return [_decide(compiled, household.household_id, None, facts, None, on)]
+    return [
+        _decide(compiled, household.household_id, person["person_id"], facts, person, on)
+        for person in facts["members"]
+    ]
+
+
+def _decide(
+    compiled: CompiledRuleSet,
+    household_id: str,
+    person_id: str | None,
+    household: dict[str, Any],
+    person: dict[str, Any] | None,
+    on: date,
+) -> Decision:
+    env = activation(household, person)
+    results = []
+    for item in compiled.criteria:
+        value = item.cel.evaluate(env)
+        if not isinstance(value, bool):  # celpy's BoolType subclasses int, not bool
+            if type(value).__name__ != "BoolType":
+                raise ExpressionError(
+                    f"{compiled.program} {compiled.rule_set.version} criterion {item.criterion.name}: "
+                    f"expected a boolean, got {type(value).__name__} {value!r}"
+                )
+        results.append(
+            CriterionResult(
+                name=item.criterion.name,
+                passed=bool(value),
+                values=_values_seen(item.cel, household, person),
+                explanation_es=item.criterion.explanation.es,
+                explanation_en=item.criterion.explanation.en,
+            )
+        )
+    eligible = all(r.passed for r in results)
+    benefit = compiled.rule_set.benefit
+    points = None
+    if eligible and compiled.points is not None:
+        points = int(compiled.points.evaluate(env))
+    return Decision(
+        program=compiled.program,
+        household_id=household_id,
+        person_id=person_id,
+        eligible=eligible,
+        criteria=tuple(results),
+        rule_set_version=compiled.rule_set.version,
+        as_of=on,
+        benefit_kind=benefit.kind,
+        benefit_amount_centimos=benefit.amount_centimos,
+        benefit_period_months=benefit.period_months,
+        priority_points=points,
+    )
+
+
+def _values_seen(cel: CompiledExpression, household: dict[str, Any], person: dict[str, Any] | None) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for path in cel.reads.paths:
+        root, name = path.split(".", 1)
+        if path == "household.members":
+            values[path] = [
+                {"person_id": m["person_id"], **{f: m[f] for f in cel.reads.member_fields}}
+                for m in household["members"]
+            ]
+        elif root == "household":
+            values[path] = household[name]
+        elif person is not None:
+            values[path] = person[name]
+    return values
+
+
+# --- the fast path: every row at once -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VectorOutcome:
+    """A program's verdict for every row of its unit (households or persons) on one date."""
+
+    program: str
+    unit: Unit
+    rule_set_version: str
+    live: Array  # bool: the row is a unit being decided
+    eligible: Array  # bool, False where not live
+    criteria: dict[str, Array]
+    amount_centimos: int | None
+    period_months: int | None
+    points: Array | None
+
+    @property
+    def monthly_cost_centimos(self) -> float:
+        if self.amount_centimos is None or self.period_months is None:
+            return 0.0
+        return float(np.count_nonzero(self.eligible)) * self.amount_centimos / self.period_months
+
+
+def evaluate_vector(
+    program: Program, rule_set: RuleSet, facts: Facts, live_households: Array
+) -> VectorOutcome:
+    compiled = compile_rule_set(program.code, program.unit, rule_set)
+    scope = "household" if program.unit == Unit.HOUSEHOLD else "person"
+    live = live_households if scope == "household" else live_households[facts.person_hh]
+    criteria = {c.criterion.name: np.asarray(c.vector(facts, scope), dtype=bool) for c in compiled.criteria}
+    eligible = live.copy()
+    for passed in criteria.values():
+        eligible &= passed
+    points = None
+    if compiled.points_vector is not None:
+        points = np.where(eligible, compiled.points_vector(facts, scope), 0)
+    benefit = rule_set.benefit
+    return VectorOutcome(
+        program.code,
+        program.unit,
+        rule_set.version,
+        live,
+        eligible,
+        criteria,
+        benefit.amount_centimos,
+        benefit.period_months,
+        points,
+    )

@@ -1,0 +1,1 @@
+"""Program rule files (JSON), one per program; see docs/eligibility.md."""

@@ -1,0 +1,1 @@
+"""Chasqui employment matching: job seekers, vacancies, job fairs and explainable matches."""

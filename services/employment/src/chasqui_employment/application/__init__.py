@@ -1,0 +1,1 @@
+"""Use cases: commands called by the API, queries, and event handlers."""

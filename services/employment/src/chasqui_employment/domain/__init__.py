@@ -1,0 +1,1 @@
+"""Employment rules and models, free of I/O: scoring, ranking, validation."""

@@ -1,0 +1,91 @@
+"""The migrants service running on a fresh schema of the real Postgres and the real Kafka broker."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest_asyncio
+from chasqui_common.testing import RunningService, collect_records, running_service
+from chasqui_common.topics import MIGRANTS_CASES
+
+from chasqui_migrants.main import DEFINITION
+from chasqui_migrants.settings import MigrantsSettings
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def service(service_db, kafka_bootstrap_servers: str, tmp_path: Path) -> AsyncIterator[RunningService]:  # type: ignore[no-untyped-def]
+    async with running_service(
+        DEFINITION,
+        database_url=service_db.dsn,
+        schema=service_db.schema,
+        kafka_bootstrap_servers=kafka_bootstrap_servers,
+        auth_dir=tmp_path / "auth",
+        settings_class=MigrantsSettings,
+        db_pool_max=25,
+    ) as svc:
+        yield svc
+
+
+def unique_number(prefix: str = "") -> str:
+    return prefix + uuid.uuid4().hex[:8].upper()
+
+
+def migrant_body(point: str = "ICA", **overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "attention_point": point,
+        "documents": [
+            {"type": "CPP", "number": unique_number("C"), "expires_on": (date.today() + timedelta(days=300)).isoformat()},
+            {"type": "PASSPORT", "number": unique_number("P")},
+        ],
+        "nationality": "VEN",
+        "entry_date": "2019-06-14",
+        "given_names": "María José",
+        "paternal_surname": "Rondón",
+        "maternal_surname": "Pérez",
+        "birth_date": "1990-04-02",
+        "sex": "F",
+        "contact": {
+            "phone": "+51987654321",
+            "email": "maria.rondon@example.com",
+            "consent": {"sms": True, "email": False, "whatsapp": True},
+        },
+        "occupations": ["5120"],
+        "skills": ["cocina", "atención al cliente"],
+    }
+    body.update(overrides)
+    return body
+
+
+async def register(client: httpx.AsyncClient, point: str = "ICA", **overrides: Any) -> dict[str, Any]:
+    response = await client.post("/v1/migrants", json=migrant_body(point, **overrides))
+    assert response.status_code == 201, response.text
+    data: dict[str, Any] = response.json()
+    return data
+
+
+async def events_for(
+    bootstrap: str, ids: set[str], count: int, *, idle: float = 0.0, timeout: float = 20.0
+) -> list[tuple[str, dict[str, Any]]]:
+    """(type, data) of records on migrants.cases whose key is one of `ids`, in topic order per key."""
+    found: list[tuple[str, dict[str, Any]]] = []
+    # catalogue topics are shared by every test: keep reading until our own records are there
+    for _ in range(int(timeout / 2)):
+        records = await collect_records(bootstrap, MIGRANTS_CASES.name, count=10**9, timeout=2)
+        found = []
+        for record in records:
+            if record.key is None or record.key.decode() not in ids:
+                continue
+            headers = {k: v.decode() for k, v in record.headers}
+            assert record.value is not None
+            found.append((headers["ce_type"], json.loads(record.value)))
+        if len(found) >= count and not idle:
+            return found
+        if len(found) >= count:
+            break
+    return found

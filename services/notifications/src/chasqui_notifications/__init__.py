@@ -1,0 +1,1 @@
+"""Chasqui notifications: consent-aware citizen messages over e-mail, SMS and WhatsApp, never twice."""

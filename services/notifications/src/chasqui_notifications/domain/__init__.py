@@ -1,0 +1,1 @@
+"""Notification rules, pure Python: consent, quiet hours, SMS encoding, rate limits, message choice."""

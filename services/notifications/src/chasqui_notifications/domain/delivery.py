@@ -1,0 +1,65 @@
+"""Which channels a notice goes to, with which status, and what a provider's answer means."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from chasqui_common.events.notifications import DeliveryChannel, DeliveryStatus
+
+from chasqui_notifications.domain.consent import ContactCard
+
+CHANNEL_ORDER = (DeliveryChannel.EMAIL, DeliveryChannel.SMS, DeliveryChannel.WHATSAPP)
+
+
+@dataclass(frozen=True)
+class ChannelPlan:
+    channel: DeliveryChannel
+    status: DeliveryStatus
+    reason: str | None = None
+
+
+def consent_refusal(card: ContactCard, channel: DeliveryChannel, *, needs_employment_contact: bool) -> str | None:
+    """Why a message may not go to this person on this channel now, or None if it may."""
+    if not card.consent_for(channel).granted:
+        return f"no consent for {channel.value}"
+    if needs_employment_contact and not card.employment_contact:
+        return "no consent to be contacted about vacancies"
+    return None
+
+
+def plan_channels(card: ContactCard, *, needs_employment_contact: bool = False) -> list[ChannelPlan]:
+    """One plan per channel the person can be reached on: queued if consented, else suppressed.
+
+    Channels without an address are left out: there is nothing to suppress.
+    """
+    plans = []
+    for channel in CHANNEL_ORDER:
+        if not card.address_for(channel):
+            continue
+        refusal = consent_refusal(card, channel, needs_employment_contact=needs_employment_contact)
+        if refusal is None:
+            plans.append(ChannelPlan(channel, DeliveryStatus.QUEUED))
+        else:
+            plans.append(ChannelPlan(channel, DeliveryStatus.SUPPRESSED_CONSENT, refusal))
+    return plans
+
+
+class FailureKind(StrEnum):
+    TRANSIENT = "transient"  # timeouts, 5xx, 429, SMTP 4xx: try again later
+    PERMANENT = "permanent"  # HTTP 4xx, SMTP 5xx: the provider refused this message
+
+
+@dataclass(frozen=True)
+class RetrySchedule:
+    """Bounded exponential backoff for provider failures: base * 2**(attempt-1), capped."""
+
+    max_attempts: int = 5
+    base_seconds: float = 5.0
+    max_seconds: float = 600.0
+
+    def delay(self, attempt: int) -> float:
+        return min(self.max_seconds, self.base_seconds * 2 ** max(0, attempt - 1))
+
+    def gives_up(self, attempt: int) -> bool:
+        return attempt >= self.max_attempts

@@ -1,0 +1,383 @@
+"""The only module that speaks SQL: households, persons, CSE history and imports (asyncpg)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from chasqui_common.db.pool import Connection
+from chasqui_common.envelope import Envelope
+from chasqui_common.events.registry import Classification, Household, HouseholdStatus, Member
+
+
+@dataclass(frozen=True)
+class DocumentOwner:
+    household_id: str
+    person_id: str
+    import_key: str | None
+
+
+def _member_row(household_id: str, position: int, member: Member) -> tuple[Any, ...]:
+    return (
+        UUID(member.person_id),
+        UUID(household_id),
+        position,
+        member.document.type.value,
+        member.document.number,
+        json.dumps(member.model_dump(mode="json"), ensure_ascii=False),
+    )
+
+
+async def insert_household(conn: Connection, household: Household, *, import_key: str | None = None) -> None:
+    await conn.execute(
+        """
+        INSERT INTO households (household_id, ubigeo, address, residence_since, registering_unit,
+                                status, classification, import_key)
+        VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8)
+        """,
+        UUID(household.household_id),
+        household.ubigeo,
+        household.address,
+        household.residence_since,
+        household.registering_unit,
+        household.status.value,
+        _classification_json(household.classification),
+        import_key,
+    )
+    await conn.executemany(
+        """
+        INSERT INTO persons (person_id, household_id, position, document_type, document_number, data)
+        VALUES ($1, $2, $3, $4, $5, $6::jsonb)
+        """,
+        [_member_row(household.household_id, i, m) for i, m in enumerate(household.members)],
+    )
+    if household.classification is not None:
+        await insert_classification(conn, household.household_id, household.classification)
+
+
+def _classification_json(classification: Classification | None) -> str | None:
+    return None if classification is None else json.dumps(classification.model_dump(mode="json"))
+
+
+async def load_household(
+    conn: Connection, household_id: str, *, for_update: bool = False
+) -> Household | None:
+    """The household snapshot, or None; `for_update` locks it until the transaction ends."""
+    try:
+        key = UUID(household_id)
+    except ValueError:
+        return None
+    row = await conn.fetchrow(
+        "SELECT * FROM households WHERE household_id = $1" + (" FOR UPDATE" if for_update else ""), key
+    )
+    if row is None:
+        return None
+    members = await conn.fetch(
+        "SELECT data FROM persons WHERE household_id = $1 AND removed_at IS NULL ORDER BY position", key
+    )
+    return Household(
+        household_id=str(row["household_id"]),
+        ubigeo=row["ubigeo"],
+        address=row["address"],
+        residence_since=row["residence_since"],
+        registering_unit=row["registering_unit"],
+        status=HouseholdStatus(row["status"]),
+        classification=(
+            Classification.model_validate_json(row["classification"]) if row["classification"] else None
+        ),
+        members=tuple(Member.model_validate_json(m["data"]) for m in members),
+    )
+
+
+async def update_household_row(conn: Connection, household: Household, *, reason: str | None = None) -> None:
+    await conn.execute(
+        """
+        UPDATE households SET ubigeo = $2, address = $3, residence_since = $4, registering_unit = $5,
+               status = $6, classification = $7::jsonb,
+               deregistered_reason = COALESCE($8, deregistered_reason), updated_at = now()
+        WHERE household_id = $1
+        """,
+        UUID(household.household_id),
+        household.ubigeo,
+        household.address,
+        household.residence_since,
+        household.registering_unit,
+        household.status.value,
+        _classification_json(household.classification),
+        reason,
+    )
+
+
+async def add_member(conn: Connection, household_id: str, member: Member) -> None:
+    position = await conn.fetchval(
+        "SELECT COALESCE(max(position) + 1, 0) FROM persons WHERE household_id = $1", UUID(household_id)
+    )
+    await conn.execute(
+        """
+        INSERT INTO persons (person_id, household_id, position, document_type, document_number, data)
+        VALUES ($1, $2, $3, $4, $5, $6::jsonb)
+        """,
+        *_member_row(household_id, position, member),
+    )
+
+
+async def update_member(conn: Connection, member: Member) -> None:
+    await conn.execute(
+        "UPDATE persons SET document_type = $2, document_number = $3, data = $4::jsonb WHERE person_id = $1",
+        UUID(member.person_id),
+        member.document.type.value,
+        member.document.number,
+        json.dumps(member.model_dump(mode="json"), ensure_ascii=False),
+    )
+
+
+async def remove_member(conn: Connection, person_id: str, reason: str) -> None:
+    await conn.execute(
+        "UPDATE persons SET registered = false, removed_reason = $2, removed_at = now() WHERE person_id = $1",
+        UUID(person_id),
+        reason,
+    )
+
+
+async def unregister_members(conn: Connection, household_id: str) -> None:
+    """A deregistered household's members are no longer registered: their documents are free."""
+    await conn.execute("UPDATE persons SET registered = false WHERE household_id = $1", UUID(household_id))
+
+
+async def insert_classification(conn: Connection, household_id: str, classification: Classification) -> None:
+    await conn.execute(
+        "INSERT INTO classifications (household_id, level, valid_from, valid_until, source) "
+        "VALUES ($1, $2, $3, $4, $5)",
+        UUID(household_id),
+        classification.level.value,
+        classification.valid_from,
+        classification.valid_until,
+        classification.source,
+    )
+
+
+async def classification_history(conn: Connection, household_id: str) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        "SELECT level, valid_from, valid_until, source, assigned_at FROM classifications "
+        "WHERE household_id = $1 ORDER BY id",
+        UUID(household_id),
+    )
+    return [dict(row) for row in rows]
+
+
+async def document_owners(
+    conn: Connection, documents: Sequence[tuple[str, str]], *, excluding_household: str | None = None
+) -> dict[tuple[str, str], DocumentOwner]:
+    """Which registered person holds each (type, number); one set-based query for any number."""
+    if not documents:
+        return {}
+    rows = await conn.fetch(
+        """
+        SELECT p.document_type, p.document_number, p.household_id, p.person_id, h.import_key
+        FROM unnest($1::text[], $2::text[]) AS d(type, number)
+        JOIN persons p ON p.registered AND p.document_type = d.type AND p.document_number = d.number
+        JOIN households h ON h.household_id = p.household_id
+        WHERE $3::uuid IS NULL OR p.household_id <> $3::uuid
+        """,
+        [t for t, _ in documents],
+        [n for _, n in documents],
+        UUID(excluding_household) if excluding_household else None,
+    )
+    return {
+        (r["document_type"], r["document_number"]): DocumentOwner(
+            str(r["household_id"]), str(r["person_id"]), r["import_key"]
+        )
+        for r in rows
+    }
+
+
+async def find_persons(conn: Connection, document_type: str, document_number: str) -> list[dict[str, Any]]:
+    """Every person (registered first) that has held this document, with their household."""
+    rows = await conn.fetch(
+        """
+        SELECT p.person_id, p.household_id, p.registered, p.removed_reason, p.data, h.status
+        FROM persons p JOIN households h USING (household_id)
+        WHERE p.document_type = $1 AND p.document_number = $2
+        ORDER BY p.registered DESC, h.created_at DESC
+        """,
+        document_type,
+        document_number,
+    )
+    return [
+        {
+            "person_id": str(r["person_id"]),
+            "household_id": str(r["household_id"]),
+            "registered": r["registered"],
+            "household_status": r["status"],
+            "removed_reason": r["removed_reason"],
+            "member": json.loads(r["data"]),
+        }
+        for r in rows
+    ]
+
+
+# --- bulk import -------------------------------------------------------------------------
+
+
+async def existing_import_keys(conn: Connection, keys: Sequence[str]) -> set[str]:
+    rows = await conn.fetch(
+        "SELECT import_key FROM households WHERE import_key = ANY($1::text[])", list(keys)
+    )
+    return {r["import_key"] for r in rows}
+
+
+@dataclass(frozen=True)
+class ImportedHousehold:
+    household: Household
+    import_key: str
+    envelope: Envelope
+    topic: str
+
+
+async def copy_households(conn: Connection, batch: Sequence[ImportedHousehold]) -> None:
+    """Households, persons, CSE history and their outbox rows, each with one COPY."""
+    if not batch:
+        return
+    await conn.copy_records_to_table(
+        "households",
+        columns=[
+            "household_id",
+            "ubigeo",
+            "address",
+            "residence_since",
+            "registering_unit",
+            "status",
+            "classification",
+            "import_key",
+        ],
+        records=[
+            (
+                UUID(item.household.household_id),
+                item.household.ubigeo,
+                item.household.address,
+                item.household.residence_since,
+                item.household.registering_unit,
+                item.household.status.value,
+                _classification_json(item.household.classification),
+                item.import_key,
+            )
+            for item in batch
+        ],
+    )
+    await conn.copy_records_to_table(
+        "persons",
+        columns=["person_id", "household_id", "position", "document_type", "document_number", "data"],
+        records=[
+            _member_row(item.household.household_id, i, m)
+            for item in batch
+            for i, m in enumerate(item.household.members)
+        ],
+    )
+    classified = [item.household for item in batch if item.household.classification is not None]
+    if classified:
+        await conn.copy_records_to_table(
+            "classifications",
+            columns=["household_id", "level", "valid_from", "valid_until", "source"],
+            records=[
+                (
+                    UUID(h.household_id),
+                    h.classification.level.value,
+                    h.classification.valid_from,
+                    h.classification.valid_until,
+                    h.classification.source,
+                )
+                for h in classified
+                if h.classification is not None
+            ],
+        )
+    await conn.copy_records_to_table(
+        "outbox",
+        columns=["event_id", "event_type", "topic", "message_key", "headers", "body"],
+        records=[
+            (
+                item.envelope.id,
+                item.envelope.type,
+                item.topic,
+                item.envelope.subject,
+                json.dumps(item.envelope.headers()),
+                item.envelope.body(),
+            )
+            for item in batch
+        ],
+    )
+    # COPY fires the outbox's statement trigger too, so the relay wakes on commit.
+
+
+async def create_import(conn: Connection, import_id: str, filename: str, fmt: str) -> None:
+    await conn.execute(
+        "INSERT INTO imports (import_id, filename, format) VALUES ($1, $2, $3)",
+        UUID(import_id),
+        filename,
+        fmt,
+    )
+
+
+async def record_import_progress(
+    conn: Connection,
+    import_id: str,
+    *,
+    rows_read: int,
+    households_read: int,
+    imported: int,
+    skipped: int,
+    rejected: int,
+    status: str = "running",
+    error: str | None = None,
+) -> None:
+    await conn.execute(
+        """
+        UPDATE imports SET rows_read = $2, households_read = $3, households_imported = $4,
+               households_skipped = $5, households_rejected = $6, status = $7, error = $8,
+               finished_at = CASE WHEN $7 IN ('completed', 'failed') THEN now() END
+        WHERE import_id = $1
+        """,
+        UUID(import_id),
+        rows_read,
+        households_read,
+        imported,
+        skipped,
+        rejected,
+        status,
+        error,
+    )
+
+
+async def copy_import_errors(conn: Connection, import_id: str, errors: Sequence[tuple[Any, ...]]) -> None:
+    """`errors`: (row_number, household_key, field, value, reason) tuples."""
+    if errors:
+        key = UUID(import_id)
+        await conn.copy_records_to_table(
+            "import_errors",
+            columns=["import_id", "row_number", "household_key", "field", "value", "reason"],
+            records=[(key, *error) for error in errors],
+        )
+
+
+async def load_import(conn: Connection, import_id: str, *, error_limit: int = 1000) -> dict[str, Any] | None:
+    try:
+        key = UUID(import_id)
+    except ValueError:
+        return None
+    row = await conn.fetchrow("SELECT * FROM imports WHERE import_id = $1", key)
+    if row is None:
+        return None
+    errors = await conn.fetch(
+        "SELECT row_number, household_key, field, value, reason FROM import_errors "
+        "WHERE import_id = $1 ORDER BY row_number, field LIMIT $2",
+        key,
+        error_limit,
+    )
+    error_count = await conn.fetchval("SELECT count(*) FROM import_errors WHERE import_id = $1", key)
+    result = dict(row)
+    result["import_id"] = str(result["import_id"])
+    result["error_count"] = error_count
+    result["errors"] = [dict(e) for e in errors]
+    return result
