@@ -15,6 +15,7 @@ import uvicorn
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from chasqui_common.auth.jwt import TokenVerifier
@@ -155,6 +156,8 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings | None =
 
     for router in definition.routers:
         app.include_router(router)
+    # Server spans for every API request: events recorded while handling it carry its traceparent.
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
     return app
 
 

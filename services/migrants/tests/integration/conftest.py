@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 import uuid
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
@@ -70,22 +72,31 @@ async def register(client: httpx.AsyncClient, point: str = "ICA", **overrides: A
 
 
 async def events_for(
-    bootstrap: str, ids: set[str], count: int, *, idle: float = 0.0, timeout: float = 20.0
+    bootstrap: str, ids: set[str], count: int, *, settle: float = 0.0, timeout: float = 20.0
 ) -> list[tuple[str, dict[str, Any]]]:
-    """(type, data) of records on migrants.cases whose key is one of `ids`, in topic order per key."""
-    found: list[tuple[str, dict[str, Any]]] = []
-    # catalogue topics are shared by every test: keep reading until our own records are there
-    for _ in range(int(timeout / 2)):
-        records = await collect_records(bootstrap, MIGRANTS_CASES.name, count=10**9, timeout=2)
+    """(type, data) of records on migrants.cases keyed by one of `ids`, in topic order per key.
+
+    Catalogue topics are shared by every test, so the whole topic is read and filtered by key.
+    With `settle`, read once more that many seconds after `count` arrived, to catch extras.
+    """
+
+    async def read() -> list[tuple[str, dict[str, Any]]]:
+        records = await collect_records(bootstrap, MIGRANTS_CASES.name, count=10**9, timeout=1.5)
         found = []
         for record in records:
-            if record.key is None or record.key.decode() not in ids:
+            if record.key is None or record.key.decode() not in ids or record.value is None:
                 continue
             headers = {k: v.decode() for k, v in record.headers}
-            assert record.value is not None
             found.append((headers["ce_type"], json.loads(record.value)))
-        if len(found) >= count and not idle:
-            return found
+        return found
+
+    deadline = time.monotonic() + timeout
+    while True:
+        found = await read()
         if len(found) >= count:
-            break
-    return found
+            if settle:
+                await asyncio.sleep(settle)
+                found = await read()
+            return found
+        if time.monotonic() > deadline:
+            return found
