@@ -70,6 +70,7 @@ async def test_trace_id_spans_http_request_outbox_kafka_and_consumer(
     spans = exporter.get_finished_spans()
     server = [s for s in spans if s.name.startswith("POST")]
     consumed = [s for s in spans if s.name.endswith("process")]
-    assert server and format(server[0].context.trace_id, "032x") == trace_id
+    assert server
+    assert format(server[0].context.trace_id, "032x") == trace_id
     assert len(consumed) == 2
     assert {format(s.context.trace_id, "032x") for s in consumed} == {trace_id}
