@@ -66,11 +66,7 @@ def test_top_n_equals_sorting_reference_scores_with_ties_by_id() -> None:
     engine = MatchEngine(seekers, vacancies, TODAY)
     tops = engine.top_for_seekers(5)
     for s in seekers:
-        ranked = [
-            Ranked(v.vacancy_id, a.score)
-            for v in vacancies
-            if (a := assess(s, v, TODAY)).eligible
-        ]
+        ranked = [Ranked(v.vacancy_id, a.score) for v in vacancies if (a := assess(s, v, TODAY)).eligible]
         assert tops[s.seeker_id] == sorted(ranked, key=rank_key)[:5]
     per_vacancy = engine.top_for_vacancies(4)
     for v in vacancies:

@@ -101,7 +101,9 @@ def test_a_person_with_a_disability_still_matches_regular_vacancies() -> None:
         ({"closes_on": date(2025, 6, 1)}, "closing date"),
     ],
 )
-def test_closed_filled_and_expired_vacancies_are_never_proposed(changes: dict[str, object], reason: str) -> None:
+def test_closed_filled_and_expired_vacancies_are_never_proposed(
+    changes: dict[str, object], reason: str
+) -> None:
     a = assess(seeker(), vacancy(**changes), TODAY)  # type: ignore[arg-type]
     assert not a.eligible
     assert reason in (a.ineligible_because or "")

@@ -30,6 +30,7 @@ async def service(service_db, kafka_bootstrap_servers: str, tmp_path: Path) -> A
         auth_dir=tmp_path / "auth",
         settings_class=MigrantsSettings,
         db_pool_max=25,
+        expiry_watch_interval_seconds=0,  # tests sweep on demand; one test runs the background watch
     ) as svc:
         yield svc
 

@@ -167,7 +167,20 @@ async def record_changes(
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12)
         """,
         [
-            (row[3], row[0], row[1], row[2], row[4], row[14], row[6], row[9], row[10], row[11], row[12], row[13])
+            (
+                row[3],
+                row[0],
+                row[1],
+                row[2],
+                row[4],
+                row[14],
+                row[6],
+                row[9],
+                row[10],
+                row[11],
+                row[12],
+                row[13],
+            )
             for row in rows
         ],
     )
@@ -207,8 +220,8 @@ async def projection_rows(
         top,
     )
     return (
-        [tuple(r) for r in households],  # type: ignore[misc]
-        [tuple(r) for r in persons],  # type: ignore[misc]
+        [tuple(r) for r in households],
+        [tuple(r) for r in persons],
         int(top),
     )
 

@@ -9,10 +9,15 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-
 from chasqui_common.events.registry import Household, HouseholdStatus
+
 from chasqui_eligibility.domain.decisions import CriterionResult, Decision
-from chasqui_eligibility.domain.expressions import CompiledExpression, ExpressionError, activation, compile_expression
+from chasqui_eligibility.domain.expressions import (
+    CompiledExpression,
+    ExpressionError,
+    activation,
+    compile_expression,
+)
 from chasqui_eligibility.domain.facts import household_facts
 from chasqui_eligibility.domain.rules import Criterion, Program, RuleBook, RuleSet, Unit
 from chasqui_eligibility.domain.vectorised import Array, Facts, compile_vector
@@ -103,12 +108,11 @@ def _decide(
     results = []
     for item in compiled.criteria:
         value = item.cel.evaluate(env)
-        if not isinstance(value, bool):  # celpy's BoolType subclasses int, not bool
-            if type(value).__name__ != "BoolType":
-                raise ExpressionError(
-                    f"{compiled.program} {compiled.rule_set.version} criterion {item.criterion.name}: "
-                    f"expected a boolean, got {type(value).__name__} {value!r}"
-                )
+        if not isinstance(value, bool) and type(value).__name__ != "BoolType":  # celpy's own bool
+            raise ExpressionError(
+                f"{compiled.program} {compiled.rule_set.version} criterion {item.criterion.name}: "
+                f"expected a boolean, got {type(value).__name__} {value!r}"
+            )
         results.append(
             CriterionResult(
                 name=item.criterion.name,
@@ -138,7 +142,9 @@ def _decide(
     )
 
 
-def _values_seen(cel: CompiledExpression, household: dict[str, Any], person: dict[str, Any] | None) -> dict[str, Any]:
+def _values_seen(
+    cel: CompiledExpression, household: dict[str, Any], person: dict[str, Any] | None
+) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for path in cel.reads.paths:
         root, name = path.split(".", 1)

@@ -12,6 +12,9 @@ from typing import Any
 
 import celpy
 import lark
+from celpy.adapter import json_to_cel
+from celpy.celparser import CELParser
+from celpy.evaluation import CELEvalError
 
 from chasqui_eligibility.domain.facts import HOUSEHOLD_FIELDS, PERSON_FIELDS
 
@@ -40,15 +43,15 @@ class CompiledExpression:
     def evaluate(self, activation: dict[str, Any]) -> Any:
         try:
             result = self.program.evaluate(activation)
-        except celpy.CELEvalError as exc:
+        except CELEvalError as exc:
             raise ExpressionError(f"expression {self.source!r} failed: {exc}") from exc
-        if isinstance(result, celpy.CELEvalError):
+        if isinstance(result, CELEvalError):
             raise ExpressionError(f"expression {self.source!r} failed: {result}")
         return result
 
 
 _ENV = celpy.Environment()
-_PARSER = celpy.CELParser()
+_PARSER = CELParser()
 
 
 @functools.lru_cache(maxsize=4096)
@@ -64,9 +67,9 @@ def compile_expression(source: str, *, allow_person: bool) -> CompiledExpression
 
 
 def activation(household: dict[str, Any], person: dict[str, Any] | None) -> dict[str, Any]:
-    values = {"household": celpy.json_to_cel(household)}
+    values = {"household": json_to_cel(household)}
     if person is not None:
-        values["person"] = celpy.json_to_cel(person)
+        values["person"] = json_to_cel(person)
     return values
 
 
@@ -74,7 +77,7 @@ def _reads(tree: lark.Tree[Any], source: str, *, allow_person: bool) -> Reads:
     paths: set[str] = set()
     member_fields: set[str] = set()
     macro_vars: set[str] = set()
-    for node in tree.iter_subtrees_topdown():
+    for node in tree.iter_subtrees_topdown():  # type: ignore[no-untyped-call]
         if node.data == "member_dot_arg":
             target, method, args = node.children
             name = str(method)
@@ -91,7 +94,7 @@ def _reads(tree: lark.Tree[Any], source: str, *, allow_person: bool) -> Reads:
                 raise ExpressionError(f"expression {source!r}: {name}() needs a variable name first")
             macro_vars.add(var[0])
             paths.add("household.members")
-    for node in tree.iter_subtrees_topdown():
+    for node in tree.iter_subtrees_topdown():  # type: ignore[no-untyped-call]
         if node.data == "member_dot":
             dotted = _dotted(node)
             if dotted is None or len(dotted) != 2:
@@ -134,8 +137,21 @@ def _dotted(node: Any) -> tuple[str, ...] | None:
     """`a.b` as ("a", "b") when `node` is a plain identifier chain, else None."""
     if isinstance(node, lark.Token):
         return None
-    if node.data in {"member", "primary", "expr", "conditionalor", "conditionaland", "relation",
-                     "addition", "multiplication", "unary"} and len(node.children) == 1:
+    if (
+        node.data
+        in {
+            "member",
+            "primary",
+            "expr",
+            "conditionalor",
+            "conditionaland",
+            "relation",
+            "addition",
+            "multiplication",
+            "unary",
+        }
+        and len(node.children) == 1
+    ):
         return _dotted(node.children[0])
     if node.data == "ident":
         return (str(node.children[0]),)

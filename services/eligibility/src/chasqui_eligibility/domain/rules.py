@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator
 from datetime import date
 from enum import StrEnum
@@ -86,7 +87,7 @@ class Program(_Model):
     @model_validator(mode="after")
     def _versions_do_not_overlap(self) -> Program:
         ordered = sorted(self.versions, key=lambda v: v.effective_from)
-        for earlier, later in zip(ordered, ordered[1:], strict=False):
+        for earlier, later in itertools.pairwise(ordered):
             if earlier.effective_until is None or earlier.effective_until >= later.effective_from:
                 raise ValueError(
                     f"program {self.code}: version {earlier.version} (until {earlier.effective_until}) "

@@ -48,11 +48,11 @@ class Columns:
 
     @property
     def size(self) -> int:
-        return int(len(self.household_ids))
+        return len(self.household_ids)
 
     @property
     def people(self) -> int:
-        return int(len(self.person_ids))
+        return len(self.person_ids)
 
     def live_households(self) -> Array:
         return self.alive & self.active
@@ -95,11 +95,7 @@ def derive_facts(cols: Columns, on: date) -> Facts:
         "residence_months": age_months(cols.residence_y, cols.residence_m, cols.residence_d, on),
     }
     p = cols.person
-    person = {
-        name: values
-        for name, values in p.items()
-        if name not in {"birth_y", "birth_m", "birth_d"}
-    }
+    person = {name: values for name, values in p.items() if name not in {"birth_y", "birth_m", "birth_d"}}
     person["age_years"] = age_years(p["birth_y"], p["birth_m"], p["birth_d"], on)
     person["age_months"] = age_months(p["birth_y"], p["birth_m"], p["birth_d"], on)
     return Facts(household, person, cols.person_hh, cols.size)
@@ -131,8 +127,18 @@ _BINARY = {
     "addition_sub": np.subtract,
     "multiplication_mul": np.multiply,
 }
-_PASS_THROUGH = {"expr", "conditionalor", "conditionaland", "relation", "addition", "multiplication",
-                 "unary", "member", "primary", "paren_expr"}
+_PASS_THROUGH = {
+    "expr",
+    "conditionalor",
+    "conditionaland",
+    "relation",
+    "addition",
+    "multiplication",
+    "unary",
+    "member",
+    "primary",
+    "paren_expr",
+}
 
 
 def _compile(node: Any, source: str) -> Node:
@@ -202,7 +208,9 @@ def _literal_list(node: Any, source: str) -> list[Any]:
                 raise ExpressionError(f"expression {source!r}: `in` lists may hold literals only")
             item = item.children[0]
         assert isinstance(item, lark.Tree)
-        values.append(_literal(item.children[0], source))
+        token = item.children[0]
+        assert isinstance(token, lark.Token)
+        values.append(_literal(token, source))
     return values
 
 
@@ -234,7 +242,9 @@ def _macro(node: lark.Tree[Any], source: str) -> Node:
             hits = np.bincount(f.person_hh, weights=per_member.astype(np.float64), minlength=f.households)
             result = hits > 0
         else:  # all
-            misses = np.bincount(f.person_hh, weights=(~per_member).astype(np.float64), minlength=f.households)
+            misses = np.bincount(
+                f.person_hh, weights=(~per_member).astype(np.float64), minlength=f.households
+            )
             result = misses == 0
         return result if scope == "household" else result[f.person_hh]
 
@@ -255,7 +265,7 @@ PersonRow = tuple[str, str, int, int, int, str, str, str, bool, bool, bool, bool
 """household_id, person_id, birth y, m, d, document_type, pension, disability_severity,
 disability_certified, pregnant, secondary_last_year, secondary_completed, in_school"""
 
-_PERSON_SOURCES = (
+_PERSON_SOURCES: tuple[tuple[str, Any], ...] = (
     ("birth_y", np.int32),
     ("birth_m", np.int32),
     ("birth_d", np.int32),
@@ -281,7 +291,7 @@ def columns_from_rows(households: list[HouseholdRow], persons: list[PersonRow]) 
         name: np.asarray(person_cols[i + 2], dtype=dtype) for i, (name, dtype) in enumerate(_PERSON_SOURCES)
     }
     return Columns(
-        household_ids=np.asarray(hh[0], dtype=object),
+        household_ids=np.array(list(hh[0]), dtype=object),
         alive=np.ones(len(households), dtype=bool),
         active=np.asarray(hh[1], dtype=bool),
         department=np.asarray([u[:2] for u in hh[2]], dtype="<U2"),
@@ -292,7 +302,7 @@ def columns_from_rows(households: list[HouseholdRow], persons: list[PersonRow]) 
         residence_y=np.asarray(hh[6], dtype=np.int32),
         residence_m=np.asarray(hh[7], dtype=np.int32),
         residence_d=np.asarray(hh[8], dtype=np.int32),
-        person_ids=np.asarray(person_cols[1], dtype=object),
+        person_ids=np.array(list(person_cols[1]), dtype=object),
         person_hh=np.asarray([index[h] for h in person_cols[0]], dtype=np.int64),
         person=person,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -139,7 +139,9 @@ async def update_seeker(conn: Connection, seeker: JobSeeker) -> JobSeeker:
 
 async def get_seeker(conn: Connection, seeker_id: str, *, for_update: bool = False) -> JobSeeker | None:
     lock = " FOR UPDATE" if for_update else ""
-    row = await conn.fetchrow(f"SELECT {_SEEKER_COLUMNS} FROM job_seekers WHERE seeker_id = $1{lock}", seeker_id)
+    row = await conn.fetchrow(
+        f"SELECT {_SEEKER_COLUMNS} FROM job_seekers WHERE seeker_id = $1{lock}", seeker_id
+    )
     return _seeker(row) if row else None
 
 
@@ -155,7 +157,9 @@ async def find_seeker_by_document(
     return _seeker(row) if row else None
 
 
-async def seekers(conn: Connection, ids: Iterable[str] | None = None, *, active_only: bool = True) -> list[JobSeeker]:
+async def seekers(
+    conn: Connection, ids: Iterable[str] | None = None, *, active_only: bool = True
+) -> list[JobSeeker]:
     where = ["active"] if active_only else []
     args: list[Any] = []
     if ids is not None:
@@ -241,7 +245,9 @@ async def insert_vacancy(conn: Connection, v: Vacancy) -> Vacancy:
 
 async def get_vacancy(conn: Connection, vacancy_id: str, *, for_update: bool = False) -> Vacancy | None:
     lock = " FOR UPDATE" if for_update else ""
-    row = await conn.fetchrow(f"SELECT {_VACANCY_COLUMNS} FROM vacancies WHERE vacancy_id = $1{lock}", vacancy_id)
+    row = await conn.fetchrow(
+        f"SELECT {_VACANCY_COLUMNS} FROM vacancies WHERE vacancy_id = $1{lock}", vacancy_id
+    )
     return _vacancy(row) if row else None
 
 
@@ -361,19 +367,25 @@ async def top_lists(conn: Connection, side: Side, owners: Iterable[str]) -> dict
 async def owners_listing(conn: Connection, side: Side, other_id: str) -> list[str]:
     """The owners on `side` whose list contains `other_id`."""
     owner, other = _owner_column(side)
-    rows = await conn.fetch(f"SELECT {owner} AS owner FROM matches WHERE side = $1 AND {other} = $2", side, other_id)
+    rows = await conn.fetch(
+        f"SELECT {owner} AS owner FROM matches WHERE side = $1 AND {other} = $2", side, other_id
+    )
     return [str(r["owner"]) for r in rows]
 
 
-async def replace_lists(conn: Connection, side: Side, lists: dict[str, Sequence[Ranked]]) -> None:
+async def replace_lists(conn: Connection, side: Side, lists: Mapping[str, Sequence[Ranked]]) -> None:
     if not lists:
         return
     owner, other = _owner_column(side)
-    await conn.execute(f"DELETE FROM matches WHERE side = $1 AND {owner} = ANY($2::uuid[])", side, list(lists))
+    await conn.execute(
+        f"DELETE FROM matches WHERE side = $1 AND {owner} = ANY($2::uuid[])", side, list(lists)
+    )
     await conn.copy_records_to_table(
         "matches",
         columns=["side", owner, other, "score"],
-        records=[(side, key, entry.other_id, entry.score) for key, entries in lists.items() for entry in entries],
+        records=[
+            (side, key, entry.other_id, entry.score) for key, entries in lists.items() for entry in entries
+        ],
     )
 
 
@@ -483,7 +495,9 @@ async def get_placement(conn: Connection, placement_id: str) -> Placement | None
 
 
 async def find_placement(conn: Connection, seeker_id: str, vacancy_id: str) -> Placement | None:
-    row = await conn.fetchrow("SELECT * FROM placements WHERE seeker_id = $1 AND vacancy_id = $2", seeker_id, vacancy_id)
+    row = await conn.fetchrow(
+        "SELECT * FROM placements WHERE seeker_id = $1 AND vacancy_id = $2", seeker_id, vacancy_id
+    )
     return _placement(row) if row else None
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import date, datetime
@@ -14,7 +15,7 @@ from chasqui_common.events.employment import SeekerSource
 from chasqui_common.events.registry import Consent, DocumentType, EducationLevel
 from chasqui_common.http.problems import FieldError, ProblemError
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from chasqui_employment.adapters import repository
 from chasqui_employment.application import commands, queries
@@ -74,7 +75,7 @@ class DocumentIn(_In):
 
 class ContactIn(_In):
     phone: str | None = Field(None, pattern=r"^\+?\d{6,15}$", description="digits, optional leading +")
-    email: EmailStr | None = None
+    email: str | None = Field(None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)
     consent: Consent = Field(default_factory=Consent)
 
 
@@ -86,7 +87,9 @@ class JobSeekerIn(_In):
     maternal_surname: str | None = Field(None, max_length=80)
     birth_date: date | None = None
     ubigeo: str
-    occupations: list[str] = Field(min_length=1, max_length=10, description="CNO 2015 / ISCO-08 4-digit codes")
+    occupations: list[str] = Field(
+        min_length=1, max_length=10, description="CNO 2015 / ISCO-08 4-digit codes"
+    )
     skills: list[str] = Field(default_factory=list, max_length=50)
     education: EducationLevel = EducationLevel.NONE
     experience_years: int = Field(0, ge=0, le=70)
@@ -110,7 +113,9 @@ class JobSeekerIn(_In):
             birth_date=self.birth_date,
             ubigeo=codes.check_ubigeo("ubigeo", self.ubigeo),
             occupations=tuple(
-                dict.fromkeys(codes.check_occupation(f"occupations.{i}", c) for i, c in enumerate(self.occupations))
+                dict.fromkeys(
+                    codes.check_occupation(f"occupations.{i}", c) for i, c in enumerate(self.occupations)
+                )
             ),
             skills=codes.normalise_skills("skills", self.skills),
             education=self.education,
@@ -119,7 +124,7 @@ class JobSeekerIn(_In):
             availability=self.availability,
             expected_salary=self.expected_salary,
             phone=self.contact.phone,
-            email=str(self.contact.email) if self.contact.email else None,
+            email=self.contact.email,
             consent_to_contact=self.consent_to_contact,
             consent_sms=self.contact.consent.sms,
             consent_email=self.contact.consent.email,
@@ -208,7 +213,9 @@ async def update_seeker(
 
 
 @router.get("/job-seekers/{seeker_id}")
-async def get_seeker(seeker_id: str, rt: ServiceRuntime = Depends(runtime), _: Principal = Depends(READ)) -> JobSeekerOut:
+async def get_seeker(
+    seeker_id: str, rt: ServiceRuntime = Depends(runtime), _: Principal = Depends(READ)
+) -> JobSeekerOut:
     with problems():
         _check_uuid("seeker_id", seeker_id)
         async with rt.pool.acquire() as conn:
@@ -277,7 +284,9 @@ async def register_employer(
 
 
 @router.get("/employers/{ruc}")
-async def get_employer(ruc: str, rt: ServiceRuntime = Depends(runtime), _: Principal = Depends(READ)) -> EmployerOut:
+async def get_employer(
+    ruc: str, rt: ServiceRuntime = Depends(runtime), _: Principal = Depends(READ)
+) -> EmployerOut:
     with problems():
         ruc = codes.normalise_ruc("ruc", ruc)
         async with rt.pool.acquire() as conn:
@@ -376,7 +385,9 @@ async def publish_vacancy(
 
 
 @router.get("/vacancies/{vacancy_id}")
-async def get_vacancy(vacancy_id: str, rt: ServiceRuntime = Depends(runtime), _: Principal = Depends(READ)) -> VacancyOut:
+async def get_vacancy(
+    vacancy_id: str, rt: ServiceRuntime = Depends(runtime), _: Principal = Depends(READ)
+) -> VacancyOut:
     with problems():
         _check_uuid("vacancy_id", vacancy_id)
         async with rt.pool.acquire() as conn:
@@ -437,16 +448,22 @@ class AttendeeIn(_In):
 
 
 @router.post("/job-fairs", status_code=201)
-async def create_fair(body: JobFairIn, rt: ServiceRuntime = Depends(runtime), _: Principal = Depends(WRITE)) -> JobFairOut:
+async def create_fair(
+    body: JobFairIn, rt: ServiceRuntime = Depends(runtime), _: Principal = Depends(WRITE)
+) -> JobFairOut:
     with problems():
-        fair = JobFair(commands.new_id(), body.name, body.held_on, codes.check_ubigeo("ubigeo", body.ubigeo), body.venue)
+        fair = JobFair(
+            commands.new_id(), body.name, body.held_on, codes.check_ubigeo("ubigeo", body.ubigeo), body.venue
+        )
         async with rt.unit_of_work() as uow:
             await commands.create_fair(uow.conn, fair)
     return JobFairOut(**asdict(fair))
 
 
 @router.get("/job-fairs/{fair_id}")
-async def get_fair(fair_id: str, rt: ServiceRuntime = Depends(runtime), _: Principal = Depends(READ)) -> JobFairOut:
+async def get_fair(
+    fair_id: str, rt: ServiceRuntime = Depends(runtime), _: Principal = Depends(READ)
+) -> JobFairOut:
     with problems():
         _check_uuid("fair_id", fair_id)
         async with rt.pool.acquire() as conn:
@@ -518,7 +535,9 @@ class PlacementIn(_In):
     vacancy_id: str
     start_date: date
     monthly_salary: int | None = Field(None, ge=0, description="whole soles per month")
-    formal: bool | None = Field(None, description="formal contract (planilla); defaults to the vacancy's flag")
+    formal: bool | None = Field(
+        None, description="formal contract (planilla); defaults to the vacancy's flag"
+    )
 
 
 class PlacementOut(BaseModel):
@@ -582,15 +601,15 @@ class DepartmentStatsList(BaseModel):
 
 
 @router.get("/stats/departments")
-async def department_stats(rt: ServiceRuntime = Depends(runtime), _: Principal = Depends(READ)) -> DepartmentStatsList:
+async def department_stats(
+    rt: ServiceRuntime = Depends(runtime), _: Principal = Depends(READ)
+) -> DepartmentStatsList:
     async with rt.pool.acquire() as conn:
         stats = await queries.department_stats(conn)
     return DepartmentStatsList(items=[DepartmentStatsOut(**asdict(s)) for s in stats])
 
 
-def _check_uuid(field: str, value: str, _parse: Callable[[str], object] | None = None) -> None:
-    import uuid
-
+def _check_uuid(field: str, value: str) -> None:
     try:
         uuid.UUID(value)
     except ValueError:

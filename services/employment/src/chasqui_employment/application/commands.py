@@ -69,7 +69,9 @@ def seeker_payload(seeker: JobSeeker) -> dict[str, object]:
         "contact": Contact(
             phone=seeker.phone,
             email=seeker.email,
-            consent=Consent(sms=seeker.consent_sms, email=seeker.consent_email, whatsapp=seeker.consent_whatsapp),
+            consent=Consent(
+                sms=seeker.consent_sms, email=seeker.consent_email, whatsapp=seeker.consent_whatsapp
+            ),
         ),
         "consent_to_contact": seeker.consent_to_contact,
         "source": seeker.source,
@@ -86,7 +88,7 @@ async def register_seeker(conn: Connection, publish: Publish, seeker: JobSeeker)
             existing.seeker_id,
         )
     saved = await repository.insert_seeker(conn, seeker)
-    await publish(JobSeekerRegistered(**seeker_payload(saved)))  # type: ignore[arg-type]
+    await publish(JobSeekerRegistered(**seeker_payload(saved)))
     await matching.recompute_for_seeker(conn, publish, saved.seeker_id)
     return saved
 
@@ -107,12 +109,14 @@ async def update_seeker(conn: Connection, publish: Publish, seeker: JobSeeker) -
     if not changed:
         return old
     saved = await repository.update_seeker(conn, seeker)
-    await publish(JobSeekerUpdated(**seeker_payload(saved), changed=changed))  # type: ignore[arg-type]
+    await publish(JobSeekerUpdated(**seeker_payload(saved), changed=changed))
     await matching.recompute_for_seeker(conn, publish, saved.seeker_id)
     return saved
 
 
-async def register_or_update_from_referral(conn: Connection, publish: Publish, seeker: JobSeeker) -> JobSeeker:
+async def register_or_update_from_referral(
+    conn: Connection, publish: Publish, seeker: JobSeeker
+) -> JobSeeker:
     """A referral creates the seeker, or refreshes identity and contact of the one with that document
     (keeping the occupations and skills recorded at the Centro de Empleo when the referral has none)."""
     existing = await repository.find_seeker_by_document(
@@ -147,7 +151,9 @@ async def register_or_update_from_referral(conn: Connection, publish: Publish, s
 
 async def register_employer(conn: Connection, employer: Employer) -> Employer:
     if not await repository.insert_employer(conn, employer):
-        raise Conflict("employer-exists", f"an employer with RUC {employer.ruc} is already registered", employer.ruc)
+        raise Conflict(
+            "employer-exists", f"an employer with RUC {employer.ruc} is already registered", employer.ruc
+        )
     return employer
 
 
@@ -189,7 +195,10 @@ _REASON_STATUS = {
 
 
 async def close_vacancy(
-    conn: Connection, publish: Publish, vacancy_id: str, reason: VacancyClosedReason = VacancyClosedReason.CLOSED
+    conn: Connection,
+    publish: Publish,
+    vacancy_id: str,
+    reason: VacancyClosedReason = VacancyClosedReason.CLOSED,
 ) -> Vacancy:
     vacancy = await repository.get_vacancy(conn, vacancy_id, for_update=True)
     if vacancy is None:

@@ -11,7 +11,7 @@ is announced with MatchProposed through the outbox.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -72,7 +72,9 @@ async def recompute_for_seeker(conn: Connection, publish: Publish, seeker_id: st
     await _announce(conn, publish, {seeker_id: (old_own, own)}, {seeker_id: seeker}, vacancies, today)
 
 
-async def recompute_for_vacancy(conn: Connection, publish: Publish, vacancy_id: str, *, n: int = TOP_N) -> None:
+async def recompute_for_vacancy(
+    conn: Connection, publish: Publish, vacancy_id: str, *, n: int = TOP_N
+) -> None:
     today = lima_today()
     await repository.lock_matching(conn)
     vacancy = await repository.get_vacancy(conn, vacancy_id)
@@ -116,7 +118,7 @@ async def recompute_for_vacancy(conn: Connection, publish: Publish, vacancy_id: 
 async def _announce(
     conn: Connection,
     publish: Publish,
-    changes: dict[str, tuple[Sequence[Ranked], Sequence[Ranked]]],
+    changes: Mapping[str, tuple[Sequence[Ranked], Sequence[Ranked]]],
     seekers: dict[str, JobSeeker],
     vacancies: dict[str, Vacancy],
     today: date,

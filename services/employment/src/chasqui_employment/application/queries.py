@@ -27,7 +27,12 @@ async def seeker_matches(conn: Connection, seeker_id: str, limit: int = TOP_N) -
         assessment = assess(seeker.profile(), vacancy.profile(), today)
         if assessment.eligible:
             views.append(
-                MatchView(seeker_id, vacancy.vacancy_id, assessment.score, [asdict(c) for c in assessment.components])
+                MatchView(
+                    seeker_id,
+                    vacancy.vacancy_id,
+                    assessment.score,
+                    [asdict(c) for c in assessment.components],
+                )
             )
     return views
 
@@ -46,7 +51,9 @@ async def vacancy_matches(conn: Connection, vacancy_id: str, limit: int = TOP_N)
         assessment = assess(seeker.profile(), vacancy.profile(), today)
         if assessment.eligible:
             views.append(
-                MatchView(seeker.seeker_id, vacancy_id, assessment.score, [asdict(c) for c in assessment.components])
+                MatchView(
+                    seeker.seeker_id, vacancy_id, assessment.score, [asdict(c) for c in assessment.components]
+                )
             )
     return views
 

@@ -62,7 +62,9 @@ def normalise_ruc(field: str, value: str) -> str:
     try:
         return str(ruc.validate(value))
     except StdnumError as exc:
-        raise InvalidValue(field, value, f"a valid RUC: 11 digits with a correct check digit ({exc})") from None
+        raise InvalidValue(
+            field, value, f"a valid RUC: 11 digits with a correct check digit ({exc})"
+        ) from None
 
 
 def check_ubigeo(field: str, value: str) -> str:

@@ -103,7 +103,9 @@ class MatchEngine:
         s_loc = self._s_loc[rows][:, None]
         v_loc = self._v_loc[cols][None, :]
         loc_level = (
-            (s_loc // 10000 == v_loc // 10000).astype(np.int64) + (s_loc // 100 == v_loc // 100) + (s_loc == v_loc)
+            (s_loc // 10000 == v_loc // 10000).astype(np.int64)
+            + (s_loc // 100 == v_loc // 100)
+            + (s_loc == v_loc)
         )
         total += np.asarray(scoring.LOCATION_POINTS, dtype=np.int64)[loc_level]
 

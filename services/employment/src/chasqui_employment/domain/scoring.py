@@ -81,7 +81,9 @@ class VacancyProfile:
 
     def is_open(self, today: date) -> bool:
         """Open to matching: published, not past its closing date and not yet filled."""
-        return self.status is VacancyStatus.OPEN and self.closes_on >= today and self.placements < self.positions
+        return (
+            self.status is VacancyStatus.OPEN and self.closes_on >= today and self.placements < self.positions
+        )
 
 
 @dataclass(frozen=True)
@@ -156,19 +158,19 @@ def experience_points(years: int, required: int) -> int:
 
 def assess(seeker: SeekerProfile, vacancy: VacancyProfile, today: date) -> Assessment:
     """Score one pair with every component explained (the reference the engine must agree with)."""
-    ids = {"seeker_id": seeker.seeker_id, "vacancy_id": vacancy.vacancy_id}
+
+    def refused(reason: str) -> Assessment:
+        return Assessment(seeker.seeker_id, vacancy.vacancy_id, ineligible_because=reason)
+
     if not vacancy.is_open(today):
-        return Assessment(**ids, ineligible_because=f"vacancy is not open ({_closed_state(vacancy, today)})")
+        return refused(f"vacancy is not open ({_closed_state(vacancy, today)})")
     if not seeker.active:
-        return Assessment(**ids, ineligible_because="job seeker is not active")
+        return refused("job seeker is not active")
     if vacancy.inclusive and not seeker.disability:
-        return Assessment(**ids, ineligible_because="vacancy is reserved for people with a disability")
+        return refused("vacancy is reserved for people with a disability")
     occ_level, via = occupation_level(seeker.occupations, vacancy.occupation_code)
     if occ_level == 0:
-        return Assessment(
-            **ids,
-            ineligible_because=f"no occupation shares the ISCO major group of {vacancy.occupation_code}",
-        )
+        return refused(f"no occupation shares the ISCO major group of {vacancy.occupation_code}")
     shared_skills = sorted(seeker.skills & vacancy.skills)
     loc_level = location_level(seeker.ubigeo, vacancy.ubigeo)
     components = [
@@ -217,7 +219,7 @@ def assess(seeker: SeekerProfile, vacancy: VacancyProfile, today: date) -> Asses
                 "inclusive vacancy reserved for people with a disability",
             )
         )
-    return Assessment(**ids, components=tuple(components))
+    return Assessment(seeker.seeker_id, vacancy.vacancy_id, components=tuple(components))
 
 
 def _closed_state(vacancy: VacancyProfile, today: date) -> str:

@@ -29,6 +29,9 @@ async def expiry_watch(rt: ServiceRuntime) -> None:
     Sweeping often is safe: each document expiry is announced once (see document_expiry_alerts).
     """
     interval = float(getattr(rt.settings, "expiry_watch_interval_seconds", 3600.0))
+    if interval <= 0:
+        log.info("document expiry watch is off (EXPIRY_WATCH_INTERVAL_SECONDS=0)")
+        return
     while True:
         try:
             await sweep(rt)

@@ -52,6 +52,16 @@ DOCUMENT_NAMES = {
 }
 
 
+DOCUMENT_SHORT_NAMES = {
+    registry.DocumentType.CPP: "CPP",
+    registry.DocumentType.PTP: "PTP",
+    registry.DocumentType.CE: "Carné de Extranjería",
+    registry.DocumentType.DNI: "DNI",
+    registry.DocumentType.PASSPORT: "pasaporte",
+    registry.DocumentType.REFUGEE_APPLICANT: "carné de solicitante",
+}
+
+
 @dataclass(frozen=True)
 class Notice:
     """Tell `person_id` what template `template` says about `context`."""
@@ -186,6 +196,7 @@ def read_document_expiring(event: migrants.DocumentExpiring, at: datetime) -> Re
     context = {
         "given_names": event.given_names,
         "document": DOCUMENT_NAMES.get(event.document_type, event.document_type.value),
+        "document_short": DOCUMENT_SHORT_NAMES.get(event.document_type, event.document_type.value),
         "expires_on": event.expires_on,
         "days_left": event.days_left,
     }
@@ -242,3 +253,7 @@ def _soles(centimos: int | None) -> str | None:
         return None
     whole, cents = divmod(centimos, 100)
     return f"S/ {whole:,}.{cents:02d}"
+
+
+def greeting(given_names: str | None) -> str:
+    return f"Hola {given_names.strip()}" if given_names and given_names.strip() else "Hola"

@@ -314,9 +314,8 @@ class ImportFile:
                 # The broken line's household cannot be known: reject its neighbours too rather
                 # than import a household that silently lost a member.
                 reason = f"malformed CSV ({exc}); the households on either side are not imported"
-                error = RowError(start, None, "(row)", None, reason)
                 if current is not None:
-                    current[0].errors.append(error)
+                    current[0].errors.append(RowError(start, current[0].household_key, "(row)", None, reason))
                     poison_next = True
                 else:
                     yield _broken(start, "(row)", None, reason)
@@ -330,9 +329,10 @@ class ImportFile:
                     f"{width} columns as in the header; found {len(values)} "
                     "(a stray comma or quote?); the households on either side are not imported"
                 )
-                error = RowError(row_number, None, "(row)", None, reason)
                 if current is not None:
-                    current[0].errors.append(error)
+                    current[0].errors.append(
+                        RowError(row_number, current[0].household_key, "(row)", None, reason)
+                    )
                     poison_next = True
                 else:
                     yield _broken(row_number, "(row)", None, reason)

@@ -1,0 +1,22 @@
+"""The employment service running on a fresh schema of the real Postgres, against the real Kafka."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest_asyncio
+from chasqui_common.testing import RunningService, running_service
+from chasqui_employment.main import DEFINITION
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def service(service_db, kafka_bootstrap_servers: str, tmp_path: Path) -> AsyncIterator[RunningService]:  # type: ignore[no-untyped-def]
+    async with running_service(
+        DEFINITION,
+        database_url=service_db.dsn,
+        schema=service_db.schema,
+        kafka_bootstrap_servers=kafka_bootstrap_servers,
+        auth_dir=tmp_path / "auth",
+    ) as running:
+        yield running

@@ -1,0 +1,249 @@
+"""The only module that speaks SQL: contact cards and deliveries in the service's schema."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+from chasqui_common.db.pool import Connection
+from chasqui_common.events.notifications import DeliveryChannel, DeliveryStatus
+
+from chasqui_notifications.domain.consent import ChannelConsent, ContactCard
+
+SENDING = "sending"  # internal: claimed by a dispatcher, provider call in flight
+
+
+@dataclass(frozen=True)
+class Delivery:
+    delivery_id: uuid.UUID
+    event_id: uuid.UUID
+    event_type: str
+    person_id: str
+    channel: DeliveryChannel
+    template: str
+    language: str
+    needs_employment_contact: bool
+    subject: str | None
+    body_text: str
+    body_html: str | None
+    status: str
+    reason: str | None
+    attempts: int
+    not_before: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    sent_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: asyncpg.Record) -> Delivery:
+        return cls(
+            delivery_id=row["delivery_id"],
+            event_id=row["event_id"],
+            event_type=row["event_type"],
+            person_id=row["person_id"],
+            channel=DeliveryChannel(row["channel"]),
+            template=row["template"],
+            language=row["language"],
+            needs_employment_contact=row["needs_employment_contact"],
+            subject=row["subject"],
+            body_text=row["body_text"],
+            body_html=row["body_html"],
+            status=row["status"],
+            reason=row["reason"],
+            attempts=row["attempts"],
+            not_before=row["not_before"],
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+            sent_at=row["sent_at"],
+        )
+
+
+def _card(row: asyncpg.Record) -> ContactCard:
+    raw = row["consent"]
+    consent_json: dict[str, Any] = json.loads(raw) if isinstance(raw, str) else dict(raw or {})
+    return ContactCard(
+        person_id=row["person_id"],
+        given_names=row["given_names"],
+        phone=row["phone"],
+        email=row["email"],
+        contact_at=row["contact_at"],
+        consent={DeliveryChannel(k): ChannelConsent.from_json(v) for k, v in consent_json.items()},
+        employment_contact=row["employment_contact"],
+        language=row["language"],
+    )
+
+
+async def card_for_update(conn: Connection, person_id: str) -> ContactCard:
+    """The person's card, locked until the transaction ends (created empty if unknown)."""
+    await conn.execute(
+        "INSERT INTO contacts (person_id) VALUES ($1) ON CONFLICT (person_id) DO NOTHING", person_id
+    )
+    row = await conn.fetchrow("SELECT * FROM contacts WHERE person_id = $1 FOR UPDATE", person_id)
+    assert row is not None
+    return _card(row)
+
+
+async def card(conn: Connection, person_id: str) -> ContactCard | None:
+    row = await conn.fetchrow("SELECT * FROM contacts WHERE person_id = $1", person_id)
+    return _card(row) if row is not None else None
+
+
+async def save_card(conn: Connection, card: ContactCard) -> None:
+    await conn.execute(
+        """
+        UPDATE contacts SET given_names = $2, phone = $3, email = $4, contact_at = $5,
+               consent = $6::jsonb, employment_contact = $7, language = $8, updated_at = now()
+        WHERE person_id = $1
+        """,
+        card.person_id,
+        card.given_names,
+        card.phone,
+        card.email,
+        card.contact_at,
+        json.dumps({ch.value: c.to_json() for ch, c in card.consent.items()}),
+        card.employment_contact,
+        card.language,
+    )
+
+
+async def insert_delivery(
+    conn: Connection,
+    *,
+    event_id: uuid.UUID,
+    event_type: str,
+    person_id: str,
+    channel: DeliveryChannel,
+    template: str,
+    language: str,
+    needs_employment_contact: bool,
+    subject: str | None,
+    body_text: str,
+    body_html: str | None,
+    status: DeliveryStatus,
+    reason: str | None,
+) -> uuid.UUID | None:
+    """Record a message; None if this (event, person, channel) was recorded before."""
+    value: uuid.UUID | None = await conn.fetchval(
+        """
+        INSERT INTO deliveries (delivery_id, event_id, event_type, person_id, channel, template,
+                                language, needs_employment_contact, subject, body_text, body_html,
+                                status, reason)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+        ON CONFLICT ON CONSTRAINT deliveries_once DO NOTHING
+        RETURNING delivery_id
+        """,
+        uuid.uuid4(),
+        event_id,
+        event_type,
+        person_id,
+        channel.value,
+        template,
+        language,
+        needs_employment_contact,
+        subject,
+        body_text,
+        body_html,
+        status.value,
+        reason,
+    )
+    return value
+
+
+async def claim_due(conn: Connection, channel: DeliveryChannel, now: datetime, limit: int) -> list[Delivery]:
+    """Due messages of one channel, locked for this transaction; rows another dispatcher holds are skipped."""
+    rows = await conn.fetch(
+        """
+        SELECT * FROM deliveries
+        WHERE status IN ('queued', 'deferred_quiet_hours') AND channel = $1
+          AND (not_before IS NULL OR not_before <= $2)
+        ORDER BY not_before NULLS FIRST, created_at
+        LIMIT $3
+        FOR UPDATE SKIP LOCKED
+        """,
+        channel.value,
+        now,
+        limit,
+    )
+    return [Delivery.from_row(row) for row in rows]
+
+
+async def claim_interrupted(conn: Connection, now: datetime, limit: int) -> list[Delivery]:
+    rows = await conn.fetch(
+        """
+        SELECT * FROM deliveries WHERE status = 'sending' AND lease_until < $1
+        ORDER BY lease_until LIMIT $2 FOR UPDATE SKIP LOCKED
+        """,
+        now,
+        limit,
+    )
+    return [Delivery.from_row(row) for row in rows]
+
+
+async def pending_for_person(
+    conn: Connection, person_id: str, channels: list[DeliveryChannel]
+) -> list[Delivery]:
+    """Messages not yet handed to a provider, locked (withdrawing consent suppresses them)."""
+    rows = await conn.fetch(
+        """
+        SELECT * FROM deliveries
+        WHERE person_id = $1 AND channel = ANY($2::text[])
+          AND status IN ('queued', 'deferred_quiet_hours')
+        FOR UPDATE
+        """,
+        person_id,
+        [c.value for c in channels],
+    )
+    return [Delivery.from_row(row) for row in rows]
+
+
+async def update_status(
+    conn: Connection,
+    delivery_id: uuid.UUID,
+    status: str,
+    *,
+    reason: str | None = None,
+    not_before: datetime | None = None,
+    lease_until: datetime | None = None,
+    attempts: int | None = None,
+    sent_at: datetime | None = None,
+    provider_message_id: str | None = None,
+    expect: str | None = None,
+) -> bool:
+    """Move a message to `status`; with `expect`, only if it is still in that status."""
+    result = await conn.execute(
+        """
+        UPDATE deliveries SET status = $2, reason = $3, not_before = $4, lease_until = $5,
+               attempts = COALESCE($6, attempts), sent_at = COALESCE($7, sent_at),
+               provider_message_id = COALESCE($8, provider_message_id), updated_at = now()
+        WHERE delivery_id = $1 AND ($9::text IS NULL OR status = $9)
+        """,
+        delivery_id,
+        status,
+        reason,
+        not_before,
+        lease_until,
+        attempts,
+        sent_at,
+        provider_message_id,
+        expect,
+    )
+    return bool(result.endswith(" 1"))
+
+
+async def history(conn: Connection, person_id: str, limit: int) -> list[Delivery]:
+    rows = await conn.fetch(
+        "SELECT * FROM deliveries WHERE person_id = $1 ORDER BY created_at DESC, channel LIMIT $2",
+        person_id,
+        limit,
+    )
+    return [Delivery.from_row(row) for row in rows]
+
+
+async def summary(conn: Connection) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT channel, status, count(*) AS n FROM deliveries GROUP BY channel, status ORDER BY 1, 2"
+    )
