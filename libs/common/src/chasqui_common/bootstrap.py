@@ -194,7 +194,7 @@ async def start_runtime(
         for consumer in definition.consumers:
             consumer.retry = retry
             consumer.bind(pool, outbox, sink)
-            consumer.subscribe(broker)
+            consumer.subscribe(broker, group_suffix=settings.consumer_group_suffix)
         await broker.start()
         relay = OutboxRelay(
             pool,

@@ -40,4 +40,7 @@ class ServiceSettings(BaseSettings):
     retry_max_delay: float = 5.0
     shutdown_grace_seconds: float = 20.0
     lag_report_interval: float = Field(10.0, description="Seconds between consumer lag measurements")
+    consumer_group_suffix: str = Field(
+        "", description="Appended to every consumer group id (tests isolate parallel instances with it)"
+    )
     create_topics: bool = Field(True, description="Create missing catalogue topics at start")

@@ -191,6 +191,7 @@ async def running_service(
         auth_jwks_file=ensure_signing_key(auth_dir),
         outbox_poll_interval=settings.pop("outbox_poll_interval", 0.2),
         retry_base_delay=settings.pop("retry_base_delay", 0.05),
+        consumer_group_suffix=settings.pop("consumer_group_suffix", f"-{schema}"),
         **settings,
     )
     app = create_app(definition, config)

@@ -17,7 +17,11 @@ async def test_bad_input_names_the_field_the_value_and_the_expectation(service: 
 
         r = await http.post("/v1/job-seekers", json=seeker(ubigeo="999999"))
         assert r.status_code == 422
-        assert r.json()["errors"][0] == {"field": "ubigeo", "value": "999999", "expected": "an existing INEI district ubigeo"}
+        assert r.json()["errors"][0] == {
+            "field": "ubigeo",
+            "value": "999999",
+            "expected": "an existing INEI district ubigeo",
+        }
 
         r = await http.post("/v1/job-seekers", json=seeker(occupations=["51"]))
         assert r.json()["errors"][0]["field"] == "occupations.0"
@@ -46,21 +50,29 @@ async def test_bad_input_names_the_field_the_value_and_the_expectation(service: 
         assert (await reader.post("/v1/job-seekers", json=seeker())).status_code == 403
 
 
-async def test_department_stats_count_seekers_vacancies_and_formal_placements(service: RunningService) -> None:
+async def test_department_stats_count_seekers_vacancies_and_formal_placements(
+    service: RunningService,
+) -> None:
     async with service.client("employment:write", "employment:read") as http:
         employer_ruc = unique_ruc()
         await http.post("/v1/employers", json={"ruc": employer_ruc, "name": "Agroexportadora Ica SAC"})
         lima = [(await http.post("/v1/job-seekers", json=seeker())).json()["seeker_id"] for _ in range(3)]
-        ica = (await http.post("/v1/job-seekers", json=seeker(ubigeo="110101", occupations=["9211"]))).json()["seeker_id"]
-        formal = (await http.post("/v1/vacancies", json=vacancy(employer_ruc, positions=2))).json()["vacancy_id"]
+        ica = (await http.post("/v1/job-seekers", json=seeker(ubigeo="110101", occupations=["9211"]))).json()[
+            "seeker_id"
+        ]
+        formal = (await http.post("/v1/vacancies", json=vacancy(employer_ruc, positions=2))).json()[
+            "vacancy_id"
+        ]
         informal = (
             await http.post(
-                "/v1/vacancies", json=vacancy(employer_ruc, ubigeo="110101", occupation_code="9211", formal=False, skills=[])
+                "/v1/vacancies",
+                json=vacancy(employer_ruc, ubigeo="110101", occupation_code="9211", formal=False, skills=[]),
             )
         ).json()["vacancy_id"]
         for seeker_id, vacancy_id in [(lima[0], formal), (lima[1], formal), (ica, informal)]:
             r = await http.post(
-                "/v1/placements", json={"seeker_id": seeker_id, "vacancy_id": vacancy_id, "start_date": "2025-07-01"}
+                "/v1/placements",
+                json={"seeker_id": seeker_id, "vacancy_id": vacancy_id, "start_date": "2025-07-01"},
             )
             assert r.status_code == 201, r.text
 
@@ -75,4 +87,8 @@ async def test_department_stats_count_seekers_vacancies_and_formal_placements(se
             "formal_placements": 2,
         }
         assert stats["11"]["name"] == "Ica"
-        assert (stats["11"]["seekers"], stats["11"]["placements"], stats["11"]["formal_placements"]) == (1, 1, 0)
+        assert (stats["11"]["seekers"], stats["11"]["placements"], stats["11"]["formal_placements"]) == (
+            1,
+            1,
+            0,
+        )

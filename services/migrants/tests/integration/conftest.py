@@ -15,7 +15,6 @@ import httpx
 import pytest_asyncio
 from chasqui_common.testing import RunningService, collect_records, running_service
 from chasqui_common.topics import MIGRANTS_CASES
-
 from chasqui_migrants.main import DEFINITION
 from chasqui_migrants.settings import MigrantsSettings
 
@@ -43,7 +42,11 @@ def migrant_body(point: str = "ICA", **overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "attention_point": point,
         "documents": [
-            {"type": "CPP", "number": unique_number("C"), "expires_on": (date.today() + timedelta(days=300)).isoformat()},
+            {
+                "type": "CPP",
+                "number": unique_number("C"),
+                "expires_on": (date.today() + timedelta(days=300)).isoformat(),
+            },
             {"type": "PASSPORT", "number": unique_number("P")},
         ],
         "nationality": "VEN",

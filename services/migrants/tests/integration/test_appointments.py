@@ -7,12 +7,11 @@ import uuid
 from datetime import datetime, timedelta
 
 from chasqui_common.testing import RunningService
-
 from chasqui_migrants.domain.attention_points import LIMA, WEEKDAYS
 
 from .conftest import events_for, register
 
-ALL_WEEK = {day: "08:00-17:00" for day in WEEKDAYS}
+ALL_WEEK = dict.fromkeys(WEEKDAYS, "08:00-17:00")
 
 
 async def _point_with_one_slot(service: RunningService) -> str:
@@ -61,7 +60,9 @@ async def test_twenty_concurrent_requests_for_the_last_slot_book_it_exactly_once
         assert refused.json()["type"].endswith("/slot-unavailable")
         assert refused.json()["errors"][0]["field"] == "day"
 
-        slots = (await client.get(f"/v1/attention-points/{code}/slots", params={"from": day, "days": 1})).json()
+        slots = (
+            await client.get(f"/v1/attention-points/{code}/slots", params={"from": day, "days": 1})
+        ).json()
         assert slots["days"][0]["services"] == [
             {"service": "document_procedure", "capacity": 1, "booked": 1, "free": 0}
         ]
@@ -88,9 +89,7 @@ async def test_cancelling_frees_the_slot_and_both_facts_are_published(
         )
         assert cancelled.status_code == 200, cancelled.text
         assert cancelled.json()["status"] == "cancelled"
-        again = await client.post(
-            f"/v1/appointments/{appointment_id}/cancel", json={"reason": "dos veces"}
-        )
+        again = await client.post(f"/v1/appointments/{appointment_id}/cancel", json={"reason": "dos veces"})
         assert again.status_code == 409
 
         retaken = await client.post("/v1/appointments", json={**booking, "migrant_id": second["migrant_id"]})

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from chasqui_common.testing import RunningService
-
 from chasqui_migrants.domain.attention_points import LIMA
 
 from .conftest import events_for, register
@@ -64,7 +63,8 @@ async def test_a_migrant_at_ica_is_referred_to_employment_and_the_referral_carri
     assert by_type["case.closed"]["outcome"] == "derivada a empleo"
     # case events are keyed by case id, in the order they happened
     case_events = [t for t, data in events if data.get("case_id") == case_id]
-    assert case_events[0].endswith("case.opened.v1") and case_events[-1].endswith("case.closed.v1")
+    assert case_events[0].endswith("case.opened.v1")
+    assert case_events[-1].endswith("case.closed.v1")
 
 
 async def test_an_invalid_transition_answers_409_naming_the_allowed_moves(service: RunningService) -> None:
@@ -72,7 +72,11 @@ async def test_an_invalid_transition_answers_409_naming_the_allowed_moves(servic
         person = await register(client, "PURUCHUCO")
         case = await client.post(
             "/v1/cases",
-            json={"migrant_id": person["migrant_id"], "attention_point": "PURUCHUCO", "requested_services": ["health_affiliation"]},
+            json={
+                "migrant_id": person["migrant_id"],
+                "attention_point": "PURUCHUCO",
+                "requested_services": ["health_affiliation"],
+            },
         )
         case_id = case.json()["case_id"]
         early = await client.post(f"/v1/cases/{case_id}/referrals", json={"target": "health"})
@@ -106,8 +110,14 @@ async def test_bad_input_gets_a_problem_naming_field_value_and_expectation(servi
 
         point = await client.post(
             "/v1/attention-points",
-            json={"code": "NOWHERE", "name": "x x x", "ubigeo": "999999", "address": "x x x",
-                  "opening_hours": {"mon": "08:00-12:00"}, "daily_capacity": {}},
+            json={
+                "code": "NOWHERE",
+                "name": "x x x",
+                "ubigeo": "999999",
+                "address": "x x x",
+                "opening_hours": {"mon": "08:00-12:00"},
+                "daily_capacity": {},
+            },
         )
         assert point.status_code == 422
         assert point.json()["errors"][0]["field"] == "ubigeo"
@@ -120,12 +130,15 @@ async def test_bad_input_gets_a_problem_naming_field_value_and_expectation(servi
         points = (await reader.get("/v1/attention-points")).json()
         assert {"ICA", "PURUCHUCO", "VMT", "PRIMAVERA"} <= {p["code"] for p in points}
         ica = next(p for p in points if p["code"] == "ICA")
-        assert ica["ubigeo"] == "110101" and ica["daily_capacity"]["document_procedure"] > 0
+        assert ica["ubigeo"] == "110101"
+        assert ica["daily_capacity"]["document_procedure"] > 0
     async with service.client() as anonymous:
         assert (await anonymous.get("/v1/attention-points")).status_code == 401
 
 
-async def test_stats_count_cases_appointments_and_referrals_per_attention_point(service: RunningService) -> None:
+async def test_stats_count_cases_appointments_and_referrals_per_attention_point(
+    service: RunningService,
+) -> None:
     async with service.client("migrants:write", "migrants:read") as client:
         person = await register(client, "PRIMAVERA")
         case_id = (
@@ -140,7 +153,9 @@ async def test_stats_count_cases_appointments_and_referrals_per_attention_point(
         ).json()["case_id"]
         await client.post(f"/v1/cases/{case_id}/transitions", json={"status": "in_progress"})
         for target in ("household_registration", "education"):
-            assert (await client.post(f"/v1/cases/{case_id}/referrals", json={"target": target})).status_code == 201
+            assert (
+                await client.post(f"/v1/cases/{case_id}/referrals", json={"target": target})
+            ).status_code == 201
         today = datetime.now(LIMA).date().isoformat()
         stats = (await client.get("/v1/stats/attention-points", params={"from": today, "to": today})).json()
         assert stats["from"] == today
@@ -156,3 +171,18 @@ def _body(**overrides):  # type: ignore[no-untyped-def]
     from .conftest import migrant_body
 
     return migrant_body("VMT", **overrides)
+
+
+async def test_the_platform_scenario_attends_people_at_the_four_migracentros(service: RunningService) -> None:
+    from chasqui_migrants.scenario import PEOPLE, attend_at_migracentros
+
+    async with service.client("migrants:write", "migrants:read") as client:
+        created = await attend_at_migracentros(client)
+        assert len(created["migrants"]) == len(PEOPLE)
+        stats = (await client.get("/v1/stats/attention-points")).json()["attention_points"]
+        assert {p["attention_point"] for p in stats if p["cases_opened"] == 2} == {
+            "ICA",
+            "PURUCHUCO",
+            "VMT",
+            "PRIMAVERA",
+        }

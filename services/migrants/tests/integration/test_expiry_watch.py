@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from chasqui_common.testing import RunningService, running_service
-
 from chasqui_migrants.domain.attention_points import LIMA
 from chasqui_migrants.main import DEFINITION
 from chasqui_migrants.settings import MigrantsSettings
@@ -20,8 +19,16 @@ async def test_a_cpp_expiring_within_30_days_is_announced_once_across_two_sweeps
     service: RunningService, kafka_bootstrap_servers: str
 ) -> None:
     today = datetime.now(LIMA).date()
-    cpp = {"type": "CPP", "number": unique_number("C"), "expires_on": (today + timedelta(days=12)).isoformat()}
-    ce_later = {"type": "CE", "number": unique_number("E"), "expires_on": (today + timedelta(days=200)).isoformat()}
+    cpp = {
+        "type": "CPP",
+        "number": unique_number("C"),
+        "expires_on": (today + timedelta(days=12)).isoformat(),
+    }
+    ce_later = {
+        "type": "CE",
+        "number": unique_number("E"),
+        "expires_on": (today + timedelta(days=200)).isoformat(),
+    }
     async with service.client("migrants:write") as client:
         person = await register(client, "PURUCHUCO", documents=[cpp, ce_later])
         first = await client.post("/v1/document-expiry/sweeps")

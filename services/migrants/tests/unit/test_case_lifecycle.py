@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 
 import pytest
 from chasqui_common.events.migrants import CaseService, ReferralTarget
-
 from chasqui_migrants.domain.cases import Case, CaseStatus
 from chasqui_migrants.domain.errors import Conflict, DomainError, InvalidTransition
 

@@ -6,7 +6,6 @@ from datetime import date
 
 import pytest
 from chasqui_common.events.registry import DocumentType
-
 from chasqui_migrants.domain.errors import DomainError
 from chasqui_migrants.domain.migrants import (
     Document,

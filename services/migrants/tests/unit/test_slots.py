@@ -6,7 +6,6 @@ from datetime import date, time
 
 import pytest
 from chasqui_common.events.migrants import CaseService
-
 from chasqui_migrants.domain.appointments import BOOKING_HORIZON_DAYS, SlotDay, check_bookable, open_days
 from chasqui_migrants.domain.attention_points import AttentionPoint, Hours, parse_opening_hours
 from chasqui_migrants.domain.errors import DomainError, SlotUnavailable
@@ -17,7 +16,7 @@ POINT = AttentionPoint(
     name="Migracentro Ica",
     ubigeo="110101",
     address="Ica",
-    opening_hours=parse_opening_hours({d: "08:30-16:30" for d in ("mon", "tue", "wed", "thu", "fri")}),
+    opening_hours=parse_opening_hours(dict.fromkeys(("mon", "tue", "wed", "thu", "fri"), "08:30-16:30")),
     daily_capacity={CaseService.DOCUMENT_PROCEDURE: 2, CaseService.HEALTH_AFFILIATION: 0},
 )
 

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from chasqui_common.testing import collect_records, running_service
-
 from chasqui_registry.main import DEFINITION
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -54,7 +53,9 @@ async def events_for(bootstrap: str, household_id: str, expected: int) -> list[t
     """The events of one household on the shared topic, in order (a short wait catches extras)."""
     found: list[tuple[str, dict[str, Any]]] = []
     for _ in range(20):
-        records = await collect_records(bootstrap, "registry.households", count=1, timeout=5, idle_after_count=1)
+        records = await collect_records(
+            bootstrap, "registry.households", count=1, timeout=5, idle_after_count=1
+        )
         found = [
             (dict(r.headers)["ce_type"].decode(), json.loads(r.value))
             for r in records
@@ -68,13 +69,16 @@ async def events_for(bootstrap: str, household_id: str, expected: int) -> list[t
 async def test_household_lifecycle_emits_exactly_the_documented_events(
     service_db: Any, kafka_bootstrap_servers: str, tmp_path: Path
 ) -> None:
-    async with running_service(
-        DEFINITION,
-        database_url=service_db.dsn,
-        schema=service_db.schema,
-        kafka_bootstrap_servers=kafka_bootstrap_servers,
-        auth_dir=tmp_path / "auth",
-    ) as service, service.client("registry:write", "registry:read") as client:
+    async with (
+        running_service(
+            DEFINITION,
+            database_url=service_db.dsn,
+            schema=service_db.schema,
+            kafka_bootstrap_servers=kafka_bootstrap_servers,
+            auth_dir=tmp_path / "auth",
+        ) as service,
+        service.client("registry:write", "registry:read") as client,
+    ):
         response = await client.post("/v1/households", json=household_body(head(fresh_dni())))
         assert response.status_code == 201, response.text
         household = response.json()["household"]
@@ -84,7 +88,9 @@ async def test_household_lifecycle_emits_exactly_the_documented_events(
         response = await client.patch(f"/v1/households/{hid}", json={"address": "Av. Revolución 1450"})
         assert response.status_code == 200, response.text
         # A PATCH that changes nothing emits nothing.
-        assert (await client.patch(f"/v1/households/{hid}", json={"address": "Av. Revolución 1450"})).status_code == 200
+        assert (
+            await client.patch(f"/v1/households/{hid}", json={"address": "Av. Revolución 1450"})
+        ).status_code == 200
 
         child = {
             "document": {"type": "NONE"},
@@ -109,7 +115,12 @@ async def test_household_lifecycle_emits_exactly_the_documented_events(
         )
         assert response.status_code == 200, response.text
 
-        cse = {"level": "POBRE_EXTREMO", "valid_from": "2025-01-01", "valid_until": "2028-01-01", "source": "ULE"}
+        cse = {
+            "level": "POBRE_EXTREMO",
+            "valid_from": "2025-01-01",
+            "valid_until": "2028-01-01",
+            "source": "ULE",
+        }
         response = await client.post(f"/v1/households/{hid}/classification", json=cse)
         assert response.status_code == 200, response.text
 
@@ -119,7 +130,9 @@ async def test_household_lifecycle_emits_exactly_the_documented_events(
         assert body["household"]["classification"]["level"] == "POBRE_EXTREMO"
         assert len(body["classification_history"]) == 1
 
-        response = await client.post(f"/v1/households/{hid}/deregister", json={"reason": "duplicate registration"})
+        response = await client.post(
+            f"/v1/households/{hid}/deregister", json={"reason": "duplicate registration"}
+        )
         assert response.status_code == 200, response.text
         assert response.json()["household"]["status"] == "deregistered"
 
@@ -138,23 +151,29 @@ async def test_household_lifecycle_emits_exactly_the_documented_events(
         assert data[0]["household"]["ubigeo"] == "150142"
         assert data[1]["changed"] == ["address"]
         assert data[2]["person_id"] == child_id
-        assert data[3]["person_id"] == head_id and data[3]["changed"] == ["disability"]
+        assert data[3]["person_id"] == head_id
+        assert data[3]["changed"] == ["disability"]
         assert data[3]["household"]["members"][0]["disability"] == {"severity": "severe", "certified": True}
-        assert data[4]["reason"] == "moved out" and len(data[4]["household"]["members"]) == 1
+        assert data[4]["reason"] == "moved out"
+        assert len(data[4]["household"]["members"]) == 1
         assert data[5]["classification"]["level"] == "POBRE_EXTREMO"
-        assert data[6]["household"]["status"] == "deregistered" and data[6]["reason"] == "duplicate registration"
+        assert data[6]["household"]["status"] == "deregistered"
+        assert data[6]["reason"] == "duplicate registration"
 
 
 async def test_errors_are_problem_details_naming_field_value_and_expectation(
     service_db: Any, kafka_bootstrap_servers: str, tmp_path: Path
 ) -> None:
-    async with running_service(
-        DEFINITION,
-        database_url=service_db.dsn,
-        schema=service_db.schema,
-        kafka_bootstrap_servers=kafka_bootstrap_servers,
-        auth_dir=tmp_path / "auth",
-    ) as service, service.client("registry:write", "registry:read") as client:
+    async with (
+        running_service(
+            DEFINITION,
+            database_url=service_db.dsn,
+            schema=service_db.schema,
+            kafka_bootstrap_servers=kafka_bootstrap_servers,
+            auth_dir=tmp_path / "auth",
+        ) as service,
+        service.client("registry:write", "registry:read") as client,
+    ):
         taken = fresh_dni()
         first = await client.post("/v1/households", json=household_body(head(taken)))
         assert first.status_code == 201
@@ -187,7 +206,8 @@ async def test_errors_are_problem_details_naming_field_value_and_expectation(
         assert response.json()["errors"][0]["value"] == "X"
 
         missing = await client.get(f"/v1/households/{uuid.uuid4()}")
-        assert missing.status_code == 404 and missing.json()["errors"][0]["field"] == "household_id"
+        assert missing.status_code == 404
+        assert missing.json()["errors"][0]["field"] == "household_id"
 
         # Persons by document, with or without the DNI check character.
         found = await client.get("/v1/persons", params={"document_type": "DNI", "document_number": taken})

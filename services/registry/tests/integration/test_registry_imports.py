@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 from chasqui_common.testing import RunningService, collect_records, running_service
-
 from chasqui_registry.adapters.import_files import CSV_COLUMNS
 from chasqui_registry.main import DEFINITION
 
@@ -127,15 +126,22 @@ async def test_each_kind_of_bad_row_is_reported_and_good_rows_are_imported_once(
             "MISSING": (15, "given_names", None),
         }
         for key, (line, field, value) in expectations.items():
-            assert [(e["row_number"], e["field"], e["value"]) for e in errors[key]] == [(line, field, value)], key
+            assert [(e["row_number"], e["field"], e["value"]) for e in errors[key]] == [
+                (line, field, value)
+            ], key
             assert errors[key][0]["reason"]
         assert "DUP-A" in errors["DUP-B"][0]["reason"]
         assert set(errors) == set(expectations)
 
         async with service.client("registry:read") as client:
-            found = (await client.get("/v1/persons", params={"document_type": "DNI", "document_number": "40123462"})).json()
+            found = (
+                await client.get(
+                    "/v1/persons", params={"document_type": "DNI", "document_number": "40123462"}
+                )
+            ).json()
             member = found[0]["member"]
-            assert member["given_names"] == "María Ángeles" and member["pregnant"] is True
+            assert member["given_names"] == "María Ángeles"
+            assert member["pregnant"] is True
             hid = found[0]["household_id"]
             household = (await client.get(f"/v1/households/{hid}")).json()["household"]
             assert household["classification"]["level"] == "POBRE"
@@ -145,13 +151,18 @@ async def test_each_kind_of_bad_row_is_reported_and_good_rows_are_imported_once(
         assert (again["households_imported"], again["households_skipped"]) == (0, 3)
         pool = service.runtime.pool
         assert await pool.fetchval("SELECT count(*) FROM households") == 3
-        assert await pool.fetchval("SELECT count(*) FROM outbox WHERE event_type LIKE '%household.registered%'") == 3
+        assert (
+            await pool.fetchval("SELECT count(*) FROM outbox WHERE event_type LIKE '%household.registered%'")
+            == 3
+        )
 
         # Each imported household reaches Kafka as one household.registered event.
         ids = {str(r["household_id"]) for r in await pool.fetch("SELECT household_id FROM households")}
         seen: dict[str, int] = {}
         for _ in range(10):
-            records = await collect_records(kafka_bootstrap_servers, "registry.households", count=1, timeout=5, idle_after_count=1)
+            records = await collect_records(
+                kafka_bootstrap_servers, "registry.households", count=1, timeout=5, idle_after_count=1
+            )
             seen = {}
             for record in records:
                 key = record.key.decode() if record.key else ""
@@ -160,7 +171,7 @@ async def test_each_kind_of_bad_row_is_reported_and_good_rows_are_imported_once(
                     seen[key] = seen.get(key, 0) + 1
             if len(seen) == 3:
                 break
-        assert seen == {hid: 1 for hid in ids}
+        assert seen == dict.fromkeys(ids, 1)
 
 
 async def test_malformed_quoting_rejects_only_the_households_next_to_it(
@@ -178,9 +189,12 @@ async def test_malformed_quoting_rejects_only_the_households_next_to_it(
         status = await upload(service, path)
         assert status["households_imported"] == 2
         errors = errors_by_key(status)
-        assert "malformed CSV" in errors["Q-2"][0]["reason"] and errors["Q-2"][0]["row_number"] == 4
+        assert "malformed CSV" in errors["Q-2"][0]["reason"]
+        assert errors["Q-2"][0]["row_number"] == 4
         assert set(errors) == {"Q-2", "Q-3"}
-        keys = {r["import_key"] for r in await service.runtime.pool.fetch("SELECT import_key FROM households")}
+        keys = {
+            r["import_key"] for r in await service.runtime.pool.fetch("SELECT import_key FROM households")
+        }
         assert keys == {f"{UNIT}/Q-1", f"{UNIT}/Q-4"}
 
 
@@ -188,17 +202,24 @@ async def test_latin1_file_is_refused_clearly_unless_its_encoding_is_given(
     service_db: Any, kafka_bootstrap_servers: str, tmp_path: Path
 ) -> None:
     path = write_csv(
-        tmp_path / "latin1.csv", [row("L-1", "40300001", paternal_surname="Ñahui", given_names="José")], "latin-1"
+        tmp_path / "latin1.csv",
+        [row("L-1", "40300001", paternal_surname="Ñahui", given_names="José")],
+        "latin-1",
     )
     async with service_for(service_db, kafka_bootstrap_servers, tmp_path) as service:
         refused = await upload(service, path)
         assert refused["status"] == "failed"
-        assert "not valid utf-8" in refused["error"] and "latin-1" in refused["error"]
+        assert "not valid utf-8" in refused["error"]
+        assert "latin-1" in refused["error"]
         assert "line 2" in refused["error"]
         accepted = await upload(service, path, encoding="latin-1")
         assert accepted["households_imported"] == 1, accepted
         async with service.client("registry:read") as client:
-            found = (await client.get("/v1/persons", params={"document_type": "DNI", "document_number": "40300001"})).json()
+            found = (
+                await client.get(
+                    "/v1/persons", params={"document_type": "DNI", "document_number": "40300001"}
+                )
+            ).json()
         assert found[0]["member"]["paternal_surname"] == "Ñahui"
         assert found[0]["member"]["given_names"] == "José"
 
@@ -256,11 +277,13 @@ async def test_cli_imports_jsonl_and_refuses_documents_of_registered_households(
             "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap_servers,
         }
         command = [sys.executable, "-c", "from chasqui_registry.cli import main; main()", str(path)]
-        done = await asyncio.to_thread(subprocess.run, command, env=env, capture_output=True, text=True, timeout=60)
-        assert done.returncode == 0, done.stderr
-        assert "1 imported" in done.stderr and "2 rejected" in done.stderr
-        assert "not JSON" in done.stderr
-        row = await service.runtime.pool.fetchrow(
-            "SELECT * FROM import_errors WHERE household_key = 'J-2'"
+        done = await asyncio.to_thread(
+            subprocess.run, command, env=env, capture_output=True, text=True, timeout=60
         )
-        assert row["field"] == "members.0.document.number" and "registered household" in row["reason"]
+        assert done.returncode == 0, done.stderr
+        assert "1 imported" in done.stderr
+        assert "2 rejected" in done.stderr
+        assert "not JSON" in done.stderr
+        row = await service.runtime.pool.fetchrow("SELECT * FROM import_errors WHERE household_key = 'J-2'")
+        assert row["field"] == "members.0.document.number"
+        assert "registered household" in row["reason"]

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from chasqui_common.events.registry import DocumentType, HouseholdStatus, IdentityDocument, Relationship
-
 from chasqui_registry.domain import household as rules
 from chasqui_registry.domain import ubigeo
 from chasqui_registry.domain.documents import DocumentError, normalize_document
@@ -61,7 +60,9 @@ def fields(violations: list[Any]) -> list[str]:
 
 
 def test_dni_keeps_its_eight_digit_cui_and_checks_the_check_character() -> None:
-    assert normalize_document(IdentityDocument(type=DocumentType.DNI, number="10117410-2")).number == "10117410"
+    assert (
+        normalize_document(IdentityDocument(type=DocumentType.DNI, number="10117410-2")).number == "10117410"
+    )
     with pytest.raises(DocumentError) as caught:
         normalize_document(IdentityDocument(type=DocumentType.DNI, number="10117410-3"))
     assert caught.value.violation.field == "document.number"
@@ -88,7 +89,9 @@ def test_migrant_documents_are_alphanumeric_and_uppercased() -> None:
 
 def test_ubigeo_is_checked_at_district_level() -> None:
     assert ubigeo.district_name("150142") == "Villa El Salvador"
-    assert ubigeo.is_known("150132") and ubigeo.is_known("110101") and ubigeo.is_known("080101")
+    assert ubigeo.is_known("150132")
+    assert ubigeo.is_known("110101")
+    assert ubigeo.is_known("080101")
     assert not ubigeo.is_known("150199")
     assert not ubigeo.is_known("999999")
 
@@ -132,9 +135,7 @@ def test_only_a_woman_can_be_pregnant() -> None:
 
 
 def test_consent_needs_the_channel() -> None:
-    violations = rules.household_violations(
-        draft(member(contact={"consent": {"whatsapp": True}})), TODAY
-    )
+    violations = rules.household_violations(draft(member(contact={"consent": {"whatsapp": True}})), TODAY)
     assert fields(violations) == ["members.0.contact.consent.whatsapp"]
 
 
@@ -144,14 +145,18 @@ def test_a_document_appears_once_per_household() -> None:
 
 
 def test_classification_must_end_after_it_starts() -> None:
-    bad = ClassificationDraft(level="POBRE", valid_from=date(2025, 1, 1), valid_until=date(2024, 1, 1), source="ULE")
+    bad = ClassificationDraft(
+        level="POBRE", valid_from=date(2025, 1, 1), valid_until=date(2024, 1, 1), source="ULE"
+    )
     with pytest.raises(InvalidHousehold):
         rules.classify(rules.register(draft(), household_id="h", new_id=ids(), today=TODAY), bad)
 
 
 def test_update_reports_only_what_changed() -> None:
     household = rules.register(draft(), household_id="h", new_id=ids(), today=TODAY)
-    change = rules.update(household, HouseholdPatch(address="Av. Revolución 123", ubigeo="150142"), today=TODAY)
+    change = rules.update(
+        household, HouseholdPatch(address="Av. Revolución 123", ubigeo="150142"), today=TODAY
+    )
     assert change.changed == ("address",)
     assert change.household.address == "Av. Revolución 123"
 
@@ -163,7 +168,9 @@ def test_member_update_lists_changed_fields_and_keeps_one_head() -> None:
         new_id=ids(),
         today=TODAY,
     )
-    change = rules.update_member(household, "p2", MemberPatch(pregnant=False, given_names="Killa"), today=TODAY)
+    change = rules.update_member(
+        household, "p2", MemberPatch(pregnant=False, given_names="Killa"), today=TODAY
+    )
     assert change.changed == ("given_names",)
     with pytest.raises(InvalidHousehold):
         rules.update_member(household, "p2", MemberPatch(relationship=Relationship.HEAD), today=TODAY)
@@ -182,6 +189,8 @@ def test_the_head_cannot_be_removed_but_others_can() -> None:
 
 
 def test_a_deregistered_household_cannot_change() -> None:
-    household = rules.deregister(rules.register(draft(), household_id="h", new_id=ids(), today=TODAY)).household
+    household = rules.deregister(
+        rules.register(draft(), household_id="h", new_id=ids(), today=TODAY)
+    ).household
     with pytest.raises(HouseholdNotActive):
         rules.update(household, HouseholdPatch(address="x"), today=TODAY)

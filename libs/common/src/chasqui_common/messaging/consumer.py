@@ -102,6 +102,7 @@ class EventConsumer:
         *,
         auto_offset_reset: Literal["earliest", "latest"] = "earliest",
         max_records: int = 500,
+        group_suffix: str = "",
     ) -> None:
         """Register with FastStream: records come in batches (in partition order) and the offsets
         are committed once the whole batch reached its outcomes. A failure to dead-letter rewinds
@@ -126,7 +127,7 @@ class EventConsumer:
             batch=True,
             max_records=max_records,
             batch_timeout_ms=100,
-            group_id=self.name,
+            group_id=self.name + group_suffix,
             auto_offset_reset=auto_offset_reset,
             ack_policy=AckPolicy.NACK_ON_ERROR,
             parser=_tolerant_parser,

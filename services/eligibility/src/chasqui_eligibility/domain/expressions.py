@@ -79,7 +79,7 @@ def _reads(tree: lark.Tree[Any], source: str, *, allow_person: bool) -> Reads:
     macro_vars: set[str] = set()
     for node in tree.iter_subtrees_topdown():  # type: ignore[no-untyped-call]
         if node.data == "member_dot_arg":
-            target, method, args = node.children
+            target, method, *rest = node.children
             name = str(method)
             if name not in MACROS:
                 raise ExpressionError(
@@ -88,7 +88,9 @@ def _reads(tree: lark.Tree[Any], source: str, *, allow_person: bool) -> Reads:
                 )
             if _dotted(target) != ("household", "members"):
                 raise ExpressionError(f"expression {source!r}: {name}() is only allowed on household.members")
-            assert isinstance(args, lark.Tree)
+            args = rest[0] if rest else None
+            if not isinstance(args, lark.Tree) or len(args.children) != 2:
+                raise ExpressionError(f"expression {source!r}: {name}() needs a variable and a condition")
             var = _dotted(args.children[0])
             if var is None or len(var) != 1:
                 raise ExpressionError(f"expression {source!r}: {name}() needs a variable name first")

@@ -212,6 +212,25 @@ async def update_seeker(
     return JobSeekerOut.of(saved)
 
 
+class JobSeekerList(BaseModel):
+    items: list[JobSeekerOut]
+
+
+@router.get("/job-seekers")
+async def find_seekers(
+    document_type: DocumentType = Query(..., description="document type of the person"),
+    document_number: str = Query(..., min_length=1, max_length=20),
+    rt: ServiceRuntime = Depends(runtime),
+    _: Principal = Depends(READ),
+) -> JobSeekerList:
+    """Look a job seeker up by identity document (at most one)."""
+    with problems():
+        number = codes.normalise_document("document", document_type, document_number)
+        async with rt.pool.acquire() as conn:
+            seeker = await repository.find_seeker_by_document(conn, document_type, number)
+    return JobSeekerList(items=[JobSeekerOut.of(seeker)] if seeker else [])
+
+
 @router.get("/job-seekers/{seeker_id}")
 async def get_seeker(
     seeker_id: str, rt: ServiceRuntime = Depends(runtime), _: Principal = Depends(READ)

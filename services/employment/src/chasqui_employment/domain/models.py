@@ -63,6 +63,7 @@ class JobSeeker:
 
 
 PROFILE_FIELDS = (
+    "person_id",
     "document_type",
     "document_number",
     "given_names",
@@ -83,6 +84,8 @@ PROFILE_FIELDS = (
     "consent_sms",
     "consent_email",
     "consent_whatsapp",
+    "referral_id",
+    "active",
 )
 
 

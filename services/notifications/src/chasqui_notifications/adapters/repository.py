@@ -247,3 +247,10 @@ async def summary(conn: Connection) -> list[asyncpg.Record]:
     return await conn.fetch(
         "SELECT channel, status, count(*) AS n FROM deliveries GROUP BY channel, status ORDER BY 1, 2"
     )
+
+
+async def delivery(conn: Connection, delivery_id: uuid.UUID) -> Delivery:
+    row = await conn.fetchrow("SELECT * FROM deliveries WHERE delivery_id = $1", delivery_id)
+    if row is None:
+        raise LookupError(f"delivery {delivery_id} does not exist")
+    return Delivery.from_row(row)

@@ -19,7 +19,9 @@ class ChannelPlan:
     reason: str | None = None
 
 
-def consent_refusal(card: ContactCard, channel: DeliveryChannel, *, needs_employment_contact: bool) -> str | None:
+def consent_refusal(
+    card: ContactCard, channel: DeliveryChannel, *, needs_employment_contact: bool
+) -> str | None:
     """Why a message may not go to this person on this channel now, or None if it may."""
     if not card.consent_for(channel).granted:
         return f"no consent for {channel.value}"
@@ -59,7 +61,7 @@ class RetrySchedule:
     max_seconds: float = 600.0
 
     def delay(self, attempt: int) -> float:
-        return min(self.max_seconds, self.base_seconds * 2 ** max(0, attempt - 1))
+        return float(min(self.max_seconds, self.base_seconds * 2.0 ** max(0, attempt - 1)))
 
     def gives_up(self, attempt: int) -> bool:
         return attempt >= self.max_attempts

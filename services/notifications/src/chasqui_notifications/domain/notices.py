@@ -92,7 +92,9 @@ def _consent(contact: registry.Contact) -> dict[DeliveryChannel, bool]:
     }
 
 
-def _update(person_id: str, at: datetime, given_names: str | None, contact: registry.Contact) -> ContactUpdate:
+def _update(
+    person_id: str, at: datetime, given_names: str | None, contact: registry.Contact
+) -> ContactUpdate:
     return ContactUpdate(
         person_id=person_id,
         at=at,
@@ -103,7 +105,16 @@ def _update(person_id: str, at: datetime, given_names: str | None, contact: regi
     )
 
 
-def read_household(event: registry.HouseholdRegistered | registry.HouseholdUpdated, at: datetime) -> Reading:
+HouseholdSnapshot = (
+    registry.HouseholdRegistered
+    | registry.HouseholdUpdated
+    | registry.MemberAdded
+    | registry.MemberUpdated
+    | registry.HouseholdClassified
+)
+
+
+def read_household(event: HouseholdSnapshot, at: datetime) -> Reading:
     """Registry snapshots: every member's contact and consent (registry events notify nobody)."""
     return Reading(
         updates=[_update(m.person_id, at, m.given_names, m.contact) for m in event.household.members]
@@ -206,7 +217,9 @@ def read_document_expiring(event: migrants.DocumentExpiring, at: datetime) -> Re
     )
 
 
-def read_job_seeker(event: employment.JobSeekerRegistered | employment.JobSeekerUpdated, at: datetime) -> Reading:
+def read_job_seeker(
+    event: employment.JobSeekerRegistered | employment.JobSeekerUpdated, at: datetime
+) -> Reading:
     update = _update(event.person_id, at, event.given_names, event.contact)
     return Reading(
         updates=[
@@ -232,9 +245,7 @@ def read_match(event: employment.MatchProposed, at: datetime) -> Reading:
         "ubigeo": event.ubigeo,
     }
     return Reading(
-        notices=[
-            Notice(event.person_id, "employment.match_proposed", context, needs_employment_contact=True)
-        ]
+        notices=[Notice(event.person_id, "employment.match_proposed", context, needs_employment_contact=True)]
     )
 
 

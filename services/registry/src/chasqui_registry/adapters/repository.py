@@ -267,13 +267,22 @@ async def copy_households(conn: Connection, batch: Sequence[ImportedHousehold]) 
             for item in batch
         ],
     )
+    # The event already holds each member serialized as JSON: reuse it rather than dump again.
     await conn.copy_records_to_table(
         "persons",
         columns=["person_id", "household_id", "position", "document_type", "document_number", "data"],
         records=[
-            _member_row(item.household.household_id, i, m)
+            (
+                UUID(m["person_id"]),
+                household_id,
+                i,
+                m["document"]["type"],
+                m["document"]["number"],
+                json.dumps(m, ensure_ascii=False),
+            )
             for item in batch
-            for i, m in enumerate(item.household.members)
+            for household_id in (UUID(item.household.household_id),)
+            for i, m in enumerate(item.envelope.data["household"]["members"])
         ],
     )
     classified = [item.household for item in batch if item.household.classification is not None]

@@ -14,10 +14,12 @@ from typing import Any
 
 from chasqui_common.events.registry import (
     Classification,
+    Consent,
     Contact,
     DisabilitySeverity,
     Household,
     HouseholdStatus,
+    IdentityDocument,
     Member,
     Relationship,
     Sex,
@@ -42,13 +44,21 @@ _PHONE = re.compile(r"^\+?[0-9]{6,15}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 IdFactory = Callable[[], str]
+_NO_CONSENT = Consent()
 
 
 def member_violations(member: MemberDraft | Member, today: date, field: str) -> list[Violation]:
     """Rules of one person that need nothing else: document, dates, pregnancy, disability, contact."""
+    return _check_member(member, today, field)[0]
+
+
+def _check_member(
+    member: MemberDraft | Member, today: date, field: str
+) -> tuple[list[Violation], IdentityDocument | None]:
     found: list[Violation] = []
+    document: IdentityDocument | None = None
     try:
-        normalize_document(member.document, f"{field}.document")
+        document = normalize_document(member.document, f"{field}.document")
     except DocumentError as exc:
         found.append(exc.violation)
     if member.birth_date > today:
@@ -76,8 +86,10 @@ def member_violations(member: MemberDraft | Member, today: date, field: str) -> 
                 "a certified disability has severity mild|moderate|severe",
             )
         )
-    found.extend(_contact_violations(member.contact, f"{field}.contact"))
-    return found
+    contact = member.contact
+    if contact.phone is not None or contact.email is not None or contact.consent != _NO_CONSENT:
+        found.extend(_contact_violations(contact, f"{field}.contact"))
+    return found, document
 
 
 def _contact_violations(contact: Contact, field: str) -> list[Violation]:
@@ -97,8 +109,11 @@ def _contact_violations(contact: Contact, field: str) -> list[Violation]:
 def members_violations(members: Sequence[MemberDraft | Member], today: date) -> list[Violation]:
     """Rules across members: every member's own rules, exactly one head, no document twice."""
     found: list[Violation] = []
+    documents: list[IdentityDocument | None] = []
     for index, member in enumerate(members):
-        found.extend(member_violations(member, today, f"members.{index}"))
+        violations, document = _check_member(member, today, f"members.{index}")
+        found.extend(violations)
+        documents.append(document)
     heads = [i for i, m in enumerate(members) if m.relationship is Relationship.HEAD]
     if not heads:
         found.append(Violation("members", None, "exactly one member with relationship HEAD; found none"))
@@ -111,12 +126,8 @@ def members_violations(members: Sequence[MemberDraft | Member], today: date) -> 
             )
         )
     seen: dict[tuple[str, str], int] = {}
-    for index, member in enumerate(members):
-        try:
-            document = normalize_document(member.document)
-        except DocumentError:
-            continue
-        if document.number is None:
+    for index, (member, document) in enumerate(zip(members, documents, strict=True)):
+        if document is None or document.number is None:
             continue
         key = (document.type.value, document.number)
         if key in seen:
@@ -186,7 +197,7 @@ def register(draft: HouseholdDraft, *, household_id: str, new_id: IdFactory, tod
 
 def build_household(draft: HouseholdDraft, *, household_id: str, new_id: IdFactory) -> Household:
     """The snapshot of an already-validated draft (the bulk import validates first, then builds)."""
-    return Household(
+    return Household.model_construct(
         household_id=household_id,
         ubigeo=draft.ubigeo,
         address=draft.address,

@@ -1,0 +1,169 @@
+"""From registry events on the real broker to decisions, decision.changed events, the sweep
+with a moved clock, and the HTTP API, against the real Postgres."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from chasqui_common.envelope import Envelope
+from chasqui_common.events.registry import (
+    CseLevel,
+    HouseholdRegistered,
+    HouseholdUpdated,
+    MemberRemoved,
+    Relationship,
+)
+from chasqui_common.messaging.outbox import Outbox
+from chasqui_common.testing import collect_records, running_service
+from chasqui_common.topics import ELIGIBILITY_DECISIONS, REGISTRY_HOUSEHOLDS
+from chasqui_eligibility.application.clock import FixedClock
+from chasqui_eligibility.main import build_definition
+from chasqui_eligibility.synthetic import household, member
+
+REGISTRY = Outbox("/chasqui/registry")
+
+
+async def publish(bootstrap: str, *envelopes: Envelope) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True)
+    await producer.start()
+    try:
+        for env in envelopes:
+            await producer.send_and_wait(
+                REGISTRY_HOUSEHOLDS.name,
+                env.body(),
+                key=env.subject.encode() if env.subject else None,
+                headers=[(k, v.encode()) for k, v in env.headers().items()],
+            )
+    finally:
+        await producer.stop()
+
+
+async def decisions_for(bootstrap: str, household_id: str, want: int, timeout: float = 40) -> list[dict[str, Any]]:
+    """decision.changed payloads keyed by `household_id`, waiting until `want` arrived."""
+    deadline = time.monotonic() + timeout
+    while True:
+        records = await collect_records(bootstrap, ELIGIBILITY_DECISIONS.name, count=10**9, timeout=1.5)
+        mine = [json.loads(r.value) for r in records if r.key == household_id.encode()]
+        if len(mine) >= want or time.monotonic() > deadline:
+            return mine
+        await asyncio.sleep(0.5)
+
+
+def outcomes(events: list[dict[str, Any]]) -> set[tuple[str, str | None, bool]]:
+    return {(e["program"], e["person_id"], e["eligible"]) for e in events}
+
+
+async def test_registry_events_drive_decisions_sweeps_and_the_api(
+    service_db: Any, kafka_bootstrap_servers: str, tmp_path: Path
+) -> None:
+    hh_id = f"HH-IT-{uuid.uuid4().hex[:10]}"
+    grandma, child = f"{hh_id}-G", f"{hh_id}-C"
+    clock = FixedClock(date(2026, 3, 10))
+    definition, _ = build_definition(clock=clock, consumer_name="eligibility-it")
+    snapshot = household(
+        hh_id,
+        [
+            member(grandma, date(1961, 3, 11), relationship=Relationship.HEAD, given_names="Juana"),
+            member(child, date(2016, 5, 1), relationship=Relationship.GRANDCHILD, given_names="Luz"),
+        ],
+        cse=CseLevel.POBRE_EXTREMO,
+    )
+    async with running_service(
+        definition,
+        database_url=service_db.dsn,
+        schema=service_db.schema,
+        kafka_bootstrap_servers=kafka_bootstrap_servers,
+        auth_dir=tmp_path / "auth",
+    ) as svc:
+        registered = REGISTRY.envelope(HouseholdRegistered(household_id=hh_id, household=snapshot))
+        await publish(kafka_bootstrap_servers, registered)
+
+        first = await decisions_for(kafka_bootstrap_servers, hh_id, want=2)
+        assert outcomes(first) == {("JUNTOS", None, True), ("CIAM", grandma, True)}
+        juntos = next(e for e in first if e["program"] == "JUNTOS")
+        assert juntos["benefit_amount_centimos"] == 20000 and juntos["benefit_period_months"] == 2
+        assert juntos["recipient"]["given_names"] == "Juana"  # household programs tell the head
+        assert juntos["recipient"]["consent"]["sms"] is True
+        assert juntos["caused_by_event_id"] == str(registered.id)
+        assert juntos["previous_eligible"] is False
+
+        # A redelivered event and an address change decide nothing new and publish nothing.
+        moved = REGISTRY.envelope(
+            HouseholdUpdated(
+                household_id=hh_id, household=snapshot.model_copy(update={"address": "Av. Grau 1"}), changed=("address",)
+            )
+        )
+        await publish(kafka_bootstrap_servers, registered, moved)
+        rt = svc.runtime
+        deadline = time.monotonic() + 30
+        while not await rt.pool.fetchval("SELECT count(*) FROM inbox WHERE event_id = $1", moved.id):
+            assert time.monotonic() < deadline, "the address change was never consumed"
+            await asyncio.sleep(0.2)
+        await asyncio.sleep(1.5)  # let the relay publish anything it (wrongly) would
+        assert len(await decisions_for(kafka_bootstrap_servers, hh_id, want=2, timeout=2)) == 2
+
+        async with svc.client("eligibility:read") as http:
+            answer = (await http.get(f"/v1/households/{hh_id}/eligibility")).json()
+            pension = next(p for p in answer["programs"] if p["code"] == "PENSION_65")
+            mine = next(d for d in pension["decisions"] if d["person_id"] == grandma)
+            assert mine["eligible"] is False
+            assert mine["criteria"][0]["values"] == {"person.age_years": 64}
+            later = (await http.get(f"/v1/households/{hh_id}/eligibility", params={"as_of": "2026-03-11"})).json()
+            pension = next(p for p in later["programs"] if p["code"] == "PENSION_65")
+            assert next(d for d in pension["decisions"] if d["person_id"] == grandma)["eligible"] is True
+            bad = await http.get(f"/v1/households/{hh_id}/eligibility", params={"as_of": "2026-13-01"})
+            assert bad.status_code == 422
+            assert (await http.get("/v1/households/nope/eligibility")).status_code == 404
+            programs = (await http.get("/v1/programs")).json()
+            assert len(programs) == 9
+            assert (await http.get("/v1/programs/JUNTOS")).json()["current_version"] == "JUNTOS-2024.1"
+
+        # Time alone: Juana turns 65 on 11 March; the sweep finds it without a registry event.
+        clock.set(date(2026, 3, 11))
+        async with svc.client("eligibility:write") as http:
+            report = (await http.post("/v1/sweeps")).json()
+        assert report["swept_to"] == "2026-03-11"
+        assert report["events_published"] >= 1
+        swept = await decisions_for(kafka_bootstrap_servers, hh_id, want=3)
+        pension_event = next(e for e in swept if e["program"] == "PENSION_65")
+        assert (pension_event["person_id"], pension_event["eligible"], pension_event["cause"]) == (grandma, True, "sweep")
+        assert pension_event["benefit_amount_centimos"] == 35000
+        async with svc.client("eligibility:write") as http:  # a second sweep the same day: nothing
+            again = (await http.post("/v1/sweeps")).json()
+        assert again["events_published"] == 0
+
+        # She leaves the household: her person programs close.
+        removed = REGISTRY.envelope(
+            MemberRemoved(
+                household_id=hh_id,
+                person_id=grandma,
+                reason="moved out",
+                household=snapshot.model_copy(update={"members": snapshot.members[1:]}),
+            )
+        )
+        await publish(kafka_bootstrap_servers, removed)
+        final = await decisions_for(kafka_bootstrap_servers, hh_id, want=5)
+        lost = {(e["program"], e["eligible"]) for e in final if e["person_id"] == grandma and e["caused_by_event_id"] == str(removed.id)}
+        assert lost == {("PENSION_65", False), ("CIAM", False)}
+
+        async with svc.client("eligibility:read", "eligibility:write") as http:
+            current = (await http.get("/v1/programs/CIAM")).json()["versions"][0]
+            candidate = {**current, "version": "CIAM-2027.1"}
+            candidate["criteria"] = [{**current["criteria"][0], "expression": "person.age_years >= 5"}]
+            simulated = await http.post("/v1/programs/CIAM/simulate", json={"rule_set": candidate, "as_of": "2026-03-11"})
+            assert simulated.status_code == 200, simulated.text
+            body = simulated.json()
+            assert body["people_gaining"] == 1 and body["sample_gaining"][0]["person_id"] == child
+            broken = {**candidate, "criteria": [{**candidate["criteria"][0], "expression": "person.income > 1"}]}
+            refused = await http.post("/v1/programs/CIAM/simulate", json={"rule_set": broken})
+            assert refused.status_code == 422
+            assert "income" in refused.text
+        async with svc.client("eligibility:read") as http:
+            assert (await http.post("/v1/sweeps")).status_code == 403

@@ -1,0 +1,218 @@
+"""Integration fixtures: a real SMTP server (aiosmtpd), a real HTTP provider receiver, a movable
+clock, and the notifications service running on the real broker and database."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import email
+import email.policy
+import socket
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from aiokafka import AIOKafkaProducer
+from aiosmtpd.controller import Controller
+from chasqui_common.envelope import Envelope
+from chasqui_common.events.catalogue import CATALOGUE, EventPayload
+from chasqui_common.messaging.outbox import Outbox
+from chasqui_common.testing import RunningService, running_service, serve_app
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from chasqui_notifications.application.dispatcher import Clock
+from chasqui_notifications.domain.quiet_hours import LIMA
+from chasqui_notifications.main import build_definition
+from chasqui_notifications.settings import NotificationsSettings
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class FakeClock:
+    """The dispatcher's clock, moved by the test (quiet hours, retry times)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, now: datetime) -> None:
+        self.now = now
+
+
+def lima(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2025, 6, day, hour, minute, tzinfo=LIMA)
+
+
+class Mailbox:
+    """aiosmtpd handler keeping every message that arrived."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if m["To"] == address]
+
+
+@dataclass
+class Provider:
+    """A local SMS/WhatsApp provider: answers per recipient as scripted (200 by default)."""
+
+    base_url: str = ""
+    requests: list[tuple[str, dict[str, str], dict[str, Any]]] = field(default_factory=list)
+    scripts: dict[str, list[int | str]] = field(default_factory=dict)
+
+    def to(self, phone: str, path: str | None = None) -> list[dict[str, Any]]:
+        return [body for p, _, body in self.requests if body.get("to") == phone and (path is None or p == path)]
+
+    def headers_to(self, phone: str) -> list[dict[str, str]]:
+        return [headers for _, headers, body in self.requests if body.get("to") == phone]
+
+    async def receive(self, request: Request) -> JSONResponse:
+        body = await request.json()
+        self.requests.append((request.url.path, dict(request.headers), body))
+        script = self.scripts.get(body.get("to", ""))
+        action = script.pop(0) if script else 200
+        if action == "timeout":
+            await asyncio.sleep(3)
+            action = 200
+        if action == 200:
+            return JSONResponse({"id": f"prov-{uuid.uuid4().hex[:8]}", "status": "accepted"})
+        if isinstance(action, int) and 400 <= action < 500:
+            return JSONResponse({"error": "destination number is not a mobile line"}, status_code=action)
+        return JSONResponse({"error": "upstream carrier unavailable"}, status_code=int(action))
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def mailbox() -> AsyncIterator[Mailbox]:
+    box = Mailbox(free_port())
+    controller = Controller(box, hostname="127.0.0.1", port=box.port)
+    controller.start()
+    try:
+        yield box
+    finally:
+        controller.stop()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def provider() -> AsyncIterator[Provider]:
+    prov = Provider()
+    app = Starlette(
+        routes=[Route("/sms", prov.receive, methods=["POST"]), Route("/whatsapp", prov.receive, methods=["POST"])]
+    )
+    async with serve_app(app) as base_url:
+        prov.base_url = base_url
+        yield prov
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(lima(3, 10))  # a Tuesday, 10:00 in Lima
+
+
+ServiceFactory = Callable[..., contextlib.AbstractAsyncContextManager[RunningService]]
+
+
+@pytest.fixture
+def notifications(
+    request: pytest.FixtureRequest,
+    service_db: Any,
+    kafka_bootstrap_servers: str,
+    mailbox: Mailbox,
+    provider: Provider,
+    clock: FakeClock,
+    tmp_path: Path,
+) -> ServiceFactory:
+    """Factory: `async with notifications() as svc:` runs the service wired to the test SMTP server,
+    provider and clock. The consumer group is fixed per test, so a rerun does not re-read history."""
+
+    @contextlib.asynccontextmanager
+    async def start(group: str | None = None, **overrides: Any) -> AsyncIterator[RunningService]:
+        name = group or f"notifications-it-{request.node.name}"[:200]
+        settings: dict[str, Any] = {
+            "email_transport": "smtp",
+            "smtp_port": mailbox.port,
+            "sms_transport": "http",
+            "sms_endpoint": f"{provider.base_url}/sms",
+            "sms_token": "sms-secret",
+            "whatsapp_transport": "http",
+            "whatsapp_endpoint": f"{provider.base_url}/whatsapp",
+            "whatsapp_token": "wa-secret",
+            "dispatch_poll_seconds": 0.1,
+            "delivery_retry_base_seconds": 0.05,
+            "delivery_retry_max_seconds": 0.2,
+            "provider_timeout_seconds": 1.0,
+            "log_json": False,
+        }
+        settings.update(overrides)
+        async with running_service(
+            build_definition(consumer_name=name, clock=clock),
+            database_url=service_db.dsn,
+            schema=service_db.schema,
+            kafka_bootstrap_servers=kafka_bootstrap_servers,
+            auth_dir=tmp_path / "auth",
+            settings_class=NotificationsSettings,
+            **settings,
+        ) as svc:
+            yield svc
+
+    return start
+
+
+def envelope(payload: EventPayload, source: str = "/chasqui/test") -> Envelope:
+    return Outbox(source, CATALOGUE).envelope(payload)
+
+
+async def publish(bootstrap: str, *envelopes: Envelope) -> None:
+    """Produce envelopes as an upstream service's relay would (same id when re-sent)."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        for env in envelopes:
+            spec = CATALOGUE.get(env.type)
+            assert spec is not None
+            await producer.send_and_wait(
+                spec.topic.name,
+                env.body(),
+                key=(env.subject or "").encode(),
+                headers=env.kafka_headers(),
+            )
+    finally:
+        await producer.stop()
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 30.0, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while not await check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what or check}")
+        await asyncio.sleep(0.1)
+
+
+async def statuses(svc: RunningService, person_id: str) -> dict[str, str]:
+    rows = await svc.runtime.pool.fetch(
+        "SELECT channel, status FROM deliveries WHERE person_id = $1", person_id
+    )
+    return {row["channel"]: row["status"] for row in rows}

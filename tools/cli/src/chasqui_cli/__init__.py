@@ -1,0 +1,1 @@
+"""The `chasqui` operator CLI."""
