@@ -41,3 +41,11 @@ status: setup  ## is the local stack running?
 
 catalogue: setup  ## regenerate docs/events (JSON Schema per event) and docs/catalogue.md
 	@$(UV) run chasqui-catalogue --write docs
+
+.PHONY: deploy-tools deploy-check
+
+deploy-tools: setup  ## build kustomize and install the CRD validator into .local (cached)
+	@bash deploy/k8s/tools.sh
+
+deploy-check: deploy-tools  ## validate Dockerfile, docker-compose.yml and deploy/k8s (no Docker needed)
+	@$(UV) run pytest tests/deploy -q

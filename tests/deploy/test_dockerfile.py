@@ -110,3 +110,20 @@ def test_dockerignore_sends_only_the_workspace() -> None:
     ):
         assert needed in allowed
     assert not any(entry.startswith((".local", ".venv", ".git")) for entry in allowed)
+
+
+def test_dockerignore_keeps_every_workspace_member() -> None:
+    """uv reads the whole workspace even to install one package: each member must be in the context."""
+    import fnmatch
+    import tomllib
+
+    members = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["uv"]["workspace"]["members"]
+    allowed = [line[1:] for line in (REPO / ".dockerignore").read_text().splitlines() if line.startswith("!")]
+    for member in members:
+        for directory in REPO.glob(member):
+            if not (directory / "pyproject.toml").exists():
+                continue
+            path = str((directory / "pyproject.toml").relative_to(REPO))
+            assert any(fnmatch.fnmatch(path, pattern) for pattern in allowed), (
+                f"{path} is not in the build context"
+            )

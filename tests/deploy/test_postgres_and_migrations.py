@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import os
 import shutil
@@ -43,7 +44,9 @@ async def test_init_script_gives_each_service_its_schema_and_nothing_else(postgr
         for name, password in passwords.items():
             args += ["-v", f"{name}_password={password}"]
         for _ in range(2):  # idempotent
-            result = subprocess.run([*args, "-f", str(INIT_SQL)], capture_output=True, text=True, timeout=60)
+            result = await asyncio.to_thread(
+                subprocess.run, [*args, "-f", str(INIT_SQL)], capture_output=True, text=True, timeout=60
+            )
             assert result.returncode == 0, result.stderr
         conn = await asyncpg.connect(
             role_dsn(postgres_admin_dsn, role="registry", password=passwords["registry"], database=database)
@@ -77,7 +80,7 @@ async def test_init_script_gives_each_service_its_schema_and_nothing_else(postgr
 
 async def test_init_script_refuses_a_missing_password(postgres_admin_dsn) -> None:
     args = [psql(), postgres_admin_dsn, "-q", "-v", "ON_ERROR_STOP=1", "-f", str(INIT_SQL)]
-    result = subprocess.run(args, capture_output=True, text=True, timeout=60)
+    result = await asyncio.to_thread(subprocess.run, args, capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
     assert "registry_password" in result.stderr
 

@@ -24,12 +24,18 @@ from chasqui_employment.domain.scoring import SeekerProfile, VacancyProfile, Vac
 
 TODAY = date(2025, 6, 2)
 # San Juan de Lurigancho and other Lima districts weigh most; some other departments too.
-UBIGEOS = ["150132"] * 8 + [f"1501{d:02d}" for d in range(1, 44)] + ["150201", "070101", "110101", "040101", "130101"]
+UBIGEOS = (
+    ["150132"] * 8
+    + [f"1501{d:02d}" for d in range(1, 44)]
+    + ["150201", "070101", "110101", "040101", "130101"]
+)
 
 
 def fair(seed: int, n_seekers: int, n_vacancies: int) -> tuple[list[SeekerProfile], list[VacancyProfile]]:
     rng = random.Random(seed)
-    occupations = [f"{rng.randint(1, 9)}{rng.randint(1, 4)}{rng.randint(1, 4)}{rng.randint(1, 9)}" for _ in range(150)]
+    occupations = [
+        f"{rng.randint(1, 9)}{rng.randint(1, 4)}{rng.randint(1, 4)}{rng.randint(1, 9)}" for _ in range(150)
+    ]
     skills = [f"skill-{i}" for i in range(300)]
     levels = list(EducationLevel)
     seekers = [
@@ -63,7 +69,9 @@ def fair(seed: int, n_seekers: int, n_vacancies: int) -> tuple[list[SeekerProfil
     return seekers, vacancies
 
 
-def baseline(seekers: list[SeekerProfile], vacancies: list[VacancyProfile], n: int) -> dict[str, list[Ranked]]:
+def baseline(
+    seekers: list[SeekerProfile], vacancies: list[VacancyProfile], n: int
+) -> dict[str, list[Ranked]]:
     result = {}
     for s in seekers:
         scored = [Ranked(v.vacancy_id, a.score) for v in vacancies if (a := assess(s, v, TODAY)).eligible]
@@ -82,8 +90,12 @@ def main() -> None:
     args = parser.parse_args()
 
     seekers, vacancies = fair(args.seed, args.seekers, args.vacancies)
-    print(f"job fair: {len(seekers):,} seekers x {len(vacancies):,} vacancies = {len(seekers) * len(vacancies):,} pairs")
-    print(f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}, numpy {np.__version__}")
+    print(
+        f"job fair: {len(seekers):,} seekers x {len(vacancies):,} vacancies = {len(seekers) * len(vacancies):,} pairs"
+    )
+    print(
+        f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}, numpy {np.__version__}"
+    )
 
     runs = []
     for _ in range(args.repeat):
@@ -94,7 +106,9 @@ def main() -> None:
         done = time.perf_counter()
         runs.append((built - started, done - built, done - started))
     build_s, score_s, engine_s = (statistics.median(r[i] for r in runs) for i in range(3))
-    print(f"engine: {engine_s:.2f} s (index {build_s:.2f} s + score/top-{args.top} {score_s:.2f} s), median of {args.repeat}")
+    print(
+        f"engine: {engine_s:.2f} s (index {build_s:.2f} s + score/top-{args.top} {score_s:.2f} s), median of {args.repeat}"
+    )
 
     sample = random.Random(args.seed).sample(seekers, min(args.baseline_seekers, len(seekers)))
     started = time.perf_counter()
@@ -102,9 +116,15 @@ def main() -> None:
     baseline_sample_s = time.perf_counter() - started
     baseline_s = baseline_sample_s * len(seekers) / len(sample)
     mismatches = [s.seeker_id for s in sample if tops[s.seeker_id] != expected[s.seeker_id]]
-    label = "measured" if len(sample) == len(seekers) else f"extrapolated from {len(sample):,} seekers in {baseline_sample_s:.1f} s"
+    label = (
+        "measured"
+        if len(sample) == len(seekers)
+        else f"extrapolated from {len(sample):,} seekers in {baseline_sample_s:.1f} s"
+    )
     print(f"baseline (all-pairs Python loop over scoring.assess): {baseline_s:.1f} s ({label})")
-    print(f"speed-up: {baseline_s / engine_s:.0f}x; identical top-{args.top} lists on {len(sample) - len(mismatches)}/{len(sample)} sampled seekers")
+    print(
+        f"speed-up: {baseline_s / engine_s:.0f}x; identical top-{args.top} lists on {len(sample) - len(mismatches)}/{len(sample)} sampled seekers"
+    )
     if mismatches:
         raise SystemExit(f"engine and baseline disagree for {mismatches[:5]}")
 

@@ -140,7 +140,8 @@ def households(count: int, seed: int = 20250601) -> Iterator[list[dict[str, str]
                 next_dni += rng.randint(1, 7)
                 document_type, number = "DNI", f"{next_dni:08d}"
             elif rng.random() < 0.5:
-                document_type, number = "CPP", f"CPP{next_dni % 10_000_000:07d}{index % 10}"
+                next_dni += 1
+                document_type, number = "CPP", f"CPP{next_dni:08d}"
             else:
                 document_type, number = "NONE", ""
             pregnant = sex == "F" and 15 <= age <= 44 and rng.random() < 0.06

@@ -71,7 +71,9 @@ def household(
     **extra: Any,
 ) -> Household:
     classification = (
-        None if cse is None else Classification(level=cse, valid_from=cse_from, valid_until=cse_until, source="ULE")
+        None
+        if cse is None
+        else Classification(level=cse, valid_from=cse_from, valid_until=cse_until, source="ULE")
     )
     return Household(
         household_id=household_id,
@@ -85,7 +87,9 @@ def household(
     )
 
 
-def population(size: int, *, seed: int = 7, today: date = date(2026, 3, 1), prefix: str = "HH") -> list[Household]:
+def population(
+    size: int, *, seed: int = 7, today: date = date(2026, 3, 1), prefix: str = "HH"
+) -> list[Household]:
     """`size` households with a plausible spread of ages, CSE, disabilities and pensions."""
     rng = random.Random(seed)
     levels = [CseLevel.POBRE_EXTREMO, CseLevel.POBRE, CseLevel.NO_POBRE, None]

@@ -45,7 +45,9 @@ async def publish(bootstrap: str, *envelopes: Envelope) -> None:
         await producer.stop()
 
 
-async def decisions_for(bootstrap: str, household_id: str, want: int, timeout: float = 40) -> list[dict[str, Any]]:
+async def decisions_for(
+    bootstrap: str, household_id: str, want: int, timeout: float = 40
+) -> list[dict[str, Any]]:
     """decision.changed payloads keyed by `household_id`, waiting until `want` arrived."""
     deadline = time.monotonic() + timeout
     while True:
@@ -88,7 +90,8 @@ async def test_registry_events_drive_decisions_sweeps_and_the_api(
         first = await decisions_for(kafka_bootstrap_servers, hh_id, want=2)
         assert outcomes(first) == {("JUNTOS", None, True), ("CIAM", grandma, True)}
         juntos = next(e for e in first if e["program"] == "JUNTOS")
-        assert juntos["benefit_amount_centimos"] == 20000 and juntos["benefit_period_months"] == 2
+        assert juntos["benefit_amount_centimos"] == 20000
+        assert juntos["benefit_period_months"] == 2
         assert juntos["recipient"]["given_names"] == "Juana"  # household programs tell the head
         assert juntos["recipient"]["consent"]["sms"] is True
         assert juntos["caused_by_event_id"] == str(registered.id)
@@ -97,7 +100,9 @@ async def test_registry_events_drive_decisions_sweeps_and_the_api(
         # A redelivered event and an address change decide nothing new and publish nothing.
         moved = REGISTRY.envelope(
             HouseholdUpdated(
-                household_id=hh_id, household=snapshot.model_copy(update={"address": "Av. Grau 1"}), changed=("address",)
+                household_id=hh_id,
+                household=snapshot.model_copy(update={"address": "Av. Grau 1"}),
+                changed=("address",),
             )
         )
         await publish(kafka_bootstrap_servers, registered, moved)
@@ -115,7 +120,9 @@ async def test_registry_events_drive_decisions_sweeps_and_the_api(
             mine = next(d for d in pension["decisions"] if d["person_id"] == grandma)
             assert mine["eligible"] is False
             assert mine["criteria"][0]["values"] == {"person.age_years": 64}
-            later = (await http.get(f"/v1/households/{hh_id}/eligibility", params={"as_of": "2026-03-11"})).json()
+            later = (
+                await http.get(f"/v1/households/{hh_id}/eligibility", params={"as_of": "2026-03-11"})
+            ).json()
             pension = next(p for p in later["programs"] if p["code"] == "PENSION_65")
             assert next(d for d in pension["decisions"] if d["person_id"] == grandma)["eligible"] is True
             bad = await http.get(f"/v1/households/{hh_id}/eligibility", params={"as_of": "2026-13-01"})
@@ -133,7 +140,11 @@ async def test_registry_events_drive_decisions_sweeps_and_the_api(
         assert report["events_published"] >= 1
         swept = await decisions_for(kafka_bootstrap_servers, hh_id, want=3)
         pension_event = next(e for e in swept if e["program"] == "PENSION_65")
-        assert (pension_event["person_id"], pension_event["eligible"], pension_event["cause"]) == (grandma, True, "sweep")
+        assert (pension_event["person_id"], pension_event["eligible"], pension_event["cause"]) == (
+            grandma,
+            True,
+            "sweep",
+        )
         assert pension_event["benefit_amount_centimos"] == 35000
         async with svc.client("eligibility:write") as http:  # a second sweep the same day: nothing
             again = (await http.post("/v1/sweeps")).json()
@@ -150,18 +161,28 @@ async def test_registry_events_drive_decisions_sweeps_and_the_api(
         )
         await publish(kafka_bootstrap_servers, removed)
         final = await decisions_for(kafka_bootstrap_servers, hh_id, want=5)
-        lost = {(e["program"], e["eligible"]) for e in final if e["person_id"] == grandma and e["caused_by_event_id"] == str(removed.id)}
+        lost = {
+            (e["program"], e["eligible"])
+            for e in final
+            if e["person_id"] == grandma and e["caused_by_event_id"] == str(removed.id)
+        }
         assert lost == {("PENSION_65", False), ("CIAM", False)}
 
         async with svc.client("eligibility:read", "eligibility:write") as http:
             current = (await http.get("/v1/programs/CIAM")).json()["versions"][0]
             candidate = {**current, "version": "CIAM-2027.1"}
             candidate["criteria"] = [{**current["criteria"][0], "expression": "person.age_years >= 5"}]
-            simulated = await http.post("/v1/programs/CIAM/simulate", json={"rule_set": candidate, "as_of": "2026-03-11"})
+            simulated = await http.post(
+                "/v1/programs/CIAM/simulate", json={"rule_set": candidate, "as_of": "2026-03-11"}
+            )
             assert simulated.status_code == 200, simulated.text
             body = simulated.json()
-            assert body["people_gaining"] == 1 and body["sample_gaining"][0]["person_id"] == child
-            broken = {**candidate, "criteria": [{**candidate["criteria"][0], "expression": "person.income > 1"}]}
+            assert body["people_gaining"] == 1
+            assert body["sample_gaining"][0]["person_id"] == child
+            broken = {
+                **candidate,
+                "criteria": [{**candidate["criteria"][0], "expression": "person.income > 1"}],
+            }
             refused = await http.post("/v1/programs/CIAM/simulate", json={"rule_set": broken})
             assert refused.status_code == 422
             assert "income" in refused.text

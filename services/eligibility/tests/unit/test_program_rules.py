@@ -66,12 +66,16 @@ def test_a_cse_is_in_force_through_its_last_day(cse_until: date, eligible: bool)
 def test_juntos_needs_poverty_even_with_a_pregnant_member() -> None:
     hh = household("H", [member("P", birthday(30), pregnant=True)], cse=CseLevel.NO_POBRE)
     assert decide(hh, "JUNTOS").failed_criteria == ("cse_poor_in_force",)
-    assert decide(household("H", [member("P", birthday(30), pregnant=True)], cse=CseLevel.POBRE), "JUNTOS").eligible
+    assert decide(
+        household("H", [member("P", birthday(30), pregnant=True)], cse=CseLevel.POBRE), "JUNTOS"
+    ).eligible
 
 
 @pytest.mark.parametrize(("offset", "eligible"), [(-1, True), (0, False), (1, False)])
 def test_juntos_member_under_19_until_the_19th_birthday(offset: int, eligible: bool) -> None:
-    hh = household("H", [member("A", birthday(45)), member("C", birthday(19), relationship=Relationship.CHILD)])
+    hh = household(
+        "H", [member("A", birthday(45)), member("C", birthday(19), relationship=Relationship.CHILD)]
+    )
     assert decide(hh, "JUNTOS", TODAY + offset * DAY).eligible is eligible
 
 
@@ -84,7 +88,9 @@ def test_juntos_requires_six_months_of_residence(offset: int, eligible: bool) ->
 @pytest.mark.parametrize(
     ("severity", "eligible"), [(DisabilitySeverity.MODERATE, False), (DisabilitySeverity.SEVERE, True)]
 )
-def test_contigo_requires_a_severe_not_moderate_disability(severity: DisabilitySeverity, eligible: bool) -> None:
+def test_contigo_requires_a_severe_not_moderate_disability(
+    severity: DisabilitySeverity, eligible: bool
+) -> None:
     hh = household("H", [member("P", birthday(40), disability=severity, certified=True)], cse=CseLevel.POBRE)
     assert decide(hh, "CONTIGO", person="P").eligible is eligible
     assert decide(hh, "OMAPED", person="P").eligible  # OMAPED takes any disability
@@ -94,7 +100,12 @@ def test_contigo_requires_certification_and_no_pension() -> None:
     uncertified = household("H", [member("P", birthday(40), disability=DisabilitySeverity.SEVERE)])
     assert decide(uncertified, "CONTIGO", person="P").failed_criteria == ("certified_severe_disability",)
     pensioner = household(
-        "H", [member("P", birthday(40), disability=DisabilitySeverity.SEVERE, certified=True, pension=Pension.AFP)]
+        "H",
+        [
+            member(
+                "P", birthday(40), disability=DisabilitySeverity.SEVERE, certified=True, pension=Pension.AFP
+            )
+        ],
     )
     assert decide(pensioner, "CONTIGO", person="P").failed_criteria == ("no_pension",)
 
@@ -113,7 +124,9 @@ def months_before(months: int, on: date = TODAY) -> date:
     [(6, -1, False), (6, 0, True), (6, 1, True), (36, -1, True), (36, 0, False), (36, 1, False)],
 )
 def test_cuna_mas_day_care_from_6_to_under_36_months(age_months: int, offset: int, eligible: bool) -> None:
-    hh = household("H", [member("A", birthday(30)), member("C", months_before(age_months))], cse=CseLevel.POBRE)
+    hh = household(
+        "H", [member("A", birthday(30)), member("C", months_before(age_months))], cse=CseLevel.POBRE
+    )
     assert decide(hh, "CUNA_MAS_DAY_CARE", TODAY + offset * DAY, "C").eligible is eligible
 
 

@@ -23,14 +23,23 @@ def _version(name: str, start: str, end: str | None, age: int) -> dict:  # type:
         "effective_from": start,
         "effective_until": end,
         "criteria": [
-            {"name": "old_enough", "expression": f"person.age_years >= {age}", "explanation": {"es": "e", "en": "e"}}
+            {
+                "name": "old_enough",
+                "expression": f"person.age_years >= {age}",
+                "explanation": {"es": "e", "en": "e"},
+            }
         ],
         "benefit": {"kind": "municipal_service", "description": {"es": "s", "en": "s"}},
     }
 
 
 def test_old_versions_still_answer_for_past_dates() -> None:
-    program = _program([_version("CIAM-2024.1", "2024-01-01", "2025-12-31", 65), _version("CIAM-2026.1", "2026-01-01", None, 60)])
+    program = _program(
+        [
+            _version("CIAM-2024.1", "2024-01-01", "2025-12-31", 65),
+            _version("CIAM-2026.1", "2026-01-01", None, 60),
+        ]
+    )
     book = RuleBook([program])
     hh = household("H", [member("P", date(1963, 6, 1))])  # 62 in 2025 and 2026
     [past] = evaluate_household(book, hh, date(2025, 12, 31))
@@ -42,7 +51,9 @@ def test_old_versions_still_answer_for_past_dates() -> None:
 
 def test_overlapping_versions_are_refused() -> None:
     with pytest.raises(ValidationError, match="overlaps"):
-        _program([_version("CIAM-2024.1", "2024-01-01", None, 65), _version("CIAM-2026.1", "2026-01-01", None, 60)])
+        _program(
+            [_version("CIAM-2024.1", "2024-01-01", None, 65), _version("CIAM-2026.1", "2026-01-01", None, 60)]
+        )
 
 
 @pytest.mark.parametrize(
@@ -64,6 +75,13 @@ def test_expressions_the_evaluators_cannot_run_are_refused(expression: str, mess
 def test_the_shipped_rule_book_has_every_program_of_the_issue() -> None:
     codes = {p.code for p in load_rule_book()}
     assert codes == {
-        "JUNTOS", "PENSION_65", "CONTIGO", "CUNA_MAS_DAY_CARE", "CUNA_MAS_HOME_VISITS",
-        "BECA_18", "CIAM", "OMAPED", "ULE_RECLASSIFICATION",
+        "JUNTOS",
+        "PENSION_65",
+        "CONTIGO",
+        "CUNA_MAS_DAY_CARE",
+        "CUNA_MAS_HOME_VISITS",
+        "BECA_18",
+        "CIAM",
+        "OMAPED",
+        "ULE_RECLASSIFICATION",
     }

@@ -20,7 +20,9 @@ def candidate_pension_at_60() -> RuleSet:
     current = BOOK.get("PENSION_65").rule_set_on(ON)  # type: ignore[union-attr]
     assert current is not None
     criteria = list(current.criteria)
-    criteria[0] = criteria[0].model_copy(update={"expression": "person.age_years >= 60", "name": "aged_60_or_more"})
+    criteria[0] = criteria[0].model_copy(
+        update={"expression": "person.age_years >= 60", "name": "aged_60_or_more"}
+    )
     # also open it to POBRE households: some gain, nobody loses for that reason
     criteria[3] = criteria[3].model_copy(
         update={"expression": 'household.cse_valid && household.cse_level in ["POBRE", "POBRE_EXTREMO"]'}

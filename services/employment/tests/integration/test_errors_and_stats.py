@@ -27,7 +27,8 @@ async def test_bad_input_names_the_field_the_value_and_the_expectation(service: 
         assert r.json()["errors"][0]["field"] == "occupations.0"
 
         r = await http.post("/v1/job-seekers", json=seeker(document={"type": "CPP", "number": "x"}))
-        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "document.number"
+        assert r.status_code == 422
+        assert r.json()["errors"][0]["field"] == "document.number"
 
         body = seeker()
         first = await http.post("/v1/job-seekers", json=body)
@@ -36,7 +37,8 @@ async def test_bad_input_names_the_field_the_value_and_the_expectation(service: 
         assert again.json()["existing_id"] == first.json()["seeker_id"]
 
         r = await http.post("/v1/vacancies", json=vacancy(unique_ruc()))
-        assert r.status_code == 404 and "employer" in r.json()["detail"]
+        assert r.status_code == 404
+        assert "employer" in r.json()["detail"]
 
         r = await http.post("/v1/vacancies", json=vacancy(unique_ruc(), salary_min=2000, salary_max=1000))
         assert r.status_code == 422

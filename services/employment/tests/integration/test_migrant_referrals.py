@@ -75,7 +75,7 @@ async def find(http, cpp: str, timeout: float) -> list[dict]:  # type: ignore[no
 
 
 async def test_an_employment_referral_with_consent_becomes_a_job_seeker(
-    service: RunningService, kafka_bootstrap_servers: str
+    service_with_consumer: RunningService, kafka_bootstrap_servers: str
 ) -> None:
     consented, refused, elsewhere = (f"{_rng.randint(100_000_000, 999_999_999)}" for _ in range(3))
     first = referral(consented, consent=True)
@@ -85,7 +85,7 @@ async def test_an_employment_referral_with_consent_becomes_a_job_seeker(
         referral(elsewhere, consent=True, target=ReferralTarget.HEALTH),
         first,
     )
-    async with service.client("employment:read") as http:
+    async with service_with_consumer.client("employment:read") as http:
         [seeker] = await find(http, consented, timeout=30)
         assert seeker["source"] == "migrant_referral"
         assert seeker["referral_id"] == first.referral_id

@@ -56,10 +56,13 @@ class MatchEngine:
         for i, s in enumerate(self.seekers):
             for k, code in enumerate(s.occupations):
                 occ[i, k] = int(code)
-        self._s_occ = occ
-        self._s_loc = np.array([int(s.ubigeo) for s in self.seekers], dtype=np.int64)
-        self._s_edu = np.array([scoring.EDUCATION_RANK[s.education] for s in self.seekers], dtype=np.int64)
-        self._s_exp = np.array([s.experience_years for s in self.seekers], dtype=np.int64)
+        # Prefixes of the ISCO hierarchy (major, sub-major, minor, unit group) and of ubigeo
+        # (department, province, district); padding -1 never equals a real code.
+        self._s_occ_prefixes = [np.where(occ < 0, -1, occ // d).astype(np.int16) for d in (1000, 100, 10, 1)]
+        s_loc = np.array([int(s.ubigeo) for s in self.seekers], dtype=np.int64)
+        self._s_loc_prefixes = [(s_loc // d).astype(np.int32) for d in (10000, 100, 1)]
+        self._s_edu = np.array([scoring.EDUCATION_RANK[s.education] for s in self.seekers], dtype=np.int16)
+        self._s_exp = np.array([s.experience_years for s in self.seekers], dtype=np.int16)
         self._s_dis = np.array([s.disability for s in self.seekers], dtype=bool)
         self._s_active = np.array([s.active for s in self.seekers], dtype=bool)
         self._s_skills = [
@@ -67,84 +70,91 @@ class MatchEngine:
             for s in self.seekers
         ]
 
-        self._v_occ = np.array([int(v.occupation_code) for v in self.vacancies], dtype=np.int64)
-        self._v_loc = np.array([int(v.ubigeo) for v in self.vacancies], dtype=np.int64)
+        v_occ = np.array([int(v.occupation_code) for v in self.vacancies], dtype=np.int64)
+        self._v_occ_prefixes = [(v_occ // d).astype(np.int16) for d in (1000, 100, 10, 1)]
+        v_loc = np.array([int(v.ubigeo) for v in self.vacancies], dtype=np.int64)
+        self._v_loc_prefixes = [(v_loc // d).astype(np.int32) for d in (10000, 100, 1)]
         self._v_edu = np.array(
-            [scoring.EDUCATION_RANK[v.education_required] for v in self.vacancies], dtype=np.int64
+            [scoring.EDUCATION_RANK[v.education_required] for v in self.vacancies], dtype=np.int16
         )
-        self._v_exp = np.array([v.experience_years_required for v in self.vacancies], dtype=np.int64)
+        # No years required gives full points: treat it as "1 year required, seeker has >= 1".
+        v_exp = np.array([v.experience_years_required for v in self.vacancies], dtype=np.int16)
+        self._v_exp = np.maximum(v_exp, 1)
+        self._v_exp_none = v_exp <= 0
         self._v_incl = np.array([v.inclusive for v in self.vacancies], dtype=bool)
         self._v_open = np.array([v.is_open(today) for v in self.vacancies], dtype=bool)
-        self._v_nskills = np.array([len(v.skills) for v in self.vacancies], dtype=np.int64)
+        # No skills required gives full points: as if one required skill were always shared.
+        self._v_nskills_f = np.array([max(len(v.skills), 1) for v in self.vacancies], dtype=np.float32)
+        self._occ_points = np.asarray(scoring.OCCUPATION_POINTS, dtype=np.int16)
+        self._loc_points = np.asarray(scoring.LOCATION_POINTS, dtype=np.int16)
+        self._edu_points = np.asarray(
+            [0, scoring.EDUCATION_ONE_SHORT_POINTS, scoring.EDUCATION_POINTS], dtype=np.int16
+        )  # by education gap clipped to -2..0
         v_skills = np.zeros((len(vocabulary), len(self.vacancies)), dtype=np.float32)
         for j, v in enumerate(self.vacancies):
             for skill in v.skills:
                 v_skills[vocabulary[skill], j] = 1.0
+        no_skills = [j for j, v in enumerate(self.vacancies) if not v.skills]
+        if no_skills:
+            always = np.zeros((1, len(self.vacancies)), dtype=np.float32)
+            always[0, no_skills] = 1.0
+            v_skills = np.vstack([v_skills, always])
+            self._always_skill: int | None = len(vocabulary)
+        else:
+            self._always_skill = None
         self._v_skills_t = v_skills
 
     # -- scoring ---------------------------------------------------------------------------------
 
     def score_block(self, rows: IntArray, cols: IntArray) -> IntArray:
-        """Scores of seekers `rows` x vacancies `cols` (positions in the sorted lists); -1 if ineligible."""
-        s_occ = self._s_occ[rows]
-        v_occ = self._v_occ[cols][None, :]
-        occ_level = np.zeros((len(rows), len(cols)), dtype=np.int64)
-        for k in range(s_occ.shape[1]):
-            code = s_occ[:, k][:, None]
-            level = (
-                (code // 1000 == v_occ // 1000).astype(np.int64)
-                + (code // 100 == v_occ // 100)
-                + (code // 10 == v_occ // 10)
-                + (code == v_occ)
-            )
+        """Scores of seekers `rows` x vacancies `cols` (positions in the sorted lists); -1 if ineligible.
+
+        Small integer types keep the arrays (and the memory traffic) small; every value fits.
+        """
+        shape = (len(rows), len(cols))
+        occ_level = np.zeros(shape, dtype=np.int8)
+        v_prefixes = [p[cols][None, :] for p in self._v_occ_prefixes]
+        for k in range(self._s_occ_prefixes[0].shape[1]):
+            level = np.zeros(shape, dtype=np.int8)
+            for s_prefix, v_prefix in zip(self._s_occ_prefixes, v_prefixes, strict=True):
+                level += s_prefix[rows, k][:, None] == v_prefix
             np.maximum(occ_level, level, out=occ_level)
-        total = np.asarray(scoring.OCCUPATION_POINTS, dtype=np.int64)[occ_level]
+        total = np.take(self._occ_points, occ_level)
 
-        s_loc = self._s_loc[rows][:, None]
-        v_loc = self._v_loc[cols][None, :]
-        loc_level = (
-            (s_loc // 10000 == v_loc // 10000).astype(np.int64)
-            + (s_loc // 100 == v_loc // 100)
-            + (s_loc == v_loc)
-        )
-        total += np.asarray(scoring.LOCATION_POINTS, dtype=np.int64)[loc_level]
+        loc_level = np.zeros(shape, dtype=np.int8)
+        for s_place, v_place in zip(self._s_loc_prefixes, self._v_loc_prefixes, strict=True):
+            loc_level += s_place[rows][:, None] == v_place[cols][None, :]
+        total += np.take(self._loc_points, loc_level)
 
-        required = self._v_nskills[cols][None, :]
         if self._v_skills_t.shape[0]:
             seeker_skills = np.zeros((len(rows), self._v_skills_t.shape[0]), dtype=np.float32)
             for r, i in enumerate(rows):
                 seeker_skills[r, self._s_skills[i]] = 1.0
-            overlap = np.rint(seeker_skills @ self._v_skills_t[:, cols]).astype(np.int64)
-        else:
-            overlap = np.zeros((len(rows), len(cols)), dtype=np.int64)
-        total += np.where(
-            required == 0, scoring.SKILL_POINTS, scoring.SKILL_POINTS * overlap // np.maximum(required, 1)
-        )
+            if self._always_skill is not None:
+                seeker_skills[:, self._always_skill] = 1.0
+            overlap = seeker_skills @ self._v_skills_t[:, cols]
+            # Exact: small integers, and a correctly rounded quotient never crosses an integer.
+            skill_points = (scoring.SKILL_POINTS * overlap) / self._v_nskills_f[cols][None, :]
+            total += skill_points.astype(np.int16)
+        else:  # no vacancy requires a skill
+            total += scoring.SKILL_POINTS
 
         gap = self._s_edu[rows][:, None] - self._v_edu[cols][None, :]
-        total += np.where(
-            gap >= 0, scoring.EDUCATION_POINTS, np.where(gap == -1, scoring.EDUCATION_ONE_SHORT_POINTS, 0)
-        )
+        total += np.take(self._edu_points, np.clip(gap, -2, 0) + 2)
 
         years = self._s_exp[rows][:, None]
         needed = self._v_exp[cols][None, :]
-        total += np.where(
-            needed <= 0,
-            scoring.EXPERIENCE_POINTS,
-            scoring.EXPERIENCE_POINTS * np.minimum(years, needed) // np.maximum(needed, 1),
-        )
+        years = np.where(self._v_exp_none[cols][None, :], needed, years)
+        total += (scoring.EXPERIENCE_POINTS * np.minimum(years, needed)) // needed
 
         inclusive = self._v_incl[cols][None, :]
         disabled = self._s_dis[rows][:, None]
-        total += np.where(inclusive & disabled, scoring.INCLUSION_POINTS, 0)
+        total += (inclusive & disabled).astype(np.int16) * scoring.INCLUSION_POINTS
 
-        eligible = (
-            (occ_level > 0)
-            & self._v_open[cols][None, :]
-            & self._s_active[rows][:, None]
-            & ~(inclusive & ~disabled)
-        )
-        return np.where(eligible, total, INELIGIBLE)
+        eligible = (occ_level > 0) & self._v_open[cols][None, :] & self._s_active[rows][:, None]
+        eligible &= ~(inclusive & ~disabled)
+        total[~eligible] = INELIGIBLE
+        return total.astype(np.int64)
 
     # -- top-N -----------------------------------------------------------------------------------
 

@@ -26,7 +26,6 @@ from chasqui_common.messaging.outbox import Outbox
 from chasqui_registry.adapters import repository
 from chasqui_registry.adapters.import_files import FileRefused, Format, ImportFile, ParsedHousehold, RowError
 from chasqui_registry.domain import household as rules
-from chasqui_registry.domain.documents import normalize_document
 
 log = logging.getLogger(__name__)
 
@@ -74,22 +73,6 @@ def _validate(batch: list[ParsedHousehold], today: date) -> tuple[list[ParsedHou
     return good, errors
 
 
-@dataclass
-class _Candidate:
-    parsed: ParsedHousehold
-    documents: list[tuple[tuple[str, str], int]]  # (type, number), member index
-
-
-def _documents(parsed: ParsedHousehold) -> list[tuple[tuple[str, str], int]]:
-    assert parsed.draft is not None
-    found = []
-    for index, member in enumerate(parsed.draft.members):
-        document = normalize_document(member.document)
-        if document.number is not None:
-            found.append(((document.type.value, document.number), index))
-    return found
-
-
 async def _import_batch(
     conn: Connection,
     outbox: Outbox,
@@ -100,42 +83,46 @@ async def _import_batch(
     existing = await repository.existing_import_keys(conn, [p.import_key for p in good])
     fresh = [p for p in good if p.import_key not in existing]
     report.skipped += len(good) - len(fresh)
-    candidates = [_Candidate(p, _documents(p)) for p in fresh]
-    owners = await repository.document_owners(conn, list({doc for c in candidates for doc, _ in c.documents}))
+    built = []
+    for parsed in fresh:
+        assert parsed.draft is not None
+        household = rules.build_household(parsed.draft, household_id=str(uuid.uuid4()), new_id=_new_id)
+        documents = [
+            ((m.document.type.value, m.document.number), index)
+            for index, m in enumerate(household.members)
+            if m.document.number is not None
+        ]
+        built.append((parsed, household, documents))
+    owners = await repository.document_owners(conn, list({doc for _, _, docs in built for doc, _ in docs}))
     accepted: list[repository.ImportedHousehold] = []
     claimed: dict[tuple[str, str], str] = {}  # documents taken by earlier households of this batch
-    for candidate in candidates:
-        parsed = candidate.parsed
+    for parsed, household, documents in built:
         refused = []
-        for doc, index in candidate.documents:
+        for doc, index in documents:
             owner = owners.get(doc)
-            holder = (
-                f"registered household {owner.household_id} (row key {owner.import_key})"
-                if owner and owner.import_key
-                else f"registered household {owner.household_id}"
-                if owner
-                else f"household {claimed[doc]} earlier in this file"
-                if doc in claimed
-                else None
-            )
-            if holder is not None:
-                row, column = parsed.locate(f"members.{index}.document.number")
-                refused.append(
-                    RowError(
-                        row,
-                        parsed.household_key,
-                        column,
-                        doc[1],
-                        f"a {doc[0]} not held by a registered person of another household; {holder} has it",
-                    )
+            if owner is not None:
+                holder = f"registered household {owner.household_id}" + (
+                    f" (row key {owner.import_key})" if owner.import_key else ""
                 )
+            elif doc in claimed:
+                holder = f"household {claimed[doc]} earlier in this file"
+            else:
+                continue
+            row, column = parsed.locate(f"members.{index}.document.number")
+            refused.append(
+                RowError(
+                    row,
+                    parsed.household_key,
+                    column,
+                    doc[1],
+                    f"a {doc[0]} not held by a registered person of another household; {holder} has it",
+                )
+            )
         if refused:
             errors.extend(refused)
             continue
-        for doc, _ in candidate.documents:
+        for doc, _ in documents:
             claimed[doc] = parsed.household_key
-        assert parsed.draft is not None
-        household = rules.build_household(parsed.draft, household_id=str(uuid.uuid4()), new_id=_new_id)
         event = HouseholdRegistered(household_id=household.household_id, household=household)
         accepted.append(
             repository.ImportedHousehold(household, parsed.import_key, outbox.envelope(event), _TOPIC)

@@ -17,6 +17,7 @@ from chasqui_common.events.registry import (
     Consent,
     Contact,
     DisabilitySeverity,
+    DocumentType,
     Household,
     HouseholdStatus,
     IdentityDocument,
@@ -185,7 +186,12 @@ def _raise_if(violations: list[Violation], what: str) -> None:
 def _member(draft: MemberDraft, person_id: str) -> Member:
     # The draft is already validated, so the snapshot is assembled without validating it again.
     fields = {name: getattr(draft, name) for name in MemberDraft.model_fields}
-    fields["document"] = normalize_document(draft.document)
+    document = draft.document
+    if not (
+        (document.type is DocumentType.NONE and document.number is None)
+        or (document.type is DocumentType.DNI and document.number and len(document.number) == 8)
+    ):
+        fields["document"] = normalize_document(document)
     return Member.model_construct(person_id=person_id, **fields)
 
 

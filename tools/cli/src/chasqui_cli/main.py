@@ -1,0 +1,459 @@
+"""`chasqui`: the operator CLI. Local stack, topics, dead letters, consumer lag, outbox backlog.
+
+Connection settings come from the environment (KAFKA_BOOTSTRAP_SERVERS, DATABASE_ADMIN_URL) and
+default to the local stack. Every command prints a table, or JSON with `--json`. Problems are one
+line on stderr and exit status 1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import sys
+from collections.abc import Coroutine
+from dataclasses import asdict, is_dataclass
+from datetime import date, datetime
+from typing import Annotated, Any, TypeVar
+
+import asyncpg
+import typer
+from aiokafka.errors import KafkaError
+from chasqui_local import stack
+from chasqui_local.errors import StackError
+from rich.console import Console
+from rich.table import Table
+
+from chasqui_cli import kafka, outbox
+from chasqui_cli.errors import CliError
+from chasqui_cli.settings import from_env
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    name="chasqui",
+    help=__doc__,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+stack_app = typer.Typer(help="The local Kafka and PostgreSQL (delegates to chasqui-local).", no_args_is_help=True)
+topics_app = typer.Typer(help="Kafka topics: what exists, partitions, offsets, catalogue facts.", no_args_is_help=True)
+dlq_app = typer.Typer(
+    help="Dead-letter topics: what is pending, why it failed, replay to the original topic, purge.",
+    no_args_is_help=True,
+)
+app.add_typer(stack_app, name="stack")
+app.add_typer(topics_app, name="topics")
+app.add_typer(dlq_app, name="dlq")
+
+# Piped output (scripts use --json anyway) gets a wide table instead of an 80-column squeeze.
+console = Console(soft_wrap=False)
+if not console.is_terminal and "COLUMNS" not in os.environ:
+    console = Console(soft_wrap=False, width=200)
+err = Console(stderr=True, soft_wrap=True)
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="print JSON (for scripts) instead of a table")]
+
+
+# --- plumbing -------------------------------------------------------------------------------------
+
+
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coroutine)
+
+
+def _plain(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        data = asdict(value)
+        for name in dir(type(value)):
+            if isinstance(getattr(type(value), name, None), property):
+                data[name] = getattr(value, name)
+        return {key: _plain(item) for key, item in data.items()}
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return value
+
+
+def _print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(_plain(value), indent=2, ensure_ascii=False) + "\n")
+
+
+def _yes_no(value: bool | None) -> str:
+    return "?" if value is None else "yes" if value else "no"
+
+
+def _age(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    seconds = max(0.0, seconds)
+    if seconds < 120:
+        return f"{seconds:.0f}s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f}m"
+    if seconds < 172800:
+        return f"{seconds / 3600:.1f}h"
+    return f"{seconds / 86400:.1f}d"
+
+
+# --- stack ----------------------------------------------------------------------------------------
+
+
+@stack_app.command("up")
+def stack_up(as_json: JsonFlag = False) -> None:
+    """Start the local Kafka and PostgreSQL (idempotent) and print their addresses."""
+    info = _run(stack.ensure_running(progress=lambda message: err.print(message, markup=False)))
+    if as_json:
+        _print_json({"kafka": info.kafka_bootstrap_servers, "started": list(info.started)})
+        return
+    console.print(f"kafka:    {info.kafka_bootstrap_servers}", markup=False)
+    console.print(f"postgres: {stack.env_lines()[1].split('=', 1)[1]}", markup=False)
+    console.print(f"started:  {', '.join(info.started) or 'nothing (already running)'}", markup=False)
+
+
+@stack_app.command("down")
+def stack_down(as_json: JsonFlag = False) -> None:
+    """Stop the local Kafka and PostgreSQL (shared by everyone on this machine)."""
+    stopped = stack.stop()
+    if as_json:
+        _print_json({"stopped": stopped})
+    else:
+        console.print(f"stopped: {', '.join(stopped)}" if stopped else "nothing was running", markup=False)
+
+
+@stack_app.command("status")
+def stack_status(as_json: JsonFlag = False) -> None:
+    """Is each component running? Exit status 1 unless both are."""
+    components = stack.status()
+    if as_json:
+        _print_json(components)
+    else:
+        table = Table(title="local stack")
+        for column in ("component", "state", "pid", "port", "log"):
+            table.add_column(column)
+        for c in components:
+            table.add_row(
+                c.name, "running" if c.running else "not running", str(c.pid or "—"), str(c.port), str(c.log)
+            )
+        console.print(table)
+    if not all(c.running for c in components):
+        raise typer.Exit(1)
+
+
+# --- topics ---------------------------------------------------------------------------------------
+
+
+@topics_app.command("list")
+def topics_list(
+    as_json: JsonFlag = False,
+    internal: Annotated[bool, typer.Option(help="include Kafka's internal topics (__*)")] = False,
+) -> None:
+    """Every topic on the broker with partitions, messages held and its catalogue facts."""
+    rows = _run(kafka.list_topics(from_env().kafka_bootstrap_servers, include_internal=internal))
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table(title="topics")
+    for column, justify in (
+        ("topic", "left"),
+        ("owner", "left"),
+        ("partitions", "right"),
+        ("messages", "right"),
+        ("retention", "right"),
+        ("personal data", "left"),
+    ):
+        table.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for row in rows:
+        table.add_row(
+            row.name,
+            row.owner or "—",
+            str(row.partitions),
+            str(row.messages),
+            f"{row.retention_days:g} d" if row.retention_days is not None else "—",
+            _yes_no(row.personal_data),
+        )
+    console.print(table)
+
+
+@topics_app.command("describe")
+def topics_describe(name: Annotated[str, typer.Argument(help="topic name")], as_json: JsonFlag = False) -> None:
+    """Partitions (leader, replicas, offsets), settings, event types and the groups reading it."""
+    detail = _run(kafka.describe_topic(from_env().kafka_bootstrap_servers, name))
+    if as_json:
+        _print_json(detail)
+        return
+    t = detail.topic
+    facts = Table.grid(padding=(0, 2))
+    facts.add_row("topic", t.name)
+    facts.add_row("owner", t.owner or "— (not in the catalogue)")
+    facts.add_row("key", t.key or "—")
+    facts.add_row("personal data", _yes_no(t.personal_data))
+    facts.add_row("messages", str(t.messages))
+    for key, value in detail.configs.items():
+        facts.add_row(key, value)
+    facts.add_row("event types", "\n".join(detail.event_types) or "—")
+    facts.add_row("consumer groups", ", ".join(detail.consumer_groups) or "—")
+    console.print(facts)
+    table = Table(title=f"{t.name} partitions")
+    for column in ("partition", "leader", "replicas", "isr", "start offset", "end offset", "messages"):
+        table.add_column(column, justify="right")
+    for p in detail.partitions:
+        table.add_row(
+            str(p.partition),
+            str(p.leader),
+            ",".join(map(str, p.replicas)),
+            ",".join(map(str, p.isr)),
+            str(p.start_offset),
+            str(p.end_offset),
+            str(p.messages),
+        )
+    console.print(table)
+
+
+# --- dead letters ---------------------------------------------------------------------------------
+
+
+@dlq_app.command("list")
+def dlq_list(
+    topic: Annotated[str | None, typer.Argument(help="a topic or its .dlq (default: every DLQ)")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Dead letters per DLQ topic: held, already replayed or purged, still pending."""
+    rows = _run(kafka.dlq_list(from_env().kafka_bootstrap_servers, topic))
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table(title="dead letters")
+    table.add_column("dead-letter topic")
+    table.add_column("original topic")
+    for column in ("held", "replayed/purged", "pending"):
+        table.add_column(column, justify="right")
+    for row in rows:
+        pending = f"[bold red]{row.pending}[/]" if row.pending else "0"
+        table.add_row(row.topic, row.original_topic, str(row.total), str(row.handled), pending)
+    console.print(table)
+
+
+def _letter_json(letter: kafka.DeadLetter) -> dict[str, Any]:
+    data = _plain(letter)
+    data.pop("headers", None)
+    data.pop("key_bytes", None)
+    data["value"] = letter.value.decode("utf-8", errors="replace") if letter.value is not None else None
+    data["headers"] = {
+        name: raw.decode("utf-8", errors="replace") if raw is not None else None
+        for name, raw in letter.headers
+    }
+    return dict(data)
+
+
+@dlq_app.command("show")
+def dlq_show(
+    topic: Annotated[str, typer.Argument(help="a topic or its .dlq")],
+    limit: Annotated[int, typer.Option(min=1, help="show at most this many")] = 20,
+    all_: Annotated[bool, typer.Option("--all", help="include dead letters already replayed or purged")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Each pending dead letter: why it failed, where it came from, who gave up, when."""
+    summary, letters = _run(
+        kafka.dlq_show(from_env().kafka_bootstrap_servers, topic, limit=limit, include_handled=all_)
+    )
+    if as_json:
+        _print_json({**_plain(summary), "messages": [_letter_json(letter) for letter in letters]})
+        return
+    console.print(
+        f"{summary.topic}: {summary.total} held, {summary.handled} replayed/purged, "
+        f"{summary.pending} pending; showing {len(letters)}",
+        markup=False,
+    )
+    for letter in letters:
+        grid = Table(
+            title=f"{letter.topic}[{letter.partition}]@{letter.offset} "
+            f"({'pending' if letter.pending else 'replayed/purged'})",
+            title_justify="left",
+            show_header=False,
+        )
+        grid.add_column("field", style="bold")
+        grid.add_column("value", overflow="fold")
+        grid.add_row("reason", letter.reason or "—")
+        grid.add_row("detail", letter.detail or "—")
+        original = letter.original_topic
+        if letter.original_partition is not None:
+            original += f"[{letter.original_partition}]@{letter.original_offset}"
+        grid.add_row("original", original)
+        grid.add_row("consumer", letter.consumer or "—")
+        grid.add_row("attempts", str(letter.attempts) if letter.attempts is not None else "—")
+        grid.add_row("failed at", letter.failed_at or "—")
+        grid.add_row("event", f"{letter.event_type or '—'} {letter.event_id or ''}".strip())
+        grid.add_row("key", letter.key or "—")
+        console.print(grid)
+
+
+@dlq_app.command("replay")
+def dlq_replay(
+    topic: Annotated[str, typer.Argument(help="a topic or its .dlq")],
+    offset: Annotated[int | None, typer.Option(min=0, help="replay this one dead letter (DLQ offset)")] = None,
+    partition: Annotated[int, typer.Option(min=0, help="DLQ partition of --offset")] = 0,
+    all_: Annotated[bool, typer.Option("--all", help="replay every pending dead letter, in order")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Re-publish dead letters to their original topic (original key, value and headers), once.
+
+    Consumers apply each event at most once (inbox by ce_id), so a replay of an event that was
+    applied meanwhile is harmless.
+    """
+    replayed, notes = _run(
+        kafka.dlq_replay(
+            from_env().kafka_bootstrap_servers, topic, offset=offset, partition=partition, replay_all=all_
+        )
+    )
+    if as_json:
+        _print_json({"replayed": replayed, "notes": notes})
+        return
+    for note in notes:
+        console.print(note, markup=False)
+    if replayed:
+        table = Table(title=f"replayed {len(replayed)}")
+        for column in ("from", "to", "event id"):
+            table.add_column(column)
+        for item in replayed:
+            table.add_row(
+                f"{item.dlq_topic}[{item.dlq_partition}]@{item.dlq_offset}",
+                f"{item.topic}[{item.partition}]@{item.offset}",
+                item.event_id or "—",
+            )
+        console.print(table)
+
+
+@dlq_app.command("purge")
+def dlq_purge(
+    topic: Annotated[str, typer.Argument(help="a topic or its .dlq")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask for confirmation")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Mark every pending dead letter as handled without replaying it (messages stay in the topic
+    until retention removes them; `dlq show --all` still shows them)."""
+    bootstrap = from_env().kafka_bootstrap_servers
+    if not yes:
+        pending = _run(kafka.dlq_list(bootstrap, topic))[0].pending
+        if pending == 0:
+            console.print(f"{kafka.dlq_name(topic)}: nothing pending", markup=False)
+            return
+        if not typer.confirm(f"Discard {pending} pending dead letter(s) of {kafka.dlq_name(topic)}?"):
+            err.print("chasqui: purge cancelled", markup=False)
+            raise typer.Exit(1)
+    purged = _run(kafka.dlq_purge(bootstrap, topic))
+    if as_json:
+        _print_json({"topic": kafka.dlq_name(topic), "purged": purged})
+    else:
+        console.print(f"{kafka.dlq_name(topic)}: purged {purged} dead letter(s)", markup=False)
+
+
+# --- lag and outbox -------------------------------------------------------------------------------
+
+
+@app.command("lag")
+def lag(
+    group: Annotated[str | None, typer.Argument(help="one consumer group (default: all)")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Consumer lag per group, topic and partition (end offset - committed offset)."""
+    rows = _run(kafka.consumer_lag(from_env().kafka_bootstrap_servers, group))
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table(title="consumer lag")
+    table.add_column("group")
+    table.add_column("topic")
+    for column in ("partition", "committed", "end offset", "lag"):
+        table.add_column(column, justify="right")
+    for row in rows:
+        shown = f"[bold yellow]{row.lag}[/]" if row.lag else "0"
+        table.add_row(row.group, row.topic, str(row.partition), str(row.committed), str(row.end_offset), shown)
+    console.print(table)
+    totals: dict[str, int] = {}
+    for row in rows:
+        totals[row.group] = totals.get(row.group, 0) + row.lag
+    if totals:
+        console.print(
+            "total lag: " + ", ".join(f"{name} {value}" for name, value in sorted(totals.items())), markup=False
+        )
+
+
+@app.command("outbox")
+def outbox_backlog(
+    service: Annotated[str | None, typer.Argument(help="one service (its schema name)")] = None,
+    every_schema: Annotated[
+        bool, typer.Option("--every-schema", help="every schema with an outbox table, not just the services")
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Events waiting in each service's transactional outbox, and the age of the oldest."""
+    rows = _run(outbox.backlog(from_env().database_admin_url, service, every_schema=every_schema))
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table(title="outbox backlog")
+    table.add_column("service")
+    for column in ("pending", "oldest age", "failing", "published (kept 7 d)"):
+        table.add_column(column, justify="right")
+    table.add_column("last error", overflow="fold")
+    for row in rows:
+        table.add_row(
+            row.schema,
+            str(row.pending),
+            _age(row.oldest_age_seconds),
+            str(row.failing),
+            str(row.published_kept),
+            row.last_error or "—",
+        )
+    console.print(table)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: one-line errors, never a traceback (CHASQUI_DEBUG=1 re-raises and logs)."""
+    debug = bool(os.environ.get("CHASQUI_DEBUG"))
+    if debug:
+        logging.basicConfig(level=logging.INFO)
+    else:
+        # The clients log their retries; the CLI reports the outcome itself, in one line.
+        logging.getLogger().addHandler(logging.NullHandler())
+    try:
+        app(args=argv, prog_name="chasqui", standalone_mode=False)
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    except typer.Abort:
+        err.print("chasqui: aborted", markup=False)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except (CliError, StackError) as exc:
+        if debug:
+            raise
+        err.print(f"chasqui: {exc}", markup=False)
+        return 1
+    except Exception as exc:
+        show = getattr(exc, "show", None)
+        if callable(show):  # a usage error (unknown option, bad value): click's own message
+            show()
+            return int(getattr(exc, "exit_code", 2))
+        if debug:
+            raise
+        detail = f"{type(exc).__name__}: {exc}"
+        if isinstance(exc, KafkaError | OSError | asyncpg.PostgresError):
+            err.print(f"chasqui: {detail}", markup=False)
+        else:
+            err.print(f"chasqui: unexpected error ({detail}); rerun with CHASQUI_DEBUG=1 for details", markup=False)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
