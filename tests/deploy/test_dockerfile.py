@@ -106,7 +106,6 @@ def test_dockerignore_sends_only_the_workspace() -> None:
         "pyproject.toml",
         "libs/common/**",
         "services/*/src/**",
-        "deploy/docker/chasqui_migrate.py",
     ):
         assert needed in allowed
     assert not any(entry.startswith((".local", ".venv", ".git")) for entry in allowed)

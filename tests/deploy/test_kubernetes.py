@@ -178,7 +178,7 @@ def test_migration_jobs_run_the_service_image(rendered, overlay) -> None:
         (migrate,) = job["spec"]["template"]["spec"]["containers"]
         (serve,) = deployment["spec"]["template"]["spec"]["containers"]
         assert migrate["image"] == serve["image"]
-        assert migrate["command"] == ["python", "/app/chasqui_migrate.py"]
+        assert migrate["command"] == [f"chasqui-{service}", "--migrate-only"]
         assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
         assert migrate["securityContext"]["readOnlyRootFilesystem"] is True
 

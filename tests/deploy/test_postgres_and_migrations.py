@@ -18,7 +18,7 @@ from chasqui_local.roles import role_dsn, with_database
 from ._support import REPO, SERVICES
 
 INIT_SQL = REPO / "deploy" / "docker" / "postgres-init" / "chasqui-roles.psql"
-MIGRATE = REPO / "deploy" / "docker" / "chasqui_migrate.py"
+BIN = Path(sys.executable).parent
 
 
 def psql() -> str:
@@ -95,17 +95,13 @@ def test_migration_job_command_migrates_and_is_idempotent(service_db, service) -
         **os.environ,
         "DATABASE_URL": service_db.dsn,
         "DB_SCHEMA": service_db.schema,
-        "CHASQUI_SERVICE": service,
     }
-    first = subprocess.run(
-        [sys.executable, str(MIGRATE)], capture_output=True, text=True, env=env, timeout=120
-    )
+    command = [str(BIN / f"chasqui-{service}"), "--migrate-only"]
+    first = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
     assert first.returncode == 0, first.stderr
     assert "applied" in first.stdout
     assert "nothing" not in first.stdout
-    second = subprocess.run(
-        [sys.executable, str(MIGRATE)], capture_output=True, text=True, env=env, timeout=120
-    )
+    second = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
     assert second.returncode == 0, second.stderr
     assert "nothing (up to date)" in second.stdout
 
@@ -114,10 +110,9 @@ def test_migration_command_explains_a_bad_database_url() -> None:
     env = {
         **os.environ,
         "DATABASE_URL": "postgresql://nobody:x@127.0.0.1:1/none",
-        "CHASQUI_SERVICE": "registry",
     }
     result = subprocess.run(
-        [sys.executable, str(MIGRATE)], capture_output=True, text=True, env=env, timeout=60
+        [str(BIN / "chasqui-registry"), "--migrate-only"], capture_output=True, text=True, env=env, timeout=60
     )
     assert result.returncode == 1
     assert "migrations of registry failed" in result.stderr

@@ -182,9 +182,7 @@ def dead_letter_headers() -> dict[str, Any]:
     return schema
 
 
-def _payload_schema(
-    spec: EventSpec, shared: dict[str, dict[str, Any]]
-) -> dict[str, Any]:
+def _payload_schema(spec: EventSpec, shared: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """The event's JSON Schema with its `$defs` hoisted into components/schemas (per service)."""
     schema = copy.deepcopy(spec.json_schema())
     definitions: dict[str, Any] = schema.pop("$defs", {})
@@ -341,9 +339,7 @@ def build(catalogue: EventCatalogue = CATALOGUE, topics: Sequence[Topic] = TOPIC
                 "title": f"{service} consumes {topic_name}",
                 "summary": f"Consumer group `{service}`: applies each event at most once (inbox by "
                 "ce_id); what it cannot process goes to the dead-letter topic.",
-                "messages": [
-                    {"$ref": f"#/channels/{topic_name}/messages/{spec.type}"} for spec in specs
-                ],
+                "messages": [{"$ref": f"#/channels/{topic_name}/messages/{spec.type}"} for spec in specs],
                 "tags": [{"name": f"service:{service}"}],
             }
             operations[f"{service}.deadletter.{topic_name}"] = {

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import sys
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +17,7 @@ import uvicorn
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker
+from faststream.security import BaseSecurity
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -169,19 +172,15 @@ async def start_runtime(
         settings.database_url, schema=schema, min_size=settings.db_pool_min, max_size=settings.db_pool_max
     )
     try:
-        migrations = common_migrations()
-        if definition.migrations is not None:
-            migrations += load_migrations(definition.migrations)
-        async with pool.acquire() as conn:
-            applied = await apply_migrations(conn, schema, migrations)
-        if applied:
-            log.info("applied migrations %s", ", ".join(applied))
+        await migrate(definition, pool, schema)
+        ssl_context = settings.kafka_ssl_context()
         if settings.create_topics:
             topics = {t.name: t for t in definition.publishes}
             topics.update({t.name: t for c in definition.consumers for t in c.topics})
-            await ensure_topics(settings.kafka_bootstrap_servers, topics.values())
+            await ensure_topics(settings.kafka_bootstrap_servers, topics.values(), ssl_context=ssl_context)
         broker = KafkaBroker(
             settings.kafka_bootstrap_servers,
+            security=BaseSecurity(ssl_context=ssl_context) if ssl_context is not None else None,
             client_id=f"chasqui-{definition.name}",
             enable_idempotence=True,
             acks="all",
@@ -220,6 +219,27 @@ async def start_runtime(
     return rt
 
 
+async def migrate(definition: ServiceDefinition, pool: asyncpg.Pool, schema: str) -> list[str]:
+    """The shared outbox/inbox tables, then the service's numbered migrations; returns those applied."""
+    migrations = common_migrations()
+    if definition.migrations is not None:
+        migrations += load_migrations(definition.migrations)
+    async with pool.acquire() as conn:
+        applied = await apply_migrations(conn, schema, migrations)
+    log.info("applied migrations %s", ", ".join(applied) if applied else "(none: up to date)")
+    return applied
+
+
+async def migrate_only(definition: ServiceDefinition, settings: ServiceSettings) -> list[str]:
+    """Apply migrations and return: what a Kubernetes migration Job runs before a rollout."""
+    schema = settings.db_schema or definition.name
+    pool = await create_pool(settings.database_url, schema=schema, min_size=1, max_size=1)
+    try:
+        return await migrate(definition, pool, schema)
+    finally:
+        await pool.close()
+
+
 async def stop_runtime(rt: ServiceRuntime) -> None:
     """Graceful shutdown: finish in-flight messages and commit, flush the outbox, then disconnect."""
     for task in rt.tasks:
@@ -234,9 +254,24 @@ async def stop_runtime(rt: ServiceRuntime) -> None:
     log.info("service %s stopped", rt.definition.name)
 
 
-def run(definition: ServiceDefinition, settings: ServiceSettings | None = None) -> None:
-    """Serve the service with uvicorn until SIGTERM/SIGINT, then shut down gracefully."""
+def run(
+    definition: ServiceDefinition, settings: ServiceSettings | None = None, argv: Sequence[str] | None = None
+) -> None:
+    """Serve the service with uvicorn until SIGTERM/SIGINT, then shut down gracefully.
+
+    `--migrate-only` (or CHASQUI_MIGRATE_ONLY=1) applies the migrations and exits instead.
+    """
     settings = settings or ServiceSettings()
+    args = sys.argv[1:] if argv is None else list(argv)
+    if "--migrate-only" in args or os.environ.get("CHASQUI_MIGRATE_ONLY") == "1":
+        configure_logging(definition.name, settings.log_level, json_output=settings.log_json)
+        try:
+            applied = asyncio.run(migrate_only(definition, settings))
+        except Exception as exc:
+            print(f"migrations of {definition.name} failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+            raise SystemExit(1) from None
+        print(f"{definition.name}: applied {', '.join(applied) if applied else 'nothing (up to date)'}")
+        return
     uvicorn.run(
         create_app(definition, settings),
         host=settings.http_host,

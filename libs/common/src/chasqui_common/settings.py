@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ssl
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -19,6 +21,12 @@ class ServiceSettings(BaseSettings):
     database_url: str = Field(
         "postgresql://127.0.0.1:15432/chasqui", description="The service role's DSN (DATABASE_URL)"
     )
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL"] = Field(
+        "PLAINTEXT", description="SSL for the mutual-TLS listener (Strimzi KafkaUser certificates)"
+    )
+    kafka_ssl_cafile: Path | None = None
+    kafka_ssl_certfile: Path | None = None
+    kafka_ssl_keyfile: Path | None = None
     db_schema: str = Field("", description="The service's own schema; defaults to the service name")
     db_pool_min: int = 1
     db_pool_max: int = 10
@@ -44,3 +52,27 @@ class ServiceSettings(BaseSettings):
         "", description="Appended to every consumer group id (tests isolate parallel instances with it)"
     )
     create_topics: bool = Field(True, description="Create missing catalogue topics at start")
+
+    def kafka_ssl_context(self) -> ssl.SSLContext | None:
+        """The client TLS context for KAFKA_SECURITY_PROTOCOL=SSL, or None for PLAINTEXT."""
+        if self.kafka_security_protocol != "SSL":
+            return None
+        from aiokafka.helpers import create_ssl_context
+
+        missing = [
+            name
+            for name, value in (
+                ("KAFKA_SSL_CAFILE", self.kafka_ssl_cafile),
+                ("KAFKA_SSL_CERTFILE", self.kafka_ssl_certfile),
+                ("KAFKA_SSL_KEYFILE", self.kafka_ssl_keyfile),
+            )
+            if value is None
+        ]
+        if missing:
+            raise ValueError(f"KAFKA_SECURITY_PROTOCOL=SSL needs {', '.join(missing)}")
+        context: ssl.SSLContext = create_ssl_context(
+            cafile=str(self.kafka_ssl_cafile),
+            certfile=str(self.kafka_ssl_certfile),
+            keyfile=str(self.kafka_ssl_keyfile),
+        )
+        return context

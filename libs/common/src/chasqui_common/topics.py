@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -95,7 +96,11 @@ def topic_named(name: str) -> Topic:
 
 
 async def ensure_topics(
-    bootstrap_servers: str, topics: Iterable[Topic], *, with_dlq: bool = True
+    bootstrap_servers: str,
+    topics: Iterable[Topic],
+    *,
+    with_dlq: bool = True,
+    ssl_context: ssl.SSLContext | None = None,
 ) -> list[str]:
     """Create the topics (and their DLQs) that do not exist yet; returns the names created."""
     wanted: dict[str, Topic] = {}
@@ -103,7 +108,11 @@ async def ensure_topics(
         wanted[topic.name] = topic
         if with_dlq and not topic.name.endswith(DLQ_SUFFIX):
             wanted[topic.dlq.name] = topic.dlq
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap_servers,
+        security_protocol="SSL" if ssl_context is not None else "PLAINTEXT",
+        ssl_context=ssl_context,
+    )
     await admin.start()
     try:
         existing = set(await admin.list_topics())

