@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 
-.PHONY: help setup test test-all lint typecheck format up down status catalogue
+.PHONY: help setup test test-all lint typecheck format up down status catalogue openapi asyncapi-validate contracts
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -23,7 +23,7 @@ lint: setup  ## ruff lint and format check
 	@$(UV) run ruff format --check .
 
 typecheck: setup  ## mypy --strict over every package
-	@$(UV) run mypy libs/common/src deploy/local/src $(wildcard services/*/src)
+	@$(UV) run mypy libs/common/src deploy/local/src $(wildcard services/*/src) tools/cli/src
 
 format: setup
 	@$(UV) run ruff format .
@@ -39,8 +39,21 @@ down: setup  ## stop the local Kafka and Postgres
 status: setup  ## is the local stack running?
 	@$(UV) run chasqui-local status
 
-catalogue: setup  ## regenerate docs/events (JSON Schema per event) and docs/catalogue.md
+catalogue: setup  ## regenerate docs/schemas (JSON Schema per event), docs/catalogue.md, docs/asyncapi.yaml
 	@$(UV) run chasqui-catalogue --write docs
+
+openapi: setup  ## export each installed service's OpenAPI document to docs/openapi/
+	@$(UV) run python -m chasqui_cli.openapi_export --write docs/openapi
+
+ASYNCAPI_VALIDATE := tools/asyncapi-validate
+
+asyncapi-validate:  ## validate docs/asyncapi.yaml with the official parser (npm ci from the lockfile once)
+	@command -v node >/dev/null 2>&1 || { echo "asyncapi-validate: Node.js 18+ and npm are needed" >&2; exit 1; }
+	@[ $(ASYNCAPI_VALIDATE)/node_modules/.package-lock.json -nt $(ASYNCAPI_VALIDATE)/package-lock.json ] || \
+		(cd $(ASYNCAPI_VALIDATE) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+	@cd $(ASYNCAPI_VALIDATE) && node validate.mjs ../../docs/asyncapi.yaml
+
+contracts: catalogue openapi asyncapi-validate  ## regenerate every published contract and validate AsyncAPI
 
 .PHONY: deploy-tools deploy-check
 

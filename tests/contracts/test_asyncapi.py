@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from chasqui_common.asyncapi import SUBSCRIPTIONS, build
 from chasqui_common.events import CATALOGUE
 from chasqui_common.topics import TOPICS
@@ -48,7 +47,8 @@ def test_official_parser_finds_no_errors() -> None:
         check=False,
     )
     errors = [line for line in result.stdout.splitlines() if line.startswith("error\t")]
-    assert result.returncode == 0 and not errors, f"{result.stdout}\n{result.stderr}"
+    assert not errors, result.stdout
+    assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"
     assert "VALID: AsyncAPI 3.0.0" in result.stdout
 
 

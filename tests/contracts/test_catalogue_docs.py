@@ -17,7 +17,9 @@ def test_generated_catalogue_docs_are_committed_and_current() -> None:
         assert path.exists(), f"{path} is missing: run `make catalogue`"
         assert path.read_text(encoding="utf-8") == content, f"{path} is stale: run `make catalogue`"
     committed = {p.name for p in (DOCS / SCHEMAS_DIR).glob("*.json")}
-    assert committed == {f"{spec.type}.json" for spec in CATALOGUE}, "stale schema files: run `make catalogue`"
+    assert committed == {f"{spec.type}.json" for spec in CATALOGUE}, (
+        "stale schema files: run `make catalogue`"
+    )
 
 
 def test_every_event_schema_is_a_json_schema_with_an_id() -> None:

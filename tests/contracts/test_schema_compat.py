@@ -13,10 +13,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
-
 from chasqui_common.catalogue_docs import check_catalogue, check_compatibility, committed_schemas, main
 from chasqui_common.events import CATALOGUE
+from pydantic import BaseModel, Field
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 T = "pe.chasqui.test.thing.happened.v1"
@@ -140,7 +139,7 @@ def test_new_required_field() -> None:
 
 def test_optional_field_made_required() -> None:
     class V2(V1):
-        note: str | None  # type: ignore[assignment]
+        note: str | None
 
     assert changes(V1, V2) == ["note: optional field made required"]
 
@@ -193,7 +192,7 @@ def test_new_optional_nested_field_and_description_changes_are_compatible() -> N
     class V2(V1):
         """Documentation changed."""
 
-        address: Address2 = Field(description="where the thing is")  # type: ignore[assignment]
+        address: Address2 = Field(description="where the thing is")
 
     assert changes(V1, V2) == []
 

@@ -325,8 +325,8 @@ def build(catalogue: EventCatalogue = CATALOGUE, topics: Sequence[Topic] = TOPIC
     by_name = {topic.name: topic for topic in topics}
     for service, subscribed in SUBSCRIPTIONS.items():
         for topic_name, wanted in subscribed.items():
-            topic = by_name.get(topic_name)
-            if topic is None:
+            subscribed_topic = by_name.get(topic_name)
+            if subscribed_topic is None:
                 continue
             specs = [
                 spec for spec in specs_by_topic.get(topic_name, []) if wanted is None or spec.type in wanted
@@ -344,9 +344,9 @@ def build(catalogue: EventCatalogue = CATALOGUE, topics: Sequence[Topic] = TOPIC
             }
             operations[f"{service}.deadletter.{topic_name}"] = {
                 "action": "send",
-                "channel": {"$ref": f"#/channels/{topic.dlq.name}"},
+                "channel": {"$ref": f"#/channels/{subscribed_topic.dlq.name}"},
                 "title": f"{service} dead-letters what it cannot process from {topic_name}",
-                "messages": [{"$ref": f"#/channels/{topic.dlq.name}/messages/DeadLetter"}],
+                "messages": [{"$ref": f"#/channels/{subscribed_topic.dlq.name}/messages/DeadLetter"}],
                 "tags": [{"name": f"service:{service}"}],
             }
 

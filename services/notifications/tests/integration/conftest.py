@@ -12,19 +12,29 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
 import pytest_asyncio
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.structs import OffsetAndMetadata
 from aiosmtpd.controller import Controller
 from chasqui_common.envelope import Envelope
 from chasqui_common.events.catalogue import CATALOGUE, EventPayload
 from chasqui_common.messaging.outbox import Outbox
 from chasqui_common.testing import RunningService, running_service, serve_app
+from chasqui_common.topics import (
+    ELIGIBILITY_DECISIONS,
+    EMPLOYMENT_MATCHES,
+    MIGRANTS_CASES,
+    NOTIFICATIONS_DELIVERIES,
+    REGISTRY_HOUSEHOLDS,
+    ensure_topics,
+)
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -43,16 +53,16 @@ def free_port() -> int:
 
 
 class FakeClock:
-    """The dispatcher's clock, moved by the test (quiet hours, retry times)."""
+    """The dispatcher's clock: runs at real speed from wherever the test last moved it."""
 
     def __init__(self, now: datetime) -> None:
-        self.now = now
+        self.set(now)
 
     def __call__(self) -> datetime:
-        return self.now
+        return self._base + timedelta(seconds=time.monotonic() - self._set_at)
 
     def set(self, now: datetime) -> None:
-        self.now = now
+        self._base, self._set_at = now, time.monotonic()
 
 
 def lima(day: int, hour: int, minute: int = 0) -> datetime:
@@ -146,11 +156,15 @@ def notifications(
     tmp_path: Path,
 ) -> ServiceFactory:
     """Factory: `async with notifications() as svc:` runs the service wired to the test SMTP server,
-    provider and clock. The consumer group is fixed per test, so a rerun does not re-read history."""
+    provider and clock. Its consumer group is new to the test but starts at the topics' current
+    end: the shared topics' history (other tests' people) is not this test's business."""
+
+    default_group = f"notifications-it-{uuid.uuid4().hex[:12]}"
 
     @contextlib.asynccontextmanager
     async def start(group: str | None = None, **overrides: Any) -> AsyncIterator[RunningService]:
-        name = group or f"notifications-it-{request.node.name}"[:200]
+        name = group or default_group
+        await start_group_at_end(kafka_bootstrap_servers, name)
         settings: dict[str, Any] = {
             "email_transport": "smtp",
             "smtp_port": mailbox.port,
@@ -179,6 +193,35 @@ def notifications(
             yield svc
 
     return start
+
+
+_STARTED_GROUPS: set[str] = set()
+
+
+async def start_group_at_end(bootstrap: str, group: str) -> None:
+    """Commit the current end offsets of the consumed topics for a group that has none yet."""
+    if group in _STARTED_GROUPS:
+        return
+    _STARTED_GROUPS.add(group)
+    topics = [REGISTRY_HOUSEHOLDS, MIGRANTS_CASES, ELIGIBILITY_DECISIONS, EMPLOYMENT_MATCHES]
+    await ensure_topics(bootstrap, [*topics, NOTIFICATIONS_DELIVERIES])
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        described = await admin.describe_topics([t.name for t in topics])
+    finally:
+        await admin.close()
+    partitions = [
+        TopicPartition(d["topic"], p["partition"]) for d in described for p in d.get("partitions", [])
+    ]
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        consumer.assign(partitions)
+        ends = await consumer.end_offsets(partitions)
+        await consumer.commit({tp: OffsetAndMetadata(offset, "") for tp, offset in ends.items()})
+    finally:
+        await consumer.stop()
 
 
 def envelope(payload: EventPayload, source: str = "/chasqui/test") -> Envelope:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
 from typing import Any
 
 from . import people
@@ -40,14 +41,14 @@ async def test_the_same_event_three_times_with_a_restart_in_between_gives_one_me
 
 
 async def test_two_consumer_instances_with_separate_inboxes_still_send_once(
-    notifications: Any, mailbox: Mailbox, provider: Provider, kafka_bootstrap_servers: str, request: Any
+    notifications: Any, mailbox: Mailbox, provider: Provider, kafka_bootstrap_servers: str
 ) -> None:
     # Two replicas under different consumer groups both apply every event (their inboxes differ):
     # only the unique (event, person, channel) key and the dispatchers' row locks stand between
     # the person and a second message.
     persons = [people.person() for _ in range(5)]
     events = [envelope(people.appointment(q, sms=True, email=True)) for q in persons]
-    base = f"notifications-it-{request.node.name}"
+    base = f"notifications-it-{uuid.uuid4().hex[:12]}"
     async with contextlib.AsyncExitStack() as stack:
         first = await stack.enter_async_context(notifications(group=f"{base}-a"))
         await stack.enter_async_context(notifications(group=f"{base}-b"))

@@ -402,11 +402,10 @@ class _DlqState:
 
 async def _dlq_state(bootstrap: str, name: str, admin: AIOKafkaAdminClient | None = None) -> _DlqState:
     async with contextlib.AsyncExitStack() as stack:
-        if admin is None:
-            admin = await stack.enter_async_context(admin_client(bootstrap))
-        partitions = await _partitions(admin, name)
+        client = admin if admin is not None else await stack.enter_async_context(admin_client(bootstrap))
+        partitions = await _partitions(client, name)
         tps = [TopicPartition(name, p["partition"]) for p in partitions]
-        committed = await admin.list_consumer_group_offsets(REPLAYER_GROUP, partitions=tps)
+        committed = await client.list_consumer_group_offsets(REPLAYER_GROUP, partitions=tps)
     async with consumer_client(bootstrap) as consumer:
         start, end = await _watermarks(consumer, tps)
     marks = {tp: _Mark.parse(committed.get(tp), start[tp]) for tp in tps}
@@ -436,7 +435,7 @@ def _int_or_none(text: str) -> int | None:
 
 
 def _dead_letter(record: Any, pending: bool) -> DeadLetter:
-    headers = {name: raw for name, raw in record.headers}
+    headers = dict(record.headers)
     key: bytes | None = record.key
     return DeadLetter(
         topic=record.topic,
@@ -487,10 +486,10 @@ async def _read(
                         letters.append(_dead_letter(record, not state.marks[tp].handled(record.offset)))
                     if record.offset >= last[tp]:
                         consumer.pause(tp)
-            for tp, offsets in remaining.items():
+            for tp, waiting in remaining.items():
                 # An offset that never comes back (a transaction marker, a deleted segment): move on.
-                if offsets and await consumer.position(tp) > last[tp]:
-                    offsets.clear()
+                if waiting and await consumer.position(tp) > last[tp]:
+                    waiting.clear()
     return sorted(letters, key=lambda letter: (letter.partition, letter.offset))
 
 

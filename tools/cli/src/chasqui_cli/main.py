@@ -13,7 +13,7 @@ import logging
 import os
 import sys
 from collections.abc import Coroutine
-from dataclasses import asdict, is_dataclass
+from dataclasses import fields, is_dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, TypeVar
 
@@ -39,8 +39,12 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-stack_app = typer.Typer(help="The local Kafka and PostgreSQL (delegates to chasqui-local).", no_args_is_help=True)
-topics_app = typer.Typer(help="Kafka topics: what exists, partitions, offsets, catalogue facts.", no_args_is_help=True)
+stack_app = typer.Typer(
+    help="The local Kafka and PostgreSQL (delegates to chasqui-local).", no_args_is_help=True
+)
+topics_app = typer.Typer(
+    help="Kafka topics: what exists, partitions, offsets, catalogue facts.", no_args_is_help=True
+)
 dlq_app = typer.Typer(
     help="Dead-letter topics: what is pending, why it failed, replay to the original topic, purge.",
     no_args_is_help=True,
@@ -67,7 +71,7 @@ def _run(coroutine: Coroutine[Any, Any, T]) -> T:
 
 def _plain(value: Any) -> Any:
     if is_dataclass(value) and not isinstance(value, type):
-        data = asdict(value)
+        data = {f.name: getattr(value, f.name) for f in fields(value)}
         for name in dir(type(value)):
             if isinstance(getattr(type(value), name, None), property):
                 data[name] = getattr(value, name)
@@ -184,7 +188,9 @@ def topics_list(
 
 
 @topics_app.command("describe")
-def topics_describe(name: Annotated[str, typer.Argument(help="topic name")], as_json: JsonFlag = False) -> None:
+def topics_describe(
+    name: Annotated[str, typer.Argument(help="topic name")], as_json: JsonFlag = False
+) -> None:
     """Partitions (leader, replicas, offsets), settings, event types and the groups reading it."""
     detail = _run(kafka.describe_topic(from_env().kafka_bootstrap_servers, name))
     if as_json:
@@ -258,7 +264,9 @@ def _letter_json(letter: kafka.DeadLetter) -> dict[str, Any]:
 def dlq_show(
     topic: Annotated[str, typer.Argument(help="a topic or its .dlq")],
     limit: Annotated[int, typer.Option(min=1, help="show at most this many")] = 20,
-    all_: Annotated[bool, typer.Option("--all", help="include dead letters already replayed or purged")] = False,
+    all_: Annotated[
+        bool, typer.Option("--all", help="include dead letters already replayed or purged")
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Each pending dead letter: why it failed, where it came from, who gave up, when."""
@@ -299,7 +307,9 @@ def dlq_show(
 @dlq_app.command("replay")
 def dlq_replay(
     topic: Annotated[str, typer.Argument(help="a topic or its .dlq")],
-    offset: Annotated[int | None, typer.Option(min=0, help="replay this one dead letter (DLQ offset)")] = None,
+    offset: Annotated[
+        int | None, typer.Option(min=0, help="replay this one dead letter (DLQ offset)")
+    ] = None,
     partition: Annotated[int, typer.Option(min=0, help="DLQ partition of --offset")] = 0,
     all_: Annotated[bool, typer.Option("--all", help="replay every pending dead letter, in order")] = False,
     as_json: JsonFlag = False,
@@ -376,14 +386,17 @@ def lag(
         table.add_column(column, justify="right")
     for row in rows:
         shown = f"[bold yellow]{row.lag}[/]" if row.lag else "0"
-        table.add_row(row.group, row.topic, str(row.partition), str(row.committed), str(row.end_offset), shown)
+        table.add_row(
+            row.group, row.topic, str(row.partition), str(row.committed), str(row.end_offset), shown
+        )
     console.print(table)
     totals: dict[str, int] = {}
     for row in rows:
         totals[row.group] = totals.get(row.group, 0) + row.lag
     if totals:
         console.print(
-            "total lag: " + ", ".join(f"{name} {value}" for name, value in sorted(totals.items())), markup=False
+            "total lag: " + ", ".join(f"{name} {value}" for name, value in sorted(totals.items())),
+            markup=False,
         )
 
 
@@ -426,7 +439,7 @@ def main(argv: list[str] | None = None) -> int:
         # The clients log their retries; the CLI reports the outcome itself, in one line.
         logging.getLogger().addHandler(logging.NullHandler())
     try:
-        app(args=argv, prog_name="chasqui", standalone_mode=False)
+        code = app(args=argv, prog_name="chasqui", standalone_mode=False)
     except typer.Exit as exc:
         return int(exc.exit_code)
     except typer.Abort:
@@ -450,9 +463,11 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(exc, KafkaError | OSError | asyncpg.PostgresError):
             err.print(f"chasqui: {detail}", markup=False)
         else:
-            err.print(f"chasqui: unexpected error ({detail}); rerun with CHASQUI_DEBUG=1 for details", markup=False)
+            err.print(
+                f"chasqui: unexpected error ({detail}); rerun with CHASQUI_DEBUG=1 for details", markup=False
+            )
         return 1
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":

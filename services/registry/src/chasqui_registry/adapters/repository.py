@@ -229,95 +229,93 @@ async def existing_import_keys(conn: Connection, keys: Sequence[str]) -> set[str
     return {r["import_key"] for r in rows}
 
 
+_HOUSEHOLD_COLUMNS = [
+    "household_id",
+    "ubigeo",
+    "address",
+    "residence_since",
+    "registering_unit",
+    "status",
+    "classification",
+    "import_key",
+]
+_PERSON_COLUMNS = ["person_id", "household_id", "position", "document_type", "document_number", "data"]
+_CLASSIFICATION_COLUMNS = ["household_id", "level", "valid_from", "valid_until", "source"]
+_OUTBOX_COLUMNS = ["event_id", "event_type", "topic", "message_key", "headers", "body"]
+
+
 @dataclass(frozen=True)
 class ImportedHousehold:
-    household: Household
-    import_key: str
-    envelope: Envelope
-    topic: str
+    """One imported household as ready-made COPY records (built off the event loop, in a thread)."""
+
+    household: tuple[Any, ...]
+    persons: list[tuple[Any, ...]]
+    classification: tuple[Any, ...] | None
+    outbox: tuple[Any, ...]
+
+    @classmethod
+    def of(cls, household: Household, import_key: str, envelope: Envelope, topic: str) -> ImportedHousehold:
+        key = UUID(household.household_id)
+        c = household.classification
+        # The event already holds each member serialized as JSON: reuse it rather than dump again.
+        members = envelope.data["household"]["members"]
+        return cls(
+            household=(
+                key,
+                household.ubigeo,
+                household.address,
+                household.residence_since,
+                household.registering_unit,
+                household.status.value,
+                _classification_json(c),
+                import_key,
+            ),
+            persons=[
+                (
+                    UUID(m["person_id"]),
+                    key,
+                    i,
+                    m["document"]["type"],
+                    m["document"]["number"],
+                    json.dumps(m, ensure_ascii=False),
+                )
+                for i, m in enumerate(members)
+            ],
+            classification=(
+                None if c is None else (key, c.level.value, c.valid_from, c.valid_until, c.source)
+            ),
+            outbox=(
+                envelope.id,
+                envelope.type,
+                topic,
+                envelope.subject,
+                json.dumps(envelope.headers()),
+                envelope.body(),
+            ),
+        )
 
 
 async def copy_households(conn: Connection, batch: Sequence[ImportedHousehold]) -> None:
-    """Households, persons, CSE history and their outbox rows, each with one COPY."""
+    """Households, persons, CSE history and their outbox rows, each with one COPY.
+
+    COPY fires the outbox's statement trigger too, so the relay wakes on commit.
+    """
     if not batch:
         return
     await conn.copy_records_to_table(
-        "households",
-        columns=[
-            "household_id",
-            "ubigeo",
-            "address",
-            "residence_since",
-            "registering_unit",
-            "status",
-            "classification",
-            "import_key",
-        ],
-        records=[
-            (
-                UUID(item.household.household_id),
-                item.household.ubigeo,
-                item.household.address,
-                item.household.residence_since,
-                item.household.registering_unit,
-                item.household.status.value,
-                _classification_json(item.household.classification),
-                item.import_key,
-            )
-            for item in batch
-        ],
+        "households", columns=_HOUSEHOLD_COLUMNS, records=[item.household for item in batch]
     )
-    # The event already holds each member serialized as JSON: reuse it rather than dump again.
     await conn.copy_records_to_table(
-        "persons",
-        columns=["person_id", "household_id", "position", "document_type", "document_number", "data"],
-        records=[
-            (
-                UUID(m["person_id"]),
-                household_id,
-                i,
-                m["document"]["type"],
-                m["document"]["number"],
-                json.dumps(m, ensure_ascii=False),
-            )
-            for item in batch
-            for household_id in (UUID(item.household.household_id),)
-            for i, m in enumerate(item.envelope.data["household"]["members"])
-        ],
+        "persons", columns=_PERSON_COLUMNS, records=[p for item in batch for p in item.persons]
     )
-    classified = [item.household for item in batch if item.household.classification is not None]
+    classified = [item.classification for item in batch if item.classification is not None]
     if classified:
         await conn.copy_records_to_table(
-            "classifications",
-            columns=["household_id", "level", "valid_from", "valid_until", "source"],
-            records=[
-                (
-                    UUID(h.household_id),
-                    h.classification.level.value,
-                    h.classification.valid_from,
-                    h.classification.valid_until,
-                    h.classification.source,
-                )
-                for h in classified
-                if h.classification is not None
-            ],
+            "classifications", columns=_CLASSIFICATION_COLUMNS, records=classified
         )
     await conn.copy_records_to_table(
-        "outbox",
-        columns=["event_id", "event_type", "topic", "message_key", "headers", "body"],
-        records=[
-            (
-                item.envelope.id,
-                item.envelope.type,
-                item.topic,
-                item.envelope.subject,
-                json.dumps(item.envelope.headers()),
-                item.envelope.body(),
-            )
-            for item in batch
-        ],
+        "outbox", columns=_OUTBOX_COLUMNS, records=[item.outbox for item in batch]
     )
-    # COPY fires the outbox's statement trigger too, so the relay wakes on commit.
 
 
 async def create_import(conn: Connection, import_id: str, filename: str, fmt: str) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import islice
@@ -49,14 +49,8 @@ class ImportReport:
 Progress = Callable[[ImportFile, ImportReport], None]
 
 
-def _chunks(items: Iterable[ParsedHousehold], size: int) -> Iterator[list[ParsedHousehold]]:
-    iterator = iter(items)
-    while batch := list(islice(iterator, size)):
-        yield batch
-
-
 def _validate(batch: list[ParsedHousehold], today: date) -> tuple[list[ParsedHousehold], list[RowError]]:
-    """Domain rules per household, then documents repeated across households of the batch."""
+    """The domain rules of each household; a household breaking any is rejected with every reason."""
     good: list[ParsedHousehold] = []
     errors: list[RowError] = []
     for parsed in batch:
@@ -73,32 +67,67 @@ def _validate(batch: list[ParsedHousehold], today: date) -> tuple[list[ParsedHou
     return good, errors
 
 
-async def _import_batch(
-    conn: Connection,
-    outbox: Outbox,
-    report: ImportReport,
-    good: list[ParsedHousehold],
-    errors: list[RowError],
-) -> None:
-    existing = await repository.existing_import_keys(conn, [p.import_key for p in good])
-    fresh = [p for p in good if p.import_key not in existing]
-    report.skipped += len(good) - len(fresh)
-    built = []
-    for parsed in fresh:
+@dataclass
+class _Prepared:
+    """A household that passed every rule that needs no database, with its COPY records ready."""
+
+    parsed: ParsedHousehold
+    documents: list[tuple[tuple[str, str], int]]  # (type, canonical number), member index
+    rows: repository.ImportedHousehold
+
+
+@dataclass
+class _Batch:
+    households: int
+    rows_read: int
+    prepared: list[_Prepared]
+    errors: list[RowError]
+    rejected: int
+
+
+def _prepare(
+    households: Iterator[ParsedHousehold], source: ImportFile, size: int, outbox: Outbox, today: date
+) -> _Batch | None:
+    """Read, validate and build the next batch: all the CPU work, run in a thread so that it
+    overlaps with the database committing the previous batch."""
+    batch = list(islice(households, size))
+    if not batch:
+        return None
+    good, errors = _validate(batch, today)
+    prepared = []
+    for parsed in good:
         assert parsed.draft is not None
-        household = rules.build_household(parsed.draft, household_id=str(uuid.uuid4()), new_id=_new_id)
+        household = rules.build_household(parsed.draft, household_id=_new_id(), new_id=_new_id)
         documents = [
             ((m.document.type.value, m.document.number), index)
             for index, m in enumerate(household.members)
             if m.document.number is not None
         ]
-        built.append((parsed, household, documents))
-    owners = await repository.document_owners(conn, list({doc for _, _, docs in built for doc, _ in docs}))
+        event = HouseholdRegistered(household_id=household.household_id, household=household)
+        rows = repository.ImportedHousehold.of(household, parsed.import_key, outbox.envelope(event), _TOPIC)
+        prepared.append(_Prepared(parsed, documents, rows))
+    return _Batch(
+        households=sum(1 for p in batch if p.household_key),
+        rows_read=source.rows_read,
+        prepared=prepared,
+        errors=errors,
+        rejected=len(batch) - len(good),
+    )
+
+
+async def _commit(conn: Connection, batch: _Batch, report: ImportReport) -> list[RowError]:
+    """Set-based checks against the registry (row keys, documents), then COPY what is accepted."""
+    errors = list(batch.errors)
+    existing = await repository.existing_import_keys(conn, [p.parsed.import_key for p in batch.prepared])
+    fresh = [p for p in batch.prepared if p.parsed.import_key not in existing]
+    report.skipped += len(batch.prepared) - len(fresh)
+    owners = await repository.document_owners(conn, list({doc for p in fresh for doc, _ in p.documents}))
     accepted: list[repository.ImportedHousehold] = []
     claimed: dict[tuple[str, str], str] = {}  # documents taken by earlier households of this batch
-    for parsed, household, documents in built:
+    for item in fresh:
+        parsed = item.parsed
         refused = []
-        for doc, index in documents:
+        for doc, index in item.documents:
             owner = owners.get(doc)
             if owner is not None:
                 holder = f"registered household {owner.household_id}" + (
@@ -121,15 +150,13 @@ async def _import_batch(
         if refused:
             errors.extend(refused)
             continue
-        for doc, _ in documents:
+        for doc, _ in item.documents:
             claimed[doc] = parsed.household_key
-        event = HouseholdRegistered(household_id=household.household_id, household=household)
-        accepted.append(
-            repository.ImportedHousehold(household, parsed.import_key, outbox.envelope(event), _TOPIC)
-        )
+        accepted.append(item.rows)
     await repository.copy_households(conn, accepted)
     report.imported += len(accepted)
     report.rejected += len(fresh) - len(accepted)
+    return errors
 
 
 def _new_id() -> str:
@@ -152,33 +179,36 @@ async def run_import(
     report = ImportReport(import_id)
     day = today or date.today()
     try:
-        source = ImportFile(path, fmt, encoding)
+        source = await asyncio.to_thread(ImportFile, path, fmt, encoding)
     except FileRefused as exc:
         await _finish(pool, report, "failed", str(exc))
         return report
+    households = source.households()
     try:
-        for batch in _chunks(source.households(), batch_size):
-            report.households_read += sum(1 for p in batch if p.household_key)
-            good, errors = _validate(batch, day)
-            report.rejected += len(batch) - len(good)
+        upcoming = asyncio.ensure_future(
+            asyncio.to_thread(_prepare, households, source, batch_size, outbox, day)
+        )
+        while (batch := await upcoming) is not None:
+            upcoming = asyncio.ensure_future(
+                asyncio.to_thread(_prepare, households, source, batch_size, outbox, day)
+            )
+            report.households_read += batch.households
+            report.rejected += batch.rejected
+            report.rows_read = batch.rows_read
             for attempt in range(3):
                 try:
                     async with pool.acquire() as conn, conn.transaction():
-                        attempt_report = ImportReport(import_id)
-                        attempt_errors = list(errors)
-                        await _import_batch(conn, outbox, attempt_report, good, attempt_errors)
-                        report.rows_read = source.rows_read
-                        await repository.copy_import_errors(
-                            conn, import_id, [e.as_tuple() for e in attempt_errors]
-                        )
+                        outcome = ImportReport(import_id)
+                        errors = await _commit(conn, batch, outcome)
+                        await repository.copy_import_errors(conn, import_id, [e.as_tuple() for e in errors])
                         await repository.record_import_progress(
                             conn,
                             import_id,
                             rows_read=report.rows_read,
                             households_read=report.households_read,
-                            imported=report.imported + attempt_report.imported,
-                            skipped=report.skipped + attempt_report.skipped,
-                            rejected=report.rejected + attempt_report.rejected,
+                            imported=report.imported + outcome.imported,
+                            skipped=report.skipped + outcome.skipped,
+                            rejected=report.rejected + outcome.rejected,
                         )
                     break
                 except asyncpg.UniqueViolationError:
@@ -186,19 +216,20 @@ async def run_import(
                     # batch, whose checks now see it.
                     if attempt == 2:
                         raise
-            report.imported += attempt_report.imported
-            report.skipped += attempt_report.skipped
-            report.rejected += attempt_report.rejected
-            report.errors.extend(attempt_errors)
+            report.imported += outcome.imported
+            report.skipped += outcome.skipped
+            report.rejected += outcome.rejected
+            report.errors.extend(errors)
             if progress is not None:
                 progress(source, report)
-            await asyncio.sleep(0)  # let the API and the relay breathe between batches
     except FileRefused as exc:
         await _finish(pool, report, "failed", str(exc))
         return report
-    except Exception as exc:
-        log.exception("import %s failed", import_id)
-        await _finish(pool, report, "failed", f"{type(exc).__name__}: {exc}")
+    except BaseException as exc:
+        upcoming.cancel()
+        if isinstance(exc, Exception):
+            log.exception("import %s failed", import_id)
+            await _finish(pool, report, "failed", f"{type(exc).__name__}: {exc}")
         raise
     report.rows_read = source.rows_read
     await _finish(pool, report, "completed", None)
