@@ -4,6 +4,7 @@ schema with the outbox and inbox tables, and a helper that runs `chasqui` as a r
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import sys
@@ -14,6 +15,7 @@ from typing import Any
 import asyncpg
 import pytest
 import pytest_asyncio
+from aiokafka.admin import AIOKafkaAdminClient
 from chasqui_common.db.migrations import apply_migrations, common_migrations
 from chasqui_common.db.pool import create_pool
 from chasqui_common.events.catalogue import EventCatalogue, EventPayload
@@ -81,8 +83,9 @@ def cli(kafka_bootstrap_servers: str, postgres_admin_dsn: str) -> Cli:
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def contract(unique_topic, kafka_bootstrap_servers: str) -> Contract:  # type: ignore[no-untyped-def]
-    """A catalogue with one event type on a fresh 2-partition topic, its DLQ created too."""
+async def contract(unique_topic, kafka_bootstrap_servers: str) -> AsyncIterator[Contract]:  # type: ignore[no-untyped-def]
+    """A catalogue with one event type on a fresh 2-partition topic, its DLQ created too (and
+    deleted afterwards; `unique_topic` deletes the topic itself)."""
     name = unique_topic("cli", partitions=2)
     topic = Topic(name=name, owner="test", key="key", description="test", personal_data=False, partitions=2)
     await ensure_topics(kafka_bootstrap_servers, [topic])
@@ -92,7 +95,14 @@ async def contract(unique_topic, kafka_bootstrap_servers: str) -> Contract:  # t
         """A test event: parcel `seq` of aggregate `key` was sent."""
 
     catalogue.event("pe.chasqui.test.parcel.sent.v1", topic=topic, subject="key")(Parcel)
-    return Contract(catalogue, topic, Parcel)
+    yield Contract(catalogue, topic, Parcel)
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        with contextlib.suppress(Exception):
+            await admin.delete_topics([topic.dlq.name])
+    finally:
+        await admin.close()
 
 
 @pytest_asyncio.fixture(loop_scope="session")

@@ -51,6 +51,9 @@ async def _ensure_database(admin_dsn: str, database: str) -> None:
         await conn.close()
 
 
+ROLES_LOCK = "chasqui-roles"
+
+
 async def provision_service_schema(
     admin_dsn: str, *, database: str, schema: str, role: str, password: str
 ) -> str:
@@ -64,9 +67,10 @@ async def provision_service_schema(
     await _ensure_database(admin_dsn, database)
     conn = await asyncpg.connect(with_database(admin_dsn, database), timeout=10)
     try:
-        # Roles are cluster-wide; the lock serialises concurrent provisioning of the same role.
+        # Roles and the database ACL are shared rows: concurrent GRANT/REVOKE/DROP OWNED on them fail
+        # with "tuple concurrently updated", so every provisioning and drop takes one lock.
         async with conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", "chasqui-roles:" + role)
+            await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", ROLES_LOCK)
             exists = await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role)
             verb = "ALTER" if exists else "CREATE"
             await conn.execute(
@@ -112,6 +116,7 @@ async def drop_service_schema(admin_dsn: str, *, schema: str, role: str, databas
     conn = await asyncpg.connect(with_database(admin_dsn, target), timeout=10)
     try:
         async with conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", ROLES_LOCK)
             await conn.execute(
                 await conn.fetchval("SELECT format('DROP SCHEMA IF EXISTS %I CASCADE', $1::text)", schema)
             )

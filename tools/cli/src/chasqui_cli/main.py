@@ -166,8 +166,9 @@ def topics_list(
         _print_json(rows)
         return
     table = Table(title="topics")
+    # Names are what operators copy into the next command: never shortened or wrapped.
+    table.add_column("topic", no_wrap=True, min_width=max((len(row.name) for row in rows), default=5))
     for column, justify in (
-        ("topic", "left"),
         ("owner", "left"),
         ("partitions", "right"),
         ("messages", "right"),
@@ -238,8 +239,9 @@ def dlq_list(
         _print_json(rows)
         return
     table = Table(title="dead letters")
-    table.add_column("dead-letter topic")
-    table.add_column("original topic")
+    width = max((len(row.topic) for row in rows), default=5)
+    table.add_column("dead-letter topic", no_wrap=True, min_width=width)
+    table.add_column("original topic", no_wrap=True, min_width=width - len(".dlq"))
     for column in ("held", "replayed/purged", "pending"):
         table.add_column(column, justify="right")
     for row in rows:
@@ -380,8 +382,8 @@ def lag(
         _print_json(rows)
         return
     table = Table(title="consumer lag")
-    table.add_column("group")
-    table.add_column("topic")
+    table.add_column("group", no_wrap=True, min_width=max((len(row.group) for row in rows), default=5))
+    table.add_column("topic", no_wrap=True, min_width=max((len(row.topic) for row in rows), default=5))
     for column in ("partition", "committed", "end offset", "lag"):
         table.add_column(column, justify="right")
     for row in rows:
