@@ -37,7 +37,7 @@ from chasqui_registry.main import DEFINITION
 from faststream.kafka import KafkaBroker
 
 sys.path.insert(0, str(Path(__file__).parent))
-from households import write_csv
+from chasqui_registry.sample_households import write_csv
 
 PARTITIONS = 6  # as registry.households
 

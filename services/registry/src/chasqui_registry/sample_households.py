@@ -1,4 +1,4 @@
-"""A seeded generator of realistic Peruvian households in the registry's CSV import format."""
+"""A seeded generator of realistic Peruvian households in the registry's CSV import format (benchmarks, demos)."""
 
 from __future__ import annotations
 
