@@ -107,7 +107,9 @@ def _generated(path: Path, households: int, seed: int) -> int:
         return sum(1 for _ in handle) - 1
 
 
-async def run(households: int, seed: int, batch_size: int, relay_batch: int, keep_file: bool) -> None:
+async def run(
+    households: int, seed: int, batch_size: int, relay_batch: int, keep_file: bool, workers: int | None
+) -> None:
     path = Path(f"/tmp/registry-bench-{households}-{seed}.csv")
     rows = await asyncio.to_thread(_generated, path, households, seed)
 
@@ -144,7 +146,7 @@ async def run(households: int, seed: int, batch_size: int, relay_batch: int, kee
         cpu_started = time.process_time()
         import_id = await imports.start_import(pool, path.name, "csv")
         report = await imports.run_import(
-            pool, Outbox(DEFINITION.source), import_id, path, "csv", batch_size=batch_size
+            pool, Outbox(DEFINITION.source), import_id, path, "csv", batch_size=batch_size, workers=workers
         )
         imported_at = time.perf_counter() - started
         import_cpu = time.process_time() - cpu_started
@@ -211,8 +213,13 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=imports.DEFAULT_BATCH)
     parser.add_argument("--relay-batch", type=int, default=2000)
     parser.add_argument("--keep-file", action="store_true", help="keep the generated CSV for the next run")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="worker processes (default: as the service, by file size)"
+    )
     args = parser.parse_args()
-    asyncio.run(run(args.households, args.seed, args.batch_size, args.relay_batch, args.keep_file))
+    asyncio.run(
+        run(args.households, args.seed, args.batch_size, args.relay_batch, args.keep_file, args.workers)
+    )
 
 
 if __name__ == "__main__":

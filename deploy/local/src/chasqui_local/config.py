@@ -12,6 +12,8 @@ from pathlib import Path
 DEFAULT_KAFKA_PORT = 19092
 DEFAULT_KAFKA_CONTROLLER_PORT = 19093
 DEFAULT_PG_PORT = 15432
+# The services listen on base + 1 (registry) ... base + 5 (notifications): 8001-8005 by default.
+DEFAULT_SERVICE_PORT_BASE = 8000
 HOST = "127.0.0.1"
 
 # The Kafka version is pinned in one place: the pom next to this package.
@@ -65,6 +67,7 @@ class LocalConfig:
     kafka_port: int = DEFAULT_KAFKA_PORT
     kafka_controller_port: int = DEFAULT_KAFKA_CONTROLLER_PORT
     pg_port: int = DEFAULT_PG_PORT
+    service_port_base: int = DEFAULT_SERVICE_PORT_BASE
     java: str | None = "java"
     mvn: str | None = "mvn"
     pom_path: Path = POM_PATH
@@ -90,6 +93,7 @@ class LocalConfig:
             kafka_port=_port(env, "CHASQUI_KAFKA_PORT", DEFAULT_KAFKA_PORT),
             kafka_controller_port=_port(env, "CHASQUI_KAFKA_CONTROLLER_PORT", DEFAULT_KAFKA_CONTROLLER_PORT),
             pg_port=_port(env, "CHASQUI_PG_PORT", DEFAULT_PG_PORT),
+            service_port_base=_port(env, "CHASQUI_SERVICE_PORT_BASE", DEFAULT_SERVICE_PORT_BASE),
             java=find_java(env),
             mvn=env.get("CHASQUI_MVN") or shutil.which("mvn", path=env.get("PATH")),
             pom_path=pom,

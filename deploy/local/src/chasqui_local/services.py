@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from .config import HOST, LocalConfig
+from .config import DEFAULT_SERVICE_PORT_BASE, HOST, LocalConfig
 from .errors import StackError
 from .processes import pid_alive, port_in_use, read_pid, tail, terminate
 
@@ -35,13 +35,31 @@ class ServiceSpec:
         return f"http://{HOST}:{self.port}"
 
 
-SERVICES = (
-    ServiceSpec("registry", 8001),
-    ServiceSpec("eligibility", 8002),
-    ServiceSpec("employment", 8003),
-    ServiceSpec("migrants", 8004),
-    ServiceSpec("notifications", 8005),
+# In start order; each listens on the configured base port + its offset (8001-8005 by default,
+# CHASQUI_SERVICE_PORT_BASE moves them all, e.g. for a second platform on one machine).
+SERVICE_NAMES = ("registry", "eligibility", "employment", "migrants", "notifications")
+SERVICES = tuple(
+    ServiceSpec(name, DEFAULT_SERVICE_PORT_BASE + offset) for offset, name in enumerate(SERVICE_NAMES, 1)
 )
+
+
+def specs(config: LocalConfig) -> tuple[ServiceSpec, ...]:
+    """Every service with the port it uses under this configuration."""
+    return tuple(
+        ServiceSpec(name, config.service_port_base + offset) for offset, name in enumerate(SERVICE_NAMES, 1)
+    )
+
+
+def spec_named(config: LocalConfig, name: str) -> ServiceSpec:
+    for spec in specs(config):
+        if spec.name == name:
+            return spec
+    raise LookupError(f"no service named {name!r}; expected one of {', '.join(SERVICE_NAMES)}")
+
+
+def log_path(config: LocalConfig, name: str) -> Path:
+    """Where a service started by `chasqui-local up` writes its output."""
+    return config.state_dir / "logs" / f"{name}.log"
 
 
 class ServiceStartError(StackError):
@@ -69,13 +87,15 @@ def executable(spec: ServiceSpec) -> Path | None:
     return candidate if candidate.exists() else None
 
 
-def available() -> tuple[ServiceSpec, ...]:
-    return tuple(spec for spec in SERVICES if executable(spec) is not None)
+def available(config: LocalConfig | None = None) -> tuple[ServiceSpec, ...]:
+    """The services whose package is installed (with the ports of `config`, else the defaults)."""
+    candidates = specs(config) if config is not None else SERVICES
+    return tuple(spec for spec in candidates if executable(spec) is not None)
 
 
 def status(config: LocalConfig) -> list[ServiceStatus]:
     result = []
-    for spec in SERVICES:
+    for spec in specs(config):
         pid_file, log = _paths(config, spec)
         pid = read_pid(pid_file)
         result.append(
@@ -92,10 +112,15 @@ def start(
     progress: Progress,
     ready_timeout: float = 120.0,
 ) -> list[ServiceSpec]:
-    """Start each service not yet running and wait until every one answers /readyz."""
-    started: list[tuple[ServiceSpec, subprocess.Popen[bytes], Path]] = []
-    specs = only if only is not None else available()
-    for spec in specs:
+    """Start each service not yet running and wait until every one answers /readyz.
+
+    Every port is checked before anything starts; if a service cannot start or does not become
+    ready, the services this call started are stopped again and the error names the service and
+    its log file.
+    """
+    to_start: list[tuple[ServiceSpec, Path, Path]] = []
+    specs_wanted = only if only is not None else available(config)
+    for spec in specs_wanted:
         pid_file, log = _paths(config, spec)
         pid = read_pid(pid_file)
         if pid is not None and pid_alive(pid, cmdline_contains=spec.script):
@@ -103,27 +128,41 @@ def start(
             continue
         if port_in_use(HOST, spec.port):
             raise ServiceStartError(
-                f"{spec.name}: port {spec.port} is in use by another process; free it or stop that "
-                f"process (log of the last run: {log})"
+                f"{spec.name}: port {spec.port} is in use by another process; free it, stop that "
+                f"process or move the services with CHASQUI_SERVICE_PORT_BASE (log of {spec.name}: {log})"
             )
-        program = executable(spec)
-        if program is None:
-            raise ServiceStartError(f"{spec.name}: {spec.script} is not installed; run `make setup`")
-        service_env = {**os.environ, **env, "HTTP_HOST": HOST, "HTTP_PORT": str(spec.port)}
-        service_env["DATABASE_URL"] = env[f"{spec.name.upper()}_DATABASE_URL"]
-        with log.open("ab") as handle:
-            process = subprocess.Popen(
-                [str(program)],
-                env=service_env,
-                stdout=handle,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
+        if executable(spec) is None:
+            raise ServiceStartError(
+                f"{spec.name}: {spec.script} is not installed; run `make setup` (log of {spec.name}: {log})"
             )
-        pid_file.write_text(f"{process.pid}\n")
-        progress(f"{spec.name}: starting on port {spec.port} (pid {process.pid}, log {log})")
-        started.append((spec, process, log))
-    asyncio.run(_wait_ready(started, ready_timeout, progress))
+        to_start.append((spec, pid_file, log))
+    started: list[tuple[ServiceSpec, subprocess.Popen[bytes], Path]] = []
+    try:
+        for spec, pid_file, log in to_start:
+            program = executable(spec)
+            assert program is not None
+            service_env = {**os.environ, **env, "HTTP_HOST": HOST, "HTTP_PORT": str(spec.port)}
+            service_env["DATABASE_URL"] = env[f"{spec.name.upper()}_DATABASE_URL"]
+            with log.open("ab") as handle:
+                process = subprocess.Popen(
+                    [str(program)],
+                    env=service_env,
+                    stdout=handle,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    start_new_session=True,
+                )
+            pid_file.write_text(f"{process.pid}\n")
+            progress(f"{spec.name}: starting on port {spec.port} (pid {process.pid}, log {log})")
+            started.append((spec, process, log))
+        asyncio.run(_wait_ready(started, ready_timeout, progress))
+    except BaseException:
+        for spec, process, _ in started:
+            if process.poll() is None:
+                progress(f"{spec.name}: stopping it again (pid {process.pid})")
+                terminate(process.pid, sig=signal.SIGTERM, grace_s=15, marker=spec.script)
+            _paths(config, spec)[0].unlink(missing_ok=True)
+        raise
     return [spec for spec, _, _ in started]
 
 

@@ -46,13 +46,25 @@ async def publish(bootstrap: str, *envelopes: Envelope) -> None:
 
 
 async def decisions_for(
-    bootstrap: str, household_id: str, want: int, timeout: float = 40
+    bootstrap: str, household_id: str, want: int, pool: Any, timeout: float = 40
 ) -> list[dict[str, Any]]:
-    """decision.changed payloads keyed by `household_id`, waiting until `want` arrived."""
+    """decision.changed payloads keyed by `household_id` that this test's service decided (its
+    decision log has them: an eligibility service of a running platform consumes the same
+    registry events and publishes to the same topic), waiting until `want` arrived."""
     deadline = time.monotonic() + timeout
     while True:
         records = await collect_records(bootstrap, ELIGIBILITY_DECISIONS.name, count=10**9, timeout=1.5)
-        mine = [json.loads(r.value) for r in records if r.key == household_id.encode()]
+        ours = {
+            str(r["decision_id"])
+            for r in await pool.fetch(
+                "SELECT decision_id FROM decision_log WHERE household_id = $1", household_id
+            )
+        }
+        mine = [
+            event
+            for event in (json.loads(r.value) for r in records if r.key == household_id.encode())
+            if event["decision_id"] in ours
+        ]
         if len(mine) >= want or time.monotonic() > deadline:
             return mine
         await asyncio.sleep(0.5)
@@ -84,10 +96,11 @@ async def test_registry_events_drive_decisions_sweeps_and_the_api(
         kafka_bootstrap_servers=kafka_bootstrap_servers,
         auth_dir=tmp_path / "auth",
     ) as svc:
+        rt = svc.runtime
         registered = REGISTRY.envelope(HouseholdRegistered(household_id=hh_id, household=snapshot))
         await publish(kafka_bootstrap_servers, registered)
 
-        first = await decisions_for(kafka_bootstrap_servers, hh_id, want=2)
+        first = await decisions_for(kafka_bootstrap_servers, hh_id, want=2, pool=rt.pool)
         assert outcomes(first) == {("JUNTOS", None, True), ("CIAM", grandma, True)}
         juntos = next(e for e in first if e["program"] == "JUNTOS")
         assert juntos["benefit_amount_centimos"] == 20000
@@ -106,13 +119,12 @@ async def test_registry_events_drive_decisions_sweeps_and_the_api(
             )
         )
         await publish(kafka_bootstrap_servers, registered, moved)
-        rt = svc.runtime
         deadline = time.monotonic() + 30
         while not await rt.pool.fetchval("SELECT count(*) FROM inbox WHERE event_id = $1", moved.id):
             assert time.monotonic() < deadline, "the address change was never consumed"
             await asyncio.sleep(0.2)
         await asyncio.sleep(1.5)  # let the relay publish anything it (wrongly) would
-        assert len(await decisions_for(kafka_bootstrap_servers, hh_id, want=2, timeout=2)) == 2
+        assert len(await decisions_for(kafka_bootstrap_servers, hh_id, want=2, pool=rt.pool, timeout=2)) == 2
 
         async with svc.client("eligibility:read") as http:
             answer = (await http.get(f"/v1/households/{hh_id}/eligibility")).json()
@@ -138,7 +150,7 @@ async def test_registry_events_drive_decisions_sweeps_and_the_api(
             report = (await http.post("/v1/sweeps")).json()
         assert report["swept_to"] == "2026-03-11"
         assert report["events_published"] >= 1
-        swept = await decisions_for(kafka_bootstrap_servers, hh_id, want=3)
+        swept = await decisions_for(kafka_bootstrap_servers, hh_id, want=3, pool=rt.pool)
         pension_event = next(e for e in swept if e["program"] == "PENSION_65")
         assert (pension_event["person_id"], pension_event["eligible"], pension_event["cause"]) == (
             grandma,
@@ -160,7 +172,7 @@ async def test_registry_events_drive_decisions_sweeps_and_the_api(
             )
         )
         await publish(kafka_bootstrap_servers, removed)
-        final = await decisions_for(kafka_bootstrap_servers, hh_id, want=5)
+        final = await decisions_for(kafka_bootstrap_servers, hh_id, want=5, pool=rt.pool)
         lost = {
             (e["program"], e["eligible"])
             for e in final

@@ -44,3 +44,16 @@ def test_patched_columns_replace_the_old_version_of_a_household() -> None:
     pension = evaluate_all(BOOK, patched, on)["PENSION_65"]
     assert not pension.eligible.any()
     assert evaluate_all(BOOK, cols, on)["PENSION_65"].eligible.sum() == 1
+
+
+@pytest.mark.parametrize("on", [date(2026, 3, 1), date(2027, 2, 28), date(2028, 2, 29)])
+def test_transpiled_cel_equals_the_cel_interpreter(on: date) -> None:
+    """Decisions use cel-python's transpiled programs (compiled once per expression) and
+    evaluate household-only expressions once per household; the tree-walking interpreter,
+    evaluating every criterion of every unit on its own, must give identical decisions."""
+    decided = 0
+    for hh in SAMPLE:
+        transpiled = evaluate_household(BOOK, hh, on)
+        assert transpiled == evaluate_household(BOOK, hh, on, runner="interpreted"), hh.household_id
+        decided += len(transpiled)
+    assert decided > 2500

@@ -35,15 +35,13 @@ from chasqui_common.topics import (
     REGISTRY_HOUSEHOLDS,
     ensure_topics,
 )
+from chasqui_notifications.domain.quiet_hours import LIMA
+from chasqui_notifications.main import build_definition
+from chasqui_notifications.settings import NotificationsSettings
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
-
-from chasqui_notifications.application.dispatcher import Clock
-from chasqui_notifications.domain.quiet_hours import LIMA
-from chasqui_notifications.main import build_definition
-from chasqui_notifications.settings import NotificationsSettings
 
 
 def free_port() -> int:
@@ -95,10 +93,9 @@ class Provider:
     scripts: dict[str, list[int | str]] = field(default_factory=dict)
 
     def to(self, phone: str, path: str | None = None) -> list[dict[str, Any]]:
-        return [body for p, _, body in self.requests if body.get("to") == phone and (path is None or p == path)]
-
-    def headers_to(self, phone: str) -> list[dict[str, str]]:
-        return [headers for _, headers, body in self.requests if body.get("to") == phone]
+        return [
+            body for p, _, body in self.requests if body.get("to") == phone and (path is None or p == path)
+        ]
 
     async def receive(self, request: Request) -> JSONResponse:
         body = await request.json()
@@ -130,7 +127,10 @@ async def mailbox() -> AsyncIterator[Mailbox]:
 async def provider() -> AsyncIterator[Provider]:
     prov = Provider()
     app = Starlette(
-        routes=[Route("/sms", prov.receive, methods=["POST"]), Route("/whatsapp", prov.receive, methods=["POST"])]
+        routes=[
+            Route("/sms", prov.receive, methods=["POST"]),
+            Route("/whatsapp", prov.receive, methods=["POST"]),
+        ]
     )
     async with serve_app(app) as base_url:
         prov.base_url = base_url
@@ -179,6 +179,7 @@ def notifications(
             "delivery_retry_max_seconds": 0.2,
             "provider_timeout_seconds": 1.0,
             "log_json": False,
+            "consumer_group_suffix": "",  # the group is pinned to the topics' end above
         }
         settings.update(overrides)
         async with running_service(
@@ -259,3 +260,31 @@ async def statuses(svc: RunningService, person_id: str) -> dict[str, str]:
         "SELECT channel, status FROM deliveries WHERE person_id = $1", person_id
     )
     return {row["channel"]: row["status"] for row in rows}
+
+
+async def read_keyed(bootstrap: str, topic: str, key: str, *, count: int, timeout: float = 20.0) -> list[Any]:
+    """The JSON bodies of `topic`'s records keyed `key`, read from the start until `count` (plus a
+    short grace for extras) arrived."""
+    import json
+
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=f"test-reader-{uuid.uuid4().hex[:8]}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    found: list[Any] = []
+    try:
+        deadline = time.monotonic() + timeout
+        reached: float | None = None
+        while time.monotonic() < deadline and (reached is None or time.monotonic() - reached < 1.0):
+            batch = await consumer.getmany(timeout_ms=200, max_records=5000)
+            for records in batch.values():
+                found.extend(json.loads(r.value) for r in records if r.key == key.encode())
+            if len(found) >= count and reached is None:
+                reached = time.monotonic()
+        return found
+    finally:
+        await consumer.stop()

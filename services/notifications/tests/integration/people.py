@@ -96,7 +96,9 @@ def household(p: Person, **consent: bool) -> registry.HouseholdRegistered:
     )
 
 
-def decision(p: Person, program: str, *, eligible: bool = True, previous: bool = False) -> eligibility.DecisionChanged:
+def decision(
+    p: Person, program: str, *, eligible: bool = True, previous: bool = False
+) -> eligibility.DecisionChanged:
     return eligibility.DecisionChanged(
         decision_id=f"d-{uuid.uuid4().hex[:8]}",
         household_id=f"hh-{uuid.uuid4().hex[:8]}",

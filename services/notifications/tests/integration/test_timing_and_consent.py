@@ -14,7 +14,9 @@ async def test_sms_and_whatsapp_at_night_wait_until_8_in_lima_while_email_goes_a
     clock.set(lima(3, 22, 30))
     p = people.person()
     async with notifications() as svc:
-        await publish(kafka_bootstrap_servers, envelope(people.appointment(p, sms=True, email=True, whatsapp=True)))
+        await publish(
+            kafka_bootstrap_servers, envelope(people.appointment(p, sms=True, email=True, whatsapp=True))
+        )
 
         async def email_sent_phone_deferred() -> bool:
             return await statuses(svc, p.person_id) == {
@@ -59,7 +61,9 @@ async def test_withdrawn_consent_suppresses_waiting_and_later_messages(
         await eventually(deferred, what="the SMS deferred to the morning")
 
         async with svc.client("notifications:write") as http:
-            answer = await http.put(f"/v1/persons/{p.person_id}/preferences", json={"consent": {"sms": False, "email": False}})
+            answer = await http.put(
+                f"/v1/persons/{p.person_id}/preferences", json={"consent": {"sms": False, "email": False}}
+            )
         assert answer.status_code == 200, answer.text
         assert answer.json()["suppressed"] == 1
         assert answer.json()["consent"]["sms"]["granted"] is False
@@ -77,6 +81,8 @@ async def test_withdrawn_consent_suppresses_waiting_and_later_messages(
                 ("migrants.document_expiring", "sms", "suppressed_consent"),
                 ("migrants.appointment_cancelled", "email", "suppressed_consent"),
                 ("migrants.appointment_cancelled", "sms", "suppressed_consent"),
+                ("migrants.document_expiring", "whatsapp", "suppressed_consent"),
+                ("migrants.appointment_cancelled", "whatsapp", "suppressed_consent"),
             }
 
         await eventually(all_suppressed, what="everything after the withdrawal suppressed")

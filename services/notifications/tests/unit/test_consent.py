@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 
 from chasqui_common.events.notifications import DeliveryChannel as Ch
 from chasqui_common.events.notifications import DeliveryStatus
-
 from chasqui_notifications.domain.consent import ContactCard, ContactUpdate
 from chasqui_notifications.domain.delivery import RetrySchedule, plan_channels
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from chasqui_common.events.notifications import DeliveryChannel
-
 from chasqui_notifications.domain.quiet_hours import LIMA, QuietHours
 
 QUIET = QuietHours()

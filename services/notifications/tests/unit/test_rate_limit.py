@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from chasqui_notifications.domain.rate_limit import TokenBucket
 
 

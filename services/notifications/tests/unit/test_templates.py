@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from chasqui_common.events.notifications import DeliveryChannel as Ch
-
 from chasqui_notifications.adapters.templates import TemplateMissing, TemplateRenderer
 from chasqui_notifications.domain.sms import SmsEncoding, plan_sms
 
@@ -34,14 +33,18 @@ def test_sms_fits_one_gsm7_segment_with_a_typical_name(key: str) -> None:
 @pytest.mark.parametrize("key", sorted(SAMPLES))
 def test_email_has_subject_text_and_html(key: str) -> None:
     message = RENDERER.render(key, Ch.EMAIL, sample(key))
-    assert message.subject and "\n" not in message.subject
+    assert message.subject
+    assert "\n" not in message.subject
     assert message.text.startswith("Hola María José:")
-    assert message.html is not None and message.html.startswith("<!DOCTYPE html>")
+    assert message.html is not None
+    assert message.html.startswith("<!DOCTYPE html>")
     assert "Ley 29733" in message.text
 
 
 def test_appointment_email_names_day_place_and_lima_time() -> None:
-    message = RENDERER.render("migrants.appointment_scheduled", Ch.EMAIL, sample("migrants.appointment_scheduled"))
+    message = RENDERER.render(
+        "migrants.appointment_scheduled", Ch.EMAIL, sample("migrants.appointment_scheduled")
+    )
     assert "martes 3 de junio de 2025" in message.text
     assert "09:00" in message.text  # 14:00 UTC
     assert "Migracentro Puruchuco-Ate" in (message.html or "")
@@ -65,5 +68,5 @@ def test_a_long_name_splits_the_sms_into_concatenated_segments() -> None:
 def test_an_unknown_language_falls_back_to_spanish_and_an_unknown_key_is_named() -> None:
     key = "employment.match_proposed"
     assert RENDERER.render(key, Ch.SMS, sample(key), language="qu").language == "es"
-    with pytest.raises(TemplateMissing, match="no template 'nope.nothing'"):
+    with pytest.raises(TemplateMissing, match=r"no template 'nope\.nothing'"):
         RENDERER.render("nope.nothing", Ch.SMS, {})

@@ -15,21 +15,58 @@ from chasqui_common.events.registry import Household, HouseholdStatus
 from chasqui_eligibility.domain.decisions import Change, StoredDecision
 from chasqui_eligibility.domain.vectorised import HouseholdRow, PersonRow
 
+_APPLY_SNAPSHOT = """
+WITH household AS (
+    INSERT INTO households (household_id, snapshot, active, ubigeo, cse_level, cse_valid_from,
+                            cse_valid_until, residence_since, last_event_id, evaluated_on)
+    VALUES ($1, $2::jsonb, $3, $4, $5, $6, $7, $8, $9, $10)
+    ON CONFLICT (household_id) DO UPDATE SET
+        snapshot = EXCLUDED.snapshot, active = EXCLUDED.active, ubigeo = EXCLUDED.ubigeo,
+        cse_level = EXCLUDED.cse_level, cse_valid_from = EXCLUDED.cse_valid_from,
+        cse_valid_until = EXCLUDED.cse_valid_until, residence_since = EXCLUDED.residence_since,
+        last_event_id = EXCLUDED.last_event_id, evaluated_on = EXCLUDED.evaluated_on,
+        seq = nextval('projection_seq'), updated_at = now()
+    RETURNING household_id
+), gone AS (
+    DELETE FROM members WHERE household_id = $1 AND NOT (person_id = ANY($11::text[]))
+), kept AS (
+    INSERT INTO members (household_id, person_id, birth_date, document_type, pension,
+        disability_severity, disability_certified, pregnant, secondary_last_year,
+        secondary_completed, in_school)
+    SELECT (SELECT household_id FROM household), m.*
+    FROM unnest($11::text[], $12::date[], $13::text[], $14::text[], $15::text[], $16::boolean[],
+                $17::boolean[], $18::boolean[], $19::boolean[], $20::boolean[]) AS m
+    ON CONFLICT (household_id, person_id) DO UPDATE SET
+        birth_date = EXCLUDED.birth_date, document_type = EXCLUDED.document_type,
+        pension = EXCLUDED.pension, disability_severity = EXCLUDED.disability_severity,
+        disability_certified = EXCLUDED.disability_certified, pregnant = EXCLUDED.pregnant,
+        secondary_last_year = EXCLUDED.secondary_last_year,
+        secondary_completed = EXCLUDED.secondary_completed, in_school = EXCLUDED.in_school
+    WHERE (members.birth_date, members.document_type, members.pension, members.disability_severity,
+           members.disability_certified, members.pregnant, members.secondary_last_year,
+           members.secondary_completed, members.in_school)
+          IS DISTINCT FROM
+          (EXCLUDED.birth_date, EXCLUDED.document_type, EXCLUDED.pension,
+           EXCLUDED.disability_severity, EXCLUDED.disability_certified, EXCLUDED.pregnant,
+           EXCLUDED.secondary_last_year, EXCLUDED.secondary_completed, EXCLUDED.in_school)
+)
+SELECT program, person_id, eligible, benefit_centimos, rule_set_version, priority_points
+FROM decisions WHERE household_id = $1
+"""
 
-async def upsert_household(conn: Connection, household: Household, event_id: UUID | None) -> None:
-    """Replace the household's projection with the snapshot (every registry event carries one)."""
+
+async def apply_snapshot(
+    conn: Connection, household: Household, event_id: UUID | None, evaluated_on: date
+) -> list[StoredDecision]:
+    """The event path's one round trip: replace the household's projection with the snapshot
+    (household row, members upserted, departed members deleted), mark it evaluated on
+    `evaluated_on` (the caller decides it in the same transaction), and return the decisions
+    recorded for it so far. Same effect as replacing the
+    projection rows, `mark_evaluated` and `stored_decisions`."""
     cse = household.classification
-    await conn.execute(
-        """
-        INSERT INTO households (household_id, snapshot, active, ubigeo, cse_level, cse_valid_from,
-                                cse_valid_until, residence_since, last_event_id)
-        VALUES ($1, $2::jsonb, $3, $4, $5, $6, $7, $8, $9)
-        ON CONFLICT (household_id) DO UPDATE SET
-            snapshot = EXCLUDED.snapshot, active = EXCLUDED.active, ubigeo = EXCLUDED.ubigeo,
-            cse_level = EXCLUDED.cse_level, cse_valid_from = EXCLUDED.cse_valid_from,
-            cse_valid_until = EXCLUDED.cse_valid_until, residence_since = EXCLUDED.residence_since,
-            last_event_id = EXCLUDED.last_event_id, seq = nextval('projection_seq'), updated_at = now()
-        """,
+    members = household.members
+    rows = await conn.fetch(
+        _APPLY_SNAPSHOT,
         household.household_id,
         household.model_dump_json(),
         household.status == HouseholdStatus.ACTIVE,
@@ -39,32 +76,19 @@ async def upsert_household(conn: Connection, household: Household, event_id: UUI
         cse.valid_until if cse else None,
         household.residence_since,
         event_id,
+        evaluated_on,
+        [m.person_id for m in members],
+        [m.birth_date for m in members],
+        [m.document.type.value for m in members],
+        [m.pension.value for m in members],
+        [m.disability.severity.value for m in members],
+        [m.disability.certified for m in members],
+        [m.pregnant for m in members],
+        [m.education.secondary_last_year for m in members],
+        [m.education.secondary_completed for m in members],
+        [m.education.in_school for m in members],
     )
-    await conn.execute("DELETE FROM members WHERE household_id = $1", household.household_id)
-    await conn.executemany(
-        """
-        INSERT INTO members (household_id, person_id, birth_date, document_type, pension,
-            disability_severity, disability_certified, pregnant, secondary_last_year,
-            secondary_completed, in_school)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-        """,
-        [
-            (
-                household.household_id,
-                m.person_id,
-                m.birth_date,
-                m.document.type.value,
-                m.pension.value,
-                m.disability.severity.value,
-                m.disability.certified,
-                m.pregnant,
-                m.education.secondary_last_year,
-                m.education.secondary_completed,
-                m.education.in_school,
-            )
-            for m in household.members
-        ],
-    )
+    return [_stored(r) for r in rows]
 
 
 async def get_household(conn: Connection, household_id: str, *, lock: bool = False) -> Household | None:
@@ -93,17 +117,18 @@ async def stored_decisions(conn: Connection, household_id: str) -> list[StoredDe
         """,
         household_id,
     )
-    return [
-        StoredDecision(
-            program=r["program"],
-            person_id=r["person_id"] or None,
-            eligible=r["eligible"],
-            benefit_amount_centimos=r["benefit_centimos"],
-            rule_set_version=r["rule_set_version"],
-            priority_points=r["priority_points"],
-        )
-        for r in rows
-    ]
+    return [_stored(r) for r in rows]
+
+
+def _stored(r: Any) -> StoredDecision:
+    return StoredDecision(
+        program=r["program"],
+        person_id=r["person_id"] or None,
+        eligible=r["eligible"],
+        benefit_amount_centimos=r["benefit_centimos"],
+        rule_set_version=r["rule_set_version"],
+        priority_points=r["priority_points"],
+    )
 
 
 async def decision_rows(conn: Connection, household_id: str) -> list[dict[str, Any]]:
@@ -113,6 +138,41 @@ async def decision_rows(conn: Connection, household_id: str) -> list[dict[str, A
     return [dict(r) for r in rows]
 
 
+_RECORD_CHANGES = """
+WITH new AS MATERIALIZED (
+    SELECT household_id, program, person_id, decision_id, eligible, benefit_kind, benefit_centimos,
+           benefit_period_months, priority_points, rule_set_version, as_of, criteria::jsonb AS criteria,
+           previous_eligible
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::uuid[], $5::boolean[], $6::text[],
+                $7::integer[], $8::integer[], $9::integer[], $10::text[], $11::date[], $12::text[],
+                $13::boolean[])
+         AS t(household_id, program, person_id, decision_id, eligible, benefit_kind, benefit_centimos,
+              benefit_period_months, priority_points, rule_set_version, as_of, criteria,
+              previous_eligible)
+), current AS (
+    INSERT INTO decisions (household_id, program, person_id, decision_id, eligible, benefit_kind,
+        benefit_centimos, benefit_period_months, priority_points, rule_set_version, as_of,
+        criteria, cause, caused_by_event_id)
+    SELECT household_id, program, person_id, decision_id, eligible, benefit_kind, benefit_centimos,
+           benefit_period_months, priority_points, rule_set_version, as_of, criteria, $14, $15
+    FROM new
+    ON CONFLICT (household_id, program, person_id) DO UPDATE SET
+        decision_id = EXCLUDED.decision_id, eligible = EXCLUDED.eligible,
+        benefit_kind = EXCLUDED.benefit_kind, benefit_centimos = EXCLUDED.benefit_centimos,
+        benefit_period_months = EXCLUDED.benefit_period_months,
+        priority_points = EXCLUDED.priority_points, rule_set_version = EXCLUDED.rule_set_version,
+        as_of = EXCLUDED.as_of, criteria = EXCLUDED.criteria, cause = EXCLUDED.cause,
+        caused_by_event_id = EXCLUDED.caused_by_event_id, decided_at = now()
+)
+INSERT INTO decision_log (decision_id, household_id, program, person_id, eligible,
+    previous_eligible, benefit_centimos, rule_set_version, as_of, criteria, cause,
+    caused_by_event_id)
+SELECT decision_id, household_id, program, person_id, eligible, previous_eligible, benefit_centimos,
+       rule_set_version, as_of, criteria, $14, $15
+FROM new
+"""
+
+
 async def record_changes(
     conn: Connection,
     changes: Sequence[Change],
@@ -120,69 +180,28 @@ async def record_changes(
     cause: DecisionCause,
     caused_by: UUID | None,
 ) -> None:
-    """Upsert the current decisions and append them to the log, in the caller's transaction."""
-    rows = []
-    for change, decision_id in zip(changes, ids, strict=True):
-        d = change.decision
-        rows.append(
-            (
-                d.household_id,
-                d.program,
-                d.person_id or "",
-                decision_id,
-                d.eligible,
-                d.benefit_kind.value,
-                d.benefit_amount_centimos,
-                d.benefit_period_months,
-                d.priority_points,
-                d.rule_set_version,
-                d.as_of,
-                json.dumps([c.as_json() for c in d.criteria], ensure_ascii=False),
-                cause.value,
-                caused_by,
-                change.previous_eligible,
-            )
-        )
-    await conn.executemany(
-        """
-        INSERT INTO decisions (household_id, program, person_id, decision_id, eligible, benefit_kind,
-            benefit_centimos, benefit_period_months, priority_points, rule_set_version, as_of,
-            criteria, cause, caused_by_event_id)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14)
-        ON CONFLICT (household_id, program, person_id) DO UPDATE SET
-            decision_id = EXCLUDED.decision_id, eligible = EXCLUDED.eligible,
-            benefit_kind = EXCLUDED.benefit_kind, benefit_centimos = EXCLUDED.benefit_centimos,
-            benefit_period_months = EXCLUDED.benefit_period_months,
-            priority_points = EXCLUDED.priority_points, rule_set_version = EXCLUDED.rule_set_version,
-            as_of = EXCLUDED.as_of, criteria = EXCLUDED.criteria, cause = EXCLUDED.cause,
-            caused_by_event_id = EXCLUDED.caused_by_event_id, decided_at = now()
-        """,
-        [row[:14] for row in rows],
-    )
-    await conn.executemany(
-        """
-        INSERT INTO decision_log (decision_id, household_id, program, person_id, eligible,
-            previous_eligible, benefit_centimos, rule_set_version, as_of, criteria, cause,
-            caused_by_event_id)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12)
-        """,
-        [
-            (
-                row[3],
-                row[0],
-                row[1],
-                row[2],
-                row[4],
-                row[14],
-                row[6],
-                row[9],
-                row[10],
-                row[11],
-                row[12],
-                row[13],
-            )
-            for row in rows
-        ],
+    """Upsert the current decisions and append them to the log, in the caller's transaction:
+    one statement (one round trip) whatever the number of changes."""
+    if not changes:
+        return
+    decisions = [change.decision for change in changes]
+    await conn.execute(
+        _RECORD_CHANGES,
+        [d.household_id for d in decisions],
+        [d.program for d in decisions],
+        [d.person_id or "" for d in decisions],
+        list(ids),
+        [d.eligible for d in decisions],
+        [d.benefit_kind.value for d in decisions],
+        [d.benefit_amount_centimos for d in decisions],
+        [d.benefit_period_months for d in decisions],
+        [d.priority_points for d in decisions],
+        [d.rule_set_version for d in decisions],
+        [d.as_of for d in decisions],
+        [json.dumps([c.as_json() for c in d.criteria], ensure_ascii=False) for d in decisions],
+        [change.previous_eligible for change in changes],
+        cause.value,
+        caused_by,
     )
 
 

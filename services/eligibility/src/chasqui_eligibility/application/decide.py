@@ -12,7 +12,7 @@ from chasqui_common.events.eligibility import DecisionCause, DecisionChanged, Re
 from chasqui_common.events.registry import Household, Member, Relationship
 
 from chasqui_eligibility.adapters import repository
-from chasqui_eligibility.domain.decisions import Change, changes
+from chasqui_eligibility.domain.decisions import Change, StoredDecision, changes
 from chasqui_eligibility.domain.evaluation import evaluate_household
 from chasqui_eligibility.domain.rules import RuleBook
 
@@ -32,8 +32,27 @@ async def redecide(
     cause: DecisionCause,
     caused_by: UUID | None,
 ) -> Outcome:
-    """Inside the caller's transaction: decisions rows, the log, and the events to publish."""
+    """Inside the caller's transaction: decisions rows, the log, and the events to publish.
+
+    Reads the stored decisions and marks the household evaluated itself; the event path, which
+    does both in the statement that applies the snapshot, calls `decide_and_record` directly."""
     stored = await repository.stored_decisions(conn, household.household_id)
+    outcome = await decide_and_record(conn, book, household, stored, on, cause=cause, caused_by=caused_by)
+    await repository.mark_evaluated(conn, household.household_id, on)
+    return outcome
+
+
+async def decide_and_record(
+    conn: Connection,
+    book: RuleBook,
+    household: Household,
+    stored: list[StoredDecision],
+    on: date,
+    *,
+    cause: DecisionCause,
+    caused_by: UUID | None,
+) -> Outcome:
+    """Evaluate with CEL, compare with `stored`, and write only what changed (one statement)."""
     reason = "household deregistered" if household.status.value != "active" else "no longer a member"
     found = changes(
         household.household_id, evaluate_household(book, household, on), stored, on, gone_reason=reason
@@ -41,7 +60,6 @@ async def redecide(
     ids = [uuid.uuid4() for _ in found]
     if found:
         await repository.record_changes(conn, found, ids, cause, caused_by)
-    await repository.mark_evaluated(conn, household.household_id, on)
     events = [
         _event(change, decision_id, household, cause, caused_by)
         for change, decision_id in zip(found, ids, strict=True)

@@ -19,7 +19,7 @@ from chasqui_common.messaging.consumer import EventConsumer, HandlerContext
 from chasqui_common.topics import REGISTRY_HOUSEHOLDS
 
 from chasqui_eligibility.adapters import repository
-from chasqui_eligibility.application.decide import redecide
+from chasqui_eligibility.application.decide import decide_and_record
 from chasqui_eligibility.application.service import Eligibility
 
 
@@ -45,13 +45,17 @@ def make_consumer(app: Eligibility, name: str = "eligibility") -> EventConsumer:
     consumer = EventConsumer(name, topics=[REGISTRY_HOUSEHOLDS])
 
     async def on_household_event(ctx: HandlerContext, event: HouseholdEvent) -> None:
-        # Every registry event carries the whole snapshot: the projection simply takes it.
-        await repository.upsert_household(ctx.conn, event.household, ctx.envelope.id)
-        outcome = await redecide(
+        # Every registry event carries the whole snapshot: the projection simply takes it. One
+        # round trip applies it and returns the decisions recorded so far; CEL (compiled once
+        # per rule-set version) decides; one more writes only the decisions that changed.
+        today = app.clock.today()
+        stored = await repository.apply_snapshot(ctx.conn, event.household, ctx.envelope.id, today)
+        outcome = await decide_and_record(
             ctx.conn,
             app.book,
             event.household,
-            app.clock.today(),
+            stored,
+            today,
             cause=DecisionCause.REGISTRY_EVENT,
             caused_by=ctx.envelope.id,
         )

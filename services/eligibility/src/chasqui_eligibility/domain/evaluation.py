@@ -15,8 +15,9 @@ from chasqui_eligibility.domain.decisions import CriterionResult, Decision
 from chasqui_eligibility.domain.expressions import (
     CompiledExpression,
     ExpressionError,
-    activation,
+    Runner,
     compile_expression,
+    to_cel,
 )
 from chasqui_eligibility.domain.facts import household_facts
 from chasqui_eligibility.domain.rules import Criterion, Program, RuleBook, RuleSet, Unit
@@ -70,29 +71,82 @@ def check_rule_book(book: RuleBook) -> None:
 # --- the CEL path: one household, every program in force -------------------------------------
 
 
-def evaluate_household(book: RuleBook, household: Household, on: date) -> list[Decision]:
+def evaluate_household(
+    book: RuleBook, household: Household, on: date, *, runner: Runner = "transpiled"
+) -> list[Decision]:
     """Every decision for `household` on `on`, each criterion evaluated by CEL.
 
+    The facts are converted to CEL values once per household (not once per decision) and every
+    expression runs as a program compiled once per rule-set version. `runner="interpreted"`
+    is the reference: cel-python's tree-walking interpreter, every criterion of every unit
+    evaluated on its own; same decisions (tested), several times slower.
     A deregistered household has no units: whatever was decided before closes as not eligible.
     """
     if household.status != HouseholdStatus.ACTIVE:
         return []
     facts = household_facts(household, on)
+    cel = _Activations(facts, runner)
     decisions: list[Decision] = []
     for program, rule_set in book.in_force(on):
-        decisions.extend(evaluate_program(program, rule_set, household, facts, on))
+        decisions.extend(_evaluate_program(program, rule_set, household, facts, cel, on))
     return decisions
 
 
 def evaluate_program(
-    program: Program, rule_set: RuleSet, household: Household, facts: dict[str, Any], on: date
+    program: Program,
+    rule_set: RuleSet,
+    household: Household,
+    facts: dict[str, Any],
+    on: date,
+    *,
+    runner: Runner = "transpiled",
+) -> list[Decision]:
+    return _evaluate_program(program, rule_set, household, facts, _Activations(facts, runner), on)
+
+
+class _Activations:
+    """The CEL activations of one household: `household` converted once, each member once.
+
+    An expression that reads no `person` fact has one value for the whole household (its
+    activation differs only in `person`, which it does not read), so it is evaluated once per
+    household however many members and programs ask for it (e.g. "CSE poor and in force").
+    """
+
+    def __init__(self, facts: dict[str, Any], runner: Runner) -> None:
+        self.household = to_cel(facts)
+        self._members = self.household["members"]
+        self._runner = runner
+        self._household_only: dict[str, Any] = {}
+
+    def of(self, index: int | None) -> dict[str, Any]:
+        if index is None:
+            return {"household": self.household}
+        return {"household": self.household, "person": self._members[index]}
+
+    def evaluate(self, expression: CompiledExpression, env: dict[str, Any]) -> Any:
+        if expression.reads_person or self._runner == "interpreted":  # the reference: no shortcut
+            return expression.evaluate(env, self._runner)
+        try:
+            return self._household_only[expression.source]
+        except KeyError:
+            value = self._household_only[expression.source] = expression.evaluate(env, self._runner)
+            return value
+
+
+def _evaluate_program(
+    program: Program,
+    rule_set: RuleSet,
+    household: Household,
+    facts: dict[str, Any],
+    cel: _Activations,
+    on: date,
 ) -> list[Decision]:
     compiled = compile_rule_set(program.code, program.unit, rule_set)
     if program.unit == Unit.HOUSEHOLD:
-        return [_decide(compiled, household.household_id, None, facts, None, on)]
+        return [_decide(compiled, household.household_id, None, facts, None, cel, None, on)]
     return [
-        _decide(compiled, household.household_id, person["person_id"], facts, person, on)
-        for person in facts["members"]
+        _decide(compiled, household.household_id, person["person_id"], facts, person, cel, i, on)
+        for i, person in enumerate(facts["members"])
     ]
 
 
@@ -102,12 +156,14 @@ def _decide(
     person_id: str | None,
     household: dict[str, Any],
     person: dict[str, Any] | None,
+    cel: _Activations,
+    member: int | None,
     on: date,
 ) -> Decision:
-    env = activation(household, person)
+    env = cel.of(member)
     results = []
     for item in compiled.criteria:
-        value = item.cel.evaluate(env)
+        value = cel.evaluate(item.cel, env)
         if not isinstance(value, bool) and type(value).__name__ != "BoolType":  # celpy's own bool
             raise ExpressionError(
                 f"{compiled.program} {compiled.rule_set.version} criterion {item.criterion.name}: "
@@ -126,7 +182,7 @@ def _decide(
     benefit = compiled.rule_set.benefit
     points = None
     if eligible and compiled.points is not None:
-        points = int(compiled.points.evaluate(env))
+        points = int(cel.evaluate(compiled.points, env))
     return Decision(
         program=compiled.program,
         household_id=household_id,

@@ -127,6 +127,9 @@ class ParsedHousehold:
     # For each member index, the file line it came from (CSV); JSONL households are one line.
     member_rows: list[int] = field(default_factory=list)
     fmt: Format = "csv"
+    # What the file said, not yet validated: CSV rows (column -> stripped value) or the JSONL object.
+    # `groups()` fills it; `build()` turns it into `draft` (or errors), e.g. in a worker process.
+    raw: list[dict[str, str]] | dict[str, Any] | None = None
 
     @property
     def import_key(self) -> str:
@@ -149,6 +152,17 @@ class ParsedHousehold:
         if parts[0] == "members":
             return first, "relationship"
         return head, _HOUSEHOLD_PATHS.get(path, path)
+
+    def build(self) -> ParsedHousehold:
+        """Validate `raw` into `draft` (pydantic), recording every problem as a RowError."""
+        raw, self.raw = self.raw, None
+        if raw is None or self.errors:
+            return self
+        if isinstance(raw, list):
+            _build(self, _csv_household(raw), raw)
+        else:
+            _build(self, raw)
+        return self
 
     def _head_index(self) -> int:
         if self.draft is not None:
@@ -230,6 +244,16 @@ class ImportFile:
         return self._counter.count if self._counter else 0
 
     def households(self) -> Iterator[ParsedHousehold]:
+        """Households in file order with their drafts validated."""
+        for parsed in self.groups():
+            yield parsed.build()
+
+    def groups(self) -> Iterator[ParsedHousehold]:
+        """Households in file order, grouped and numbered but not yet validated (`raw` set).
+
+        Everything that needs the whole file (row numbers, consecutive rows, keys repeated
+        in the file, malformed lines) is settled here; `ParsedHousehold.build` needs only the
+        household itself, so it can run elsewhere (a worker process)."""
         with self.path.open("rb") as raw:
             self._counter = _Counting(raw)
             text = io.TextIOWrapper(
@@ -270,7 +294,7 @@ class ImportFile:
                 yield parsed
                 continue
             seen.add(parsed.import_key)
-            _build(parsed, data)
+            parsed.raw = data
             yield parsed
 
     # --- CSV: one member per row; a household's rows are consecutive ----------------------------
@@ -300,8 +324,9 @@ class ImportFile:
 
         def finish(group: tuple[ParsedHousehold, list[dict[str, str]]]) -> ParsedHousehold:
             parsed, rows = group
+            parsed.member_rows = [int(r["__row__"]) for r in rows]
             if not parsed.errors:
-                _build(parsed, _csv_household(rows), rows)
+                parsed.raw = rows
             return parsed
 
         while True:
@@ -337,7 +362,7 @@ class ImportFile:
                 else:
                     yield _broken(row_number, "(row)", None, reason)
                 continue
-            row = {name: value.strip() for name, value in zip(header, values, strict=True)}
+            row = dict(zip(header, map(str.strip, values), strict=True))
             row["__row__"] = str(row_number)
             key, unit = row["household_key"], row["registering_unit"]
             if current is not None and (current[0].household_key, current[0].registering_unit) == (key, unit):

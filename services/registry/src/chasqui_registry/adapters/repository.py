@@ -9,7 +9,6 @@ from typing import Any
 from uuid import UUID
 
 from chasqui_common.db.pool import Connection
-from chasqui_common.envelope import Envelope
 from chasqui_common.events.registry import Classification, Household, HouseholdStatus, Member
 
 
@@ -244,78 +243,29 @@ _CLASSIFICATION_COLUMNS = ["household_id", "level", "valid_from", "valid_until",
 _OUTBOX_COLUMNS = ["event_id", "event_type", "topic", "message_key", "headers", "body"]
 
 
-@dataclass(frozen=True)
-class ImportedHousehold:
-    """One imported household as ready-made COPY records (built off the event loop, in a thread)."""
-
-    household: tuple[Any, ...]
-    persons: list[tuple[Any, ...]]
-    classification: tuple[Any, ...] | None
-    outbox: tuple[Any, ...]
-
-    @classmethod
-    def of(cls, household: Household, import_key: str, envelope: Envelope, topic: str) -> ImportedHousehold:
-        key = UUID(household.household_id)
-        c = household.classification
-        # The event already holds each member serialized as JSON: reuse it rather than dump again.
-        members = envelope.data["household"]["members"]
-        return cls(
-            household=(
-                key,
-                household.ubigeo,
-                household.address,
-                household.residence_since,
-                household.registering_unit,
-                household.status.value,
-                _classification_json(c),
-                import_key,
-            ),
-            persons=[
-                (
-                    UUID(m["person_id"]),
-                    key,
-                    i,
-                    m["document"]["type"],
-                    m["document"]["number"],
-                    json.dumps(m, ensure_ascii=False),
-                )
-                for i, m in enumerate(members)
-            ],
-            classification=(
-                None if c is None else (key, c.level.value, c.valid_from, c.valid_until, c.source)
-            ),
-            outbox=(
-                envelope.id,
-                envelope.type,
-                topic,
-                envelope.subject,
-                json.dumps(envelope.headers()),
-                envelope.body(),
-            ),
-        )
-
-
-async def copy_households(conn: Connection, batch: Sequence[ImportedHousehold]) -> None:
-    """Households, persons, CSE history and their outbox rows, each with one COPY.
+async def copy_households(
+    conn: Connection,
+    *,
+    households: Sequence[tuple[Any, ...]],
+    persons: Sequence[tuple[Any, ...]],
+    classifications: Sequence[tuple[Any, ...]],
+    outbox: Sequence[tuple[Any, ...]],
+) -> None:
+    """Households, persons, CSE history and their outbox rows (records in the column orders
+    above, built by `application.import_prepare`), each with one binary COPY.
 
     COPY fires the outbox's statement trigger too, so the relay wakes on commit.
     """
-    if not batch:
-        return
-    await conn.copy_records_to_table(
-        "households", columns=_HOUSEHOLD_COLUMNS, records=[item.household for item in batch]
-    )
-    await conn.copy_records_to_table(
-        "persons", columns=_PERSON_COLUMNS, records=[p for item in batch for p in item.persons]
-    )
-    classified = [item.classification for item in batch if item.classification is not None]
-    if classified:
+    if households:
+        await conn.copy_records_to_table("households", columns=_HOUSEHOLD_COLUMNS, records=households)
+    if persons:
+        await conn.copy_records_to_table("persons", columns=_PERSON_COLUMNS, records=persons)
+    if classifications:
         await conn.copy_records_to_table(
-            "classifications", columns=_CLASSIFICATION_COLUMNS, records=classified
+            "classifications", columns=_CLASSIFICATION_COLUMNS, records=classifications
         )
-    await conn.copy_records_to_table(
-        "outbox", columns=_OUTBOX_COLUMNS, records=[item.outbox for item in batch]
-    )
+    if outbox:
+        await conn.copy_records_to_table("outbox", columns=_OUTBOX_COLUMNS, records=outbox)
 
 
 async def create_import(conn: Connection, import_id: str, filename: str, fmt: str) -> None:

@@ -10,27 +10,36 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
+import os
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 from chasqui_common.db.pool import Connection
-from chasqui_common.events.catalogue import CATALOGUE
-from chasqui_common.events.registry import HouseholdRegistered
 from chasqui_common.messaging.outbox import Outbox
 
 from chasqui_registry.adapters import repository
 from chasqui_registry.adapters.import_files import FileRefused, Format, ImportFile, ParsedHousehold, RowError
-from chasqui_registry.domain import household as rules
+from chasqui_registry.application.import_prepare import (
+    EventTemplate,
+    PreparedChunk,
+    PreparedHousehold,
+    prepare_chunk,
+)
+from chasqui_registry.domain import ubigeo
 
 log = logging.getLogger(__name__)
 
 DEFAULT_BATCH = 2000
-_TOPIC = CATALOGUE.spec_for(HouseholdRegistered).topic.name
+MAX_WORKERS = 2
+PARALLEL_FROM_BYTES = 4 << 20  # about 10,000 households of CSV
 
 
 @dataclass
@@ -49,85 +58,59 @@ class ImportReport:
 Progress = Callable[[ImportFile, ImportReport], None]
 
 
-def _validate(batch: list[ParsedHousehold], today: date) -> tuple[list[ParsedHousehold], list[RowError]]:
-    """The domain rules of each household; a household breaking any is rejected with every reason."""
-    good: list[ParsedHousehold] = []
-    errors: list[RowError] = []
-    for parsed in batch:
-        if parsed.draft is not None and not parsed.errors:
-            for violation in rules.household_violations(parsed.draft, today):
-                row, column = parsed.locate(violation.field)
-                parsed.errors.append(
-                    RowError(row, parsed.household_key, column, violation.value, violation.expected)
-                )
-        if parsed.errors or parsed.draft is None:
-            errors.extend(parsed.errors)
-        else:
-            good.append(parsed)
-    return good, errors
-
-
 @dataclass
-class _Prepared:
-    """A household that passed every rule that needs no database, with its COPY records ready."""
+class _Chunk:
+    """The next households of the file, grouped and numbered by the reader (main process)."""
 
-    parsed: ParsedHousehold
-    documents: list[tuple[tuple[str, str], int]]  # (type, canonical number), member index
-    rows: repository.ImportedHousehold
-
-
-@dataclass
-class _Batch:
-    households: int
+    groups: list[ParsedHousehold]
     rows_read: int
-    prepared: list[_Prepared]
-    errors: list[RowError]
-    rejected: int
 
 
-def _prepare(
-    households: Iterator[ParsedHousehold], source: ImportFile, size: int, outbox: Outbox, today: date
-) -> _Batch | None:
-    """Read, validate and build the next batch: all the CPU work, run in a thread so that it
-    overlaps with the database committing the previous batch."""
-    batch = list(islice(households, size))
-    if not batch:
+def _read(groups: Iterator[ParsedHousehold], source: ImportFile, size: int) -> _Chunk | None:
+    chunk = list(islice(groups, size))
+    return _Chunk(chunk, source.rows_read) if chunk else None
+
+
+def _read_and_prepare(
+    groups: Iterator[ParsedHousehold], source: ImportFile, size: int, template: EventTemplate, today: date
+) -> tuple[PreparedChunk, int] | None:
+    chunk = _read(groups, source, size)
+    if chunk is None:
         return None
-    good, errors = _validate(batch, today)
-    prepared = []
-    for parsed in good:
-        assert parsed.draft is not None
-        household = rules.build_household(parsed.draft, household_id=_new_id(), new_id=_new_id)
-        documents = [
-            ((m.document.type.value, m.document.number), index)
-            for index, m in enumerate(household.members)
-            if m.document.number is not None
-        ]
-        event = HouseholdRegistered(household_id=household.household_id, household=household)
-        rows = repository.ImportedHousehold.of(household, parsed.import_key, outbox.envelope(event), _TOPIC)
-        prepared.append(_Prepared(parsed, documents, rows))
-    return _Batch(
-        households=sum(1 for p in batch if p.household_key),
-        rows_read=source.rows_read,
-        prepared=prepared,
-        errors=errors,
-        rejected=len(batch) - len(good),
-    )
+    return prepare_chunk(chunk.groups, template, today), chunk.rows_read
 
 
-async def _commit(conn: Connection, batch: _Batch, report: ImportReport) -> list[RowError]:
-    """Set-based checks against the registry (row keys, documents), then COPY what is accepted."""
+def default_workers(size: int) -> int:
+    """Worker processes for a file of `size` bytes: none for small files (the start-up of a
+    process costs more than it saves), else one per core, at most `MAX_WORKERS`."""
+    if size < PARALLEL_FROM_BYTES:
+        return 0
+    return max(1, min(MAX_WORKERS, os.cpu_count() or 1))
+
+
+def _worker_init() -> None:
+    # Load what prepare_chunk needs before the first chunk arrives.
+    ubigeo.is_known("150101")
+
+
+async def _commit(conn: Connection, batch: PreparedChunk, report: ImportReport) -> list[RowError]:
+    """Set-based checks against the registry (row keys, documents), then COPY what is accepted.
+
+    Batches commit one after another in file order, so a document used by a household of an
+    earlier batch is already in the registry here and is refused naming that household."""
     errors = list(batch.errors)
-    existing = await repository.existing_import_keys(conn, [p.parsed.import_key for p in batch.prepared])
-    fresh = [p for p in batch.prepared if p.parsed.import_key not in existing]
+    existing = await repository.existing_import_keys(conn, [p.import_key for p in batch.prepared])
+    fresh = [p for p in batch.prepared if p.import_key not in existing]
     report.skipped += len(batch.prepared) - len(fresh)
-    owners = await repository.document_owners(conn, list({doc for p in fresh for doc, _ in p.documents}))
-    accepted: list[repository.ImportedHousehold] = []
+    owners = await repository.document_owners(
+        conn, list({(kind, number) for p in fresh for kind, number, _, _ in p.documents})
+    )
+    accepted: list[PreparedHousehold] = []
     claimed: dict[tuple[str, str], str] = {}  # documents taken by earlier households of this batch
     for item in fresh:
-        parsed = item.parsed
         refused = []
-        for doc, index in item.documents:
+        for kind, number, row, column in item.documents:
+            doc = (kind, number)
             owner = owners.get(doc)
             if owner is not None:
                 holder = f"registered household {owner.household_id}" + (
@@ -137,30 +120,31 @@ async def _commit(conn: Connection, batch: _Batch, report: ImportReport) -> list
                 holder = f"household {claimed[doc]} earlier in this file"
             else:
                 continue
-            row, column = parsed.locate(f"members.{index}.document.number")
             refused.append(
                 RowError(
                     row,
-                    parsed.household_key,
+                    item.household_key,
                     column,
-                    doc[1],
-                    f"a {doc[0]} not held by a registered person of another household; {holder} has it",
+                    number,
+                    f"a {kind} not held by a registered person of another household; {holder} has it",
                 )
             )
         if refused:
             errors.extend(refused)
             continue
-        for doc, _ in item.documents:
-            claimed[doc] = parsed.household_key
-        accepted.append(item.rows)
-    await repository.copy_households(conn, accepted)
+        for kind, number, _, _ in item.documents:
+            claimed[(kind, number)] = item.household_key
+        accepted.append(item)
+    await repository.copy_households(
+        conn,
+        households=[p.household for p in accepted],
+        persons=[person for p in accepted for person in p.persons],
+        classifications=[p.classification for p in accepted if p.classification is not None],
+        outbox=[p.outbox for p in accepted],
+    )
     report.imported += len(accepted)
     report.rejected += len(fresh) - len(accepted)
     return errors
-
-
-def _new_id() -> str:
-    return str(uuid.uuid4())
 
 
 async def run_import(
@@ -174,8 +158,14 @@ async def run_import(
     batch_size: int = DEFAULT_BATCH,
     progress: Progress | None = None,
     today: date | None = None,
+    workers: int | None = None,
 ) -> ImportReport:
-    """Import `path` under an existing `imports` row; never raises for bad content, only reports it."""
+    """Import `path` under an existing `imports` row; never raises for bad content, only reports it.
+
+    The main process reads the file (row numbers, grouping, keys repeated in the file), hands
+    each batch to `workers` processes to validate and build records (`None`: by file size;
+    0: a thread of this process), and commits the batches in file order.
+    """
     report = ImportReport(import_id)
     day = today or date.today()
     try:
@@ -183,18 +173,55 @@ async def run_import(
     except FileRefused as exc:
         await _finish(pool, report, "failed", str(exc))
         return report
-    households = source.households()
+    template = EventTemplate.of(outbox)
+    groups = source.groups()
+    count = default_workers(source.size) if workers is None else workers
+    executor = (
+        ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_init)
+        if count > 0
+        else None
+    )
+    loop = asyncio.get_running_loop()
+    # Batches being prepared ahead of the one committing: enough to keep every worker busy.
+    ahead: asyncio.Queue[tuple[asyncio.Future[Any], int] | BaseException | None] = asyncio.Queue(
+        maxsize=max(1, count)
+    )
+
+    async def feed() -> None:
+        try:
+            while True:
+                if executor is None:
+                    future = asyncio.ensure_future(
+                        asyncio.to_thread(_read_and_prepare, groups, source, batch_size, template, day)
+                    )
+                    await asyncio.wait([future])
+                    if future.result() is None:
+                        break
+                    await ahead.put((future, -1))
+                    continue
+                chunk = await asyncio.to_thread(_read, groups, source, batch_size)
+                if chunk is None:
+                    break
+                prepared = loop.run_in_executor(executor, prepare_chunk, chunk.groups, template, day)
+                await ahead.put((prepared, chunk.rows_read))
+            await ahead.put(None)
+        except Exception as exc:  # FileRefused (header), or a broken file: the committer decides
+            await ahead.put(exc)
+
+    feeder = asyncio.ensure_future(feed())
     try:
-        upcoming = asyncio.ensure_future(
-            asyncio.to_thread(_prepare, households, source, batch_size, outbox, day)
-        )
-        while (batch := await upcoming) is not None:
-            upcoming = asyncio.ensure_future(
-                asyncio.to_thread(_prepare, households, source, batch_size, outbox, day)
-            )
+        while (item := await ahead.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            future, rows_read = item
+            result = await future
+            if rows_read < 0:
+                batch, rows_read = result
+            else:
+                batch = result
             report.households_read += batch.households
             report.rejected += batch.rejected
-            report.rows_read = batch.rows_read
+            report.rows_read = rows_read
             for attempt in range(3):
                 try:
                     async with pool.acquire() as conn, conn.transaction():
@@ -226,11 +253,19 @@ async def run_import(
         await _finish(pool, report, "failed", str(exc))
         return report
     except BaseException as exc:
-        upcoming.cancel()
         if isinstance(exc, Exception):
             log.exception("import %s failed", import_id)
             await _finish(pool, report, "failed", f"{type(exc).__name__}: {exc}")
         raise
+    finally:
+        feeder.cancel()
+        while not ahead.empty():
+            pending = ahead.get_nowait()
+            if isinstance(pending, tuple):
+                pending[0].cancel()
+        await asyncio.gather(feeder, return_exceptions=True)
+        if executor is not None:
+            await asyncio.to_thread(executor.shutdown, wait=True, cancel_futures=True)
     report.rows_read = source.rows_read
     await _finish(pool, report, "completed", None)
     return report

@@ -1,0 +1,430 @@
+"""The CPU stage of the bulk import: parsed households in, validated COPY records out. No I/O.
+
+`prepare_chunk` takes households as `ImportFile.groups()` yields them (grouped and numbered, not
+validated) and returns, for each household, either its errors or its ready-made COPY records
+(household, persons, CSE history, one outbox row). Its inputs and outputs pickle, so the import
+runs it in worker processes, one chunk per batch, while the main process checks uniqueness
+against the database and COPYs; row numbers travel with the households, so errors name the
+file line whichever process found them.
+
+Two ways through, with one result:
+
+- **Fast path** (CSV rows in the common, well-formed shape): plain functions check every rule
+  and build the event's JSON directly. It is deliberately narrower than the rules: whenever
+  anything is unusual (a value to normalise, a rule broken, text with control characters) it
+  declines, and the household takes
+- **the reference path**: the pydantic draft and `domain.household` rules, which find and word
+  every error. Errors therefore always come from the reference path; a unit test holds the fast
+  path's output equal to the reference path's on generated and mutated households.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import orjson
+from chasqui_common.envelope import H_ID, H_SUBJECT, H_TIME
+from chasqui_common.events.registry import (
+    CseLevel,
+    DisabilitySeverity,
+    DocumentType,
+    EducationLevel,
+    Household,
+    HouseholdRegistered,
+    IdentityDocument,
+    Pension,
+    Relationship,
+)
+from chasqui_common.messaging.outbox import Outbox
+
+from chasqui_registry.adapters.import_files import ParsedHousehold, RowError, _date, _flag
+from chasqui_registry.domain import household as rules
+from chasqui_registry.domain import ubigeo
+from chasqui_registry.domain.documents import DocumentError, normalize_document
+
+_DOCUMENT_TYPES = {t.value: t for t in DocumentType}
+_RELATIONSHIPS = frozenset(r.value for r in Relationship)
+_SEVERITIES = frozenset(s.value for s in DisabilitySeverity)
+_PENSIONS = frozenset(p.value for p in Pension)
+_EDUCATION = frozenset(e.value for e in EducationLevel)
+_CSE_LEVELS = frozenset(c.value for c in CseLevel)
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_MAX_MEMBERS = 40
+
+
+@dataclass(frozen=True)
+class EventTemplate:
+    """What every `household.registered` event of one import shares (computed where the import
+    runs, since trace and correlation context live there, not in the worker)."""
+
+    event_type: str
+    topic: str
+    headers: dict[str, str]  # CloudEvents headers less id, time and subject
+
+    @classmethod
+    def of(cls, outbox: Outbox) -> EventTemplate:
+        probe = HouseholdRegistered(
+            household_id="-",
+            household=Household(
+                household_id="-",
+                ubigeo="000000",
+                address="-",
+                residence_since=date(2000, 1, 1),
+                registering_unit="-",
+                members=(),
+            ),
+        )
+        envelope = outbox.envelope(probe)
+        headers = {k: v for k, v in envelope.headers().items() if k not in (H_ID, H_TIME, H_SUBJECT)}
+        topic = outbox.catalogue.spec_for(probe).topic.name
+        return cls(envelope.type, topic, headers)
+
+
+@dataclass
+class PreparedHousehold:
+    """A household that passed every rule needing no database, as COPY records."""
+
+    import_key: str
+    household_key: str
+    # (type, canonical number, file row, column) of each document, for the uniqueness checks.
+    documents: list[tuple[str, str, int, str]]
+    household: tuple[Any, ...]
+    persons: list[tuple[Any, ...]]
+    classification: tuple[Any, ...] | None
+    outbox: tuple[Any, ...]
+
+
+@dataclass
+class PreparedChunk:
+    households: int  # households read (with a key)
+    prepared: list[PreparedHousehold] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    rejected: int = 0
+    fast: int = 0  # how many took the fast path (for profiling and tests)
+
+
+def prepare_chunk(groups: list[ParsedHousehold], template: EventTemplate, today: date) -> PreparedChunk:
+    """Validate each household and build its records; runs in a worker process."""
+    chunk = PreparedChunk(households=sum(1 for g in groups if g.household_key))
+    now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    for parsed in groups:
+        data: dict[str, Any] | None = None
+        documents: list[tuple[str, str, int, str]] | None = None
+        if not parsed.errors and isinstance(parsed.raw, list):
+            fast = _fast_csv(parsed, parsed.raw, today)
+            if fast is not None:
+                data, documents = fast
+                chunk.fast += 1
+        if data is None:
+            reference = _reference(parsed, today)
+            if reference is None:
+                chunk.errors.extend(parsed.errors)
+                chunk.rejected += 1
+                continue
+            data, documents = reference
+        assert documents is not None
+        chunk.prepared.append(_records(parsed, data, documents, template, now))
+    return chunk
+
+
+def _new_id() -> str:
+    """A UUID version 7 (RFC 9562): millisecond time first, then 74 random bits.
+
+    Ids made in the same moment sort together, so a million households' rows go to the right
+    end of the primary-key and household indexes instead of to random pages all over them
+    (random version 4 ids made the index maintenance of a large import thrash the buffer cache).
+    """
+    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10)) & _RANDOM_BITS | _V7_BITS
+    text = value.to_bytes(16).hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+# Of the 80 bits after the timestamp: version 7 in the top 4, then 12 random bits, the variant
+# (binary 10), and 62 random bits.
+_V7_BITS = 0x7 << 76 | 0b10 << 62
+_RANDOM_BITS = 0xFFF << 64 | (1 << 62) - 1
+
+
+def _dumps(value: Any) -> str:
+    try:
+        return orjson.dumps(value).decode()
+    except orjson.JSONEncodeError:  # e.g. a lone surrogate from a JSONL "\ud800" escape
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _records(
+    parsed: ParsedHousehold,
+    data: dict[str, Any],
+    documents: list[tuple[str, str, int, str]],
+    template: EventTemplate,
+    now: str,
+) -> PreparedHousehold:
+    household = data["household"]
+    household_id = household["household_id"]
+    classification = household["classification"]
+    event_id = _new_id()
+    headers = {**template.headers, H_ID: event_id, H_TIME: now, H_SUBJECT: household_id}
+    try:
+        body = orjson.dumps(data)
+    except orjson.JSONEncodeError:
+        body = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+    return PreparedHousehold(
+        import_key=parsed.import_key,
+        household_key=parsed.household_key,
+        documents=documents,
+        household=(
+            household_id,
+            household["ubigeo"],
+            household["address"],
+            date.fromisoformat(household["residence_since"]),
+            household["registering_unit"],
+            household["status"],
+            None if classification is None else _dumps(classification),
+            parsed.import_key,
+        ),
+        persons=[
+            (m["person_id"], household_id, i, m["document"]["type"], m["document"]["number"], _dumps(m))
+            for i, m in enumerate(household["members"])
+        ],
+        classification=(
+            None
+            if classification is None
+            else (
+                household_id,
+                classification["level"],
+                date.fromisoformat(classification["valid_from"]),
+                date.fromisoformat(classification["valid_until"]),
+                classification["source"],
+            )
+        ),
+        outbox=(event_id, template.event_type, template.topic, household_id, _dumps(headers), body),
+    )
+
+
+# --- the reference path: pydantic draft + domain rules, which word every error ------------------
+
+
+def _reference(
+    parsed: ParsedHousehold, today: date
+) -> tuple[dict[str, Any], list[tuple[str, str, int, str]]] | None:
+    parsed.build()
+    if parsed.draft is not None and not parsed.errors:
+        for violation in rules.household_violations(parsed.draft, today):
+            row, column = parsed.locate(violation.field)
+            parsed.errors.append(
+                RowError(row, parsed.household_key, column, violation.value, violation.expected)
+            )
+    if parsed.errors or parsed.draft is None:
+        return None
+    household = rules.build_household(parsed.draft, household_id=_new_id(), new_id=_new_id)
+    data = HouseholdRegistered(household_id=household.household_id, household=household).model_dump(
+        mode="json"
+    )
+    documents = []
+    for index, member in enumerate(household.members):
+        if member.document.number is not None:
+            row, column = parsed.locate(f"members.{index}.document.number")
+            documents.append((member.document.type.value, member.document.number, row, column))
+    return data, documents
+
+
+# --- the fast path: CSV rows in the common shape, checked with plain functions -------------------
+
+
+def _fast_date(value: str) -> date | None:
+    value = _date(value)
+    if len(value) != 10 or not _ISO_DATE.fullmatch(value):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _text(value: str, longest: int) -> bool:
+    """Non-empty, not too long, and nothing (control characters, odd spaces) that pydantic's
+    whitespace stripping could read differently."""
+    return 0 < len(value) <= longest and value.isprintable()
+
+
+def _fast_csv(
+    parsed: ParsedHousehold, rows: list[dict[str, str]], today: date
+) -> tuple[dict[str, Any], list[tuple[str, str, int, str]]] | None:
+    """The household's event data and documents if it is plainly valid, else None (no verdict)."""
+    if not rows or len(rows) > _MAX_MEMBERS:
+        return None
+    members: list[dict[str, Any]] = []
+    documents: list[tuple[str, str, int, str]] = []
+    seen: set[tuple[str, str]] = set()
+    head: dict[str, str] | None = None
+    for index, row in enumerate(rows):
+        member = _fast_member(row, today)
+        if member is None:
+            return None
+        if member["relationship"] == "HEAD":
+            if head is not None:
+                return None
+            head = row
+        number = member["document"]["number"]
+        if number is not None:
+            key = (member["document"]["type"], number)
+            if key in seen:
+                return None
+            seen.add(key)
+            documents.append((key[0], number, parsed.member_rows[index], "document_number"))
+        members.append(member)
+    if head is None:
+        return None
+    code = head.get("ubigeo", "")
+    address = head.get("address", "")
+    unit = head.get("registering_unit", "")
+    since = _fast_date(head.get("residence_since", ""))
+    if (
+        not ubigeo.is_known(code)
+        or not _text(address, 300)
+        or not _text(unit, 80)
+        or since is None
+        or since > today
+    ):
+        return None
+    classification: dict[str, Any] | None = None
+    level = head.get("cse_level", "")
+    if level:
+        level = level.upper()
+        valid_from = _fast_date(head.get("cse_valid_from", ""))
+        valid_until = _fast_date(head.get("cse_valid_until", ""))
+        source = head.get("cse_source", "") or "ULE"
+        if (
+            level not in _CSE_LEVELS
+            or valid_from is None
+            or valid_until is None
+            or valid_until <= valid_from
+            or not _text(source, 80)
+        ):
+            return None
+        classification = {
+            "level": level,
+            "valid_from": valid_from.isoformat(),
+            "valid_until": valid_until.isoformat(),
+            "source": source,
+        }
+    household_id = _new_id()
+    for member in members:
+        member["person_id"] = _new_id()
+    household = {
+        "household_id": household_id,
+        "ubigeo": code,
+        "address": address,
+        "residence_since": since.isoformat(),
+        "registering_unit": unit,
+        "status": "active",
+        "classification": classification,
+        "members": members,
+    }
+    return {"household_id": household_id, "household": household}, documents
+
+
+def _fast_member(row: dict[str, str], today: date) -> dict[str, Any] | None:
+    get = row.get
+    kind = get("document_type", "").upper()
+    raw_number = get("document_number", "")
+    number: str | None
+    if kind == "DNI" and len(raw_number) == 8 and raw_number.isascii() and raw_number.isdigit():
+        number = raw_number
+    elif kind == "NONE" and not raw_number:
+        number = None
+    elif kind in _DOCUMENT_TYPES and kind != "NONE":
+        try:
+            document = normalize_document(
+                IdentityDocument.model_construct(type=_DOCUMENT_TYPES[kind], number=raw_number or None)
+            )
+        except DocumentError:
+            return None
+        number = document.number
+        if number is None or not number.isascii():
+            return None
+    else:
+        return None
+
+    given = get("given_names", "")
+    paternal = get("paternal_surname", "") or None
+    maternal = get("maternal_surname", "") or None
+    if (
+        not _text(given, 120)
+        or (paternal is not None and not _text(paternal, 80))
+        or (maternal is not None and not _text(maternal, 80))
+    ):
+        return None
+    birth = _fast_date(get("birth_date", ""))
+    if birth is None or birth > today or birth < rules.OLDEST_BIRTH_DATE:
+        return None
+    sex = get("sex", "").upper()
+    relationship = get("relationship", "").upper()
+    severity = get("disability_severity", "").lower() or "none"
+    pension = get("pension", "").lower() or "none"
+    level = get("education_level", "").lower() or "none"
+    if (
+        sex not in ("F", "M")
+        or relationship not in _RELATIONSHIPS
+        or severity not in _SEVERITIES
+        or pension not in _PENSIONS
+        or level not in _EDUCATION
+    ):
+        return None
+    certified = _flag(get("disability_certified", ""))
+    pregnant = _flag(get("pregnant", ""))
+    in_school = _flag(get("in_school", ""))
+    completed = _flag(get("secondary_completed", ""))
+    last_year = _flag(get("secondary_last_year", ""))
+    sms = _flag(get("consent_sms", ""))
+    email_consent = _flag(get("consent_email", ""))
+    whatsapp = _flag(get("consent_whatsapp", ""))
+    flags = (certified, pregnant, in_school, completed, last_year, sms, email_consent, whatsapp)
+    if not all(flag is True or flag is False for flag in flags):
+        return None
+    if certified and severity == "none":
+        return None
+    if pregnant and (sex != "F" or _age(birth, today) < rules.MIN_PREGNANCY_AGE):
+        return None
+    phone = get("phone", "") or None
+    email = get("email", "") or None
+    if phone is not None and not rules._PHONE.match(phone):
+        return None
+    if email is not None and (not rules._EMAIL.match(email) or not email.isprintable()):
+        return None
+    if ((sms or whatsapp) and phone is None) or (email_consent and email is None):
+        return None
+    return {
+        "person_id": "",
+        "document": {"type": kind, "number": number},
+        "given_names": given,
+        "paternal_surname": paternal,
+        "maternal_surname": maternal,
+        "birth_date": birth.isoformat(),
+        "sex": sex,
+        "relationship": relationship,
+        "disability": {"severity": severity, "certified": certified},
+        "pregnant": pregnant,
+        "pension": pension,
+        "education": {
+            "level": level,
+            "in_school": in_school,
+            "secondary_completed": completed,
+            "secondary_last_year": last_year,
+        },
+        "contact": {
+            "phone": phone,
+            "email": email,
+            "consent": {"sms": sms, "email": email_consent, "whatsapp": whatsapp},
+        },
+    }
+
+
+def _age(birth: date, today: date) -> int:
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
