@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 
-.PHONY: help setup test test-all lint typecheck format up down status catalogue openapi asyncapi-validate contracts
+.PHONY: help setup run test test-all lint typecheck format up down status catalogue openapi asyncapi-validate contracts
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -11,6 +11,9 @@ help:  ## list the targets
 setup:  ## create .venv with every workspace member from uv.lock (installs uv if missing)
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	@$(UV) sync --all-packages --frozen --quiet
+
+run: setup  ## the main command: Kafka, Postgres, the five services, a Perú scenario and its report (HOUSEHOLDS=, SEED=)
+	@$(UV) run chasqui-local run $(if $(HOUSEHOLDS),--households $(HOUSEHOLDS)) $(if $(SEED),--seed $(SEED))
 
 test: setup  ## run the test suite against a real Kafka and Postgres (started if not running)
 	@$(UV) run pytest
@@ -33,8 +36,8 @@ up: setup  ## start the local Kafka and Postgres (idempotent) and print their ad
 	@$(UV) run chasqui-local start
 	@$(UV) run chasqui-local env
 
-down: setup  ## stop the local Kafka and Postgres
-	@$(UV) run chasqui-local stop
+down: setup  ## stop the platform: the services `make run` started, then the local Kafka and Postgres
+	@$(UV) run chasqui-local down
 
 status: setup  ## is the local stack running?
 	@$(UV) run chasqui-local status

@@ -158,7 +158,9 @@ async def run(
 
         print(
             f"import: {report.imported} imported, {report.rejected} rejected, {report.skipped} skipped; "
-            f"committed in {imported_at:.1f}s, all events on Kafka ({offsets} messages) at {published_at:.1f}s",
+            f"committed in {imported_at:.1f}s, all events on Kafka ({offsets} messages) at {published_at:.1f}s; "
+            f"waited {report.waiting_seconds:.1f}s for batches to be read and validated, "
+            f"{report.committing_seconds:.1f}s checking and committing them",
             flush=True,
         )
         relay_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)

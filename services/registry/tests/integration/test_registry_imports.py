@@ -13,8 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from chasqui_common.db.migrations import apply_migrations, common_migrations, load_migrations
+from chasqui_common.db.pool import create_pool
+from chasqui_common.messaging.outbox import Outbox
 from chasqui_common.testing import RunningService, collect_records, running_service
 from chasqui_registry.adapters.import_files import CSV_COLUMNS
+from chasqui_registry.application import imports
 from chasqui_registry.main import DEFINITION
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -287,3 +291,60 @@ async def test_cli_imports_jsonl_and_refuses_documents_of_registered_households(
         row = await service.runtime.pool.fetchrow("SELECT * FROM import_errors WHERE household_key = 'J-2'")
         assert row["field"] == "members.0.document.number"
         assert "registered household" in row["reason"]
+
+
+async def test_parallel_import_keeps_row_numbers_and_refuses_documents_across_batches(
+    service_db: Any, tmp_path: Path
+) -> None:
+    """Worker processes validate the batches; the main process commits them in file order, so a
+    document used again three batches later is refused naming the household that has it."""
+    rows = [
+        row("P-1", "40500001"),
+        row("P-1", None, "CHILD"),
+        row("P-2", "40500002"),
+        row("P-3", "40500003", ubigeo="150199"),  # batch 2: unknown ubigeo
+        row("P-4", "40500004"),
+        row("P-5", "40500005"),
+        row("P-5", "40500001", "SPOUSE", sex="F"),  # batch 3: P-1's document
+        row("P-6", "40500006"),
+        row("P-2", "40500007"),  # P-2 again, not consecutive
+        row("P-7", "40500008", birth_date="2099-01-01"),
+        row("P-8", "40500009"),
+    ]
+    path = write_csv(tmp_path / "parallel.csv", rows)
+    pool = await create_pool(service_db.dsn, schema=service_db.schema, min_size=1, max_size=2)
+    try:
+        assert DEFINITION.migrations is not None
+        async with pool.acquire() as conn:
+            await apply_migrations(
+                conn, service_db.schema, common_migrations() + load_migrations(DEFINITION.migrations)
+            )
+        outbox = Outbox(DEFINITION.source)
+        import_id = await imports.start_import(pool, path.name, "csv")
+        report = await imports.run_import(pool, outbox, import_id, path, "csv", batch_size=2, workers=2)
+        assert report.status == "completed", report.error
+        assert (report.households_read, report.imported, report.rejected) == (9, 5, 4)
+        assert sorted((e.row, e.household_key, e.field, e.value) for e in report.errors) == [
+            (5, "P-3", "ubigeo", "150199"),
+            (8, "P-5", "document_number", "40500001"),
+            (10, "P-2", "household_key", "P-2"),
+            (11, "P-7", "birth_date", "2099-01-01"),
+        ]
+        taken = next(e for e in report.errors if e.household_key == "P-5")
+        assert f"row key {UNIT}/P-1" in taken.reason
+        keys = {r["import_key"] for r in await pool.fetch("SELECT import_key FROM households")}
+        assert keys == {f"{UNIT}/P-{n}" for n in (1, 2, 4, 6, 8)}
+        assert await pool.fetchval("SELECT count(*) FROM persons") == 6
+        events = await pool.fetch("SELECT message_key, body FROM outbox ORDER BY position")
+        assert len(events) == 5
+        ids = {str(r["household_id"]) for r in await pool.fetch("SELECT household_id FROM households")}
+        assert {e["message_key"] for e in events} == ids
+        assert all(json.loads(e["body"])["household"]["household_id"] == e["message_key"] for e in events)
+
+        # Again, in one process this time: everything already there is skipped, nothing emitted.
+        again_id = await imports.start_import(pool, path.name, "csv")
+        again = await imports.run_import(pool, outbox, again_id, path, "csv", batch_size=2, workers=0)
+        assert (again.imported, again.skipped, again.rejected) == (0, 5, 4)
+        assert await pool.fetchval("SELECT count(*) FROM outbox") == 5
+    finally:
+        await pool.close()

@@ -209,28 +209,32 @@ async def hold_job_fair(
         )
         outcome.attendees += 1
 
+    formal_job = {str(v["vacancy_id"]): bool(v["formal"]) for v in vacancies}
     for seeker_id in outcome.seeker_ids:
         matches = (await employment.get(f"/v1/job-seekers/{seeker_id}/matches"))["items"]
         outcome.matches += len(matches)
-        for match in matches[: rng.randint(1, 2)]:
+        applied = [m["vacancy_id"] for m in matches[: rng.randint(1, 2)]]
+        for vacancy_id in applied:
             await employment.post(
-                "/v1/applications",
-                json={"seeker_id": seeker_id, "vacancy_id": match["vacancy_id"]},
-                expect=(409,),
+                "/v1/applications", json={"seeker_id": seeker_id, "vacancy_id": vacancy_id}, expect=(409,)
             )
             outcome.applications += 1
-        if matches and rng.random() < 0.45:
-            placed = await employment.post(
-                "/v1/placements",
-                json={
-                    "seeker_id": seeker_id,
-                    "vacancy_id": matches[0]["vacancy_id"],
-                    "start_date": (today + timedelta(days=7)).isoformat(),
-                    "monthly_salary": 1130 + 50 * rng.randint(0, 8),
-                },
-                expect=(409,),
-            )
-            if "placement_id" in placed:
-                outcome.placements += 1
-                outcome.formal_placements += bool(placed["formal"])
+        # Some applicants are hired; the first hire of the fair is always into a formal job.
+        if not applied or (outcome.placements and rng.random() >= 0.4):
+            continue
+        if not outcome.formal_placements:
+            applied.sort(key=lambda vacancy_id: not formal_job.get(vacancy_id, False))
+        placed = await employment.post(
+            "/v1/placements",
+            json={
+                "seeker_id": seeker_id,
+                "vacancy_id": applied[0],
+                "start_date": (today + timedelta(days=7)).isoformat(),
+                "monthly_salary": 1130 + 50 * rng.randint(0, 8),
+            },
+            expect=(409,),
+        )
+        if "placement_id" in placed:
+            outcome.placements += 1
+            outcome.formal_placements += bool(placed["formal"])
     return outcome

@@ -19,7 +19,7 @@ from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
 
-from .events import TopicReader
+from .events import Event
 from .ule_import import RegisteredHousehold
 
 DISTRICTS = {
@@ -35,6 +35,20 @@ DISTRICTS = {
     "210101": "Puno",
     "090101": "Huancavelica",
     "200101": "Piura",
+}
+
+
+# Short names for the table (the eligibility API gives the official, long ones).
+SHORT_NAMES = {
+    "JUNTOS": "JUNTOS",
+    "PENSION_65": "Pensión 65",
+    "CONTIGO": "Contigo",
+    "CUNA_MAS_DAY_CARE": "Cuna Más, cuidado diurno",
+    "CUNA_MAS_HOME_VISITS": "Cuna Más, visitas",
+    "BECA_18": "Beca 18",
+    "CIAM": "CIAM (municipal)",
+    "OMAPED": "OMAPED (municipal)",
+    "ULE_RECLASSIFICATION": "Reclasificación ULE",
 }
 
 
@@ -132,10 +146,10 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[rank - 1]
 
 
-def latency(households: list[RegisteredHousehold], reader: TopicReader) -> dict[str, Any]:
+def latency(households: list[RegisteredHousehold], delivered: list[Event]) -> dict[str, Any]:
     """Registration (registry event time) to the first delivery status event for any member."""
     first: dict[str, datetime] = {}
-    for event in reader.on("notifications.deliveries"):
+    for event in delivered:
         person = str(event.data.get("person_id"))
         if person not in first or event.time < first[person]:
             first[person] = event.time
@@ -154,10 +168,10 @@ def latency(households: list[RegisteredHousehold], reader: TopicReader) -> dict[
     }
 
 
-def notifications(reader: TopicReader) -> dict[str, dict[str, int]]:
+def notifications(delivered: list[Event]) -> dict[str, dict[str, int]]:
     """Messages of this run by channel and their last status."""
     last: dict[str, tuple[str, str]] = {}
-    for event in reader.on("notifications.deliveries"):
+    for event in delivered:
         last[str(event.data.get("delivery_id"))] = (str(event.data["channel"]), str(event.data["status"]))
     table: dict[str, dict[str, int]] = {}
     for (channel, status), count in sorted(Counter(last.values()).items()):
@@ -200,7 +214,9 @@ def render(report: Report, console: Console) -> None:
     programs = _table("Eligibility (today)", "program", "unit", "evaluated", "eligible", "S/ per month")
     for line in report.programs:
         monthly = f"{line.monthly_soles:,.2f}" if line.monthly_centimos else "—"
-        programs.add_row(line.name, line.unit, str(line.evaluated), str(line.eligible), monthly)
+        programs.add_row(
+            SHORT_NAMES.get(line.code, line.name), line.unit, str(line.evaluated), str(line.eligible), monthly
+        )
     total = sum(p.monthly_soles for p in report.programs)
     programs.add_row(
         "[bold]total[/bold]", "", "", str(report.eligible_decisions), f"[bold]{total:,.2f}[/bold]"

@@ -30,7 +30,7 @@ from .events import CATALOGUE, Offsets, TopicReader, dead_letters
 from .job_fair import hold_job_fair
 from .migracentros import attend
 from .options import Options
-from .settle import GROUPS, Backlog, wait_until_settled
+from .settle import GROUPS, Backlog, deliveries, wait_until_settled
 from .ule_import import RegisteredHousehold, free_document_block, register_households
 
 LIMA = ZoneInfo("America/Lima")
@@ -38,14 +38,15 @@ LIMA = ZoneInfo("America/Lima")
 
 @contextmanager
 def _progress(console: Console) -> Iterator[Progress]:
+    """Live progress bars on a terminal; on a pipe (CI logs) one line per finished step instead."""
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
-        BarColumn(bar_width=30),
+        BarColumn(bar_width=24),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=console,
-        transient=False,
+        disable=not console.is_terminal,
     ) as progress:
         yield progress
 
@@ -53,18 +54,33 @@ def _progress(console: Console) -> Iterator[Progress]:
 class _Steps:
     """One progress line per step; the description says what it is doing now."""
 
-    def __init__(self, progress: Progress) -> None:
+    def __init__(self, progress: Progress, console: Console) -> None:
         self.progress = progress
+        self.console = console
+        self.began = time.monotonic()
 
     def add(self, description: str, total: int | None = None) -> TaskID:
+        if self.progress.disable:
+            self.console.print(f"[{self._clock()}] {description} …", highlight=False)
         return self.progress.add_task(description, total=total)
 
     def tick(self, task: TaskID, done: int, total: int | None = None) -> None:
-        self.progress.update(task, completed=done, total=total if total is not None else None)
+        self.progress.update(task, completed=done, total=total)
+
+    def describe(self, task: TaskID, description: str) -> None:
+        self.progress.update(task, description=description)
 
     def finish(self, task: TaskID, description: str) -> None:
-        total = self.progress.tasks[task].total
-        self.progress.update(task, description=description, completed=total if total else 1, total=total or 1)
+        total = self.progress.tasks[task].total or 1
+        self.progress.update(
+            task, description=f"[green]✓[/green] {description}", completed=total, total=total
+        )
+        if self.progress.disable:
+            self.console.print(f"[{self._clock()}] ✓ {description}", highlight=False)
+
+    def _clock(self) -> str:
+        elapsed = int(time.monotonic() - self.began)
+        return f"{elapsed // 60:02d}:{elapsed % 60:02d}"
 
 
 async def _employment_totals(employment: ServiceClient) -> dict[str, int]:
@@ -152,7 +168,7 @@ async def play(config: LocalConfig, options: Options, console: Console) -> repor
         programs: list[dict[str, Any]] = await platform.eligibility.get("/v1/programs")
         async with TopicReader(bootstrap, CATALOGUE, start) as reader:
             with _progress(console) as progress:
-                steps = _Steps(progress)
+                steps = _Steps(progress, console)
                 first = await free_document_block(platform.registry, options.households)
                 sample = households.build(
                     options.households, options.seed, run_tag=run_tag, first_document=first, today=today
@@ -204,13 +220,16 @@ async def play(config: LocalConfig, options: Options, console: Console) -> repor
                 settling = steps.add("platform settling (consumers, outboxes, messages)")
 
                 def show(backlog: Backlog) -> None:
-                    progress.update(settling, description=f"platform settling: {backlog.describe()}")
+                    steps.describe(settling, f"platform settling: {backlog.describe()}")
 
+                persons = {p for h in outcome.households for p in h.person_ids} | set(attended["migrants"])
                 try:
-                    await wait_until_settled(bootstrap, reader, timeout=options.timeout, on_progress=show)
+                    await wait_until_settled(
+                        bootstrap, reader, persons, timeout=options.timeout, on_progress=show
+                    )
                 except TimeoutError as exc:
                     raise _settle_failure(config, str(exc), options.timeout) from None
-                steps.finish(settling, "platform settled: every event handled, every message handled")
+                steps.finish(settling, "platform settled: every event handled, every message sent or held")
                 answers = await _eligibility(platform.eligibility, outcome.households, steps)
 
             employment_after = await _employment_totals(platform.employment)
@@ -254,16 +273,20 @@ async def play(config: LocalConfig, options: Options, console: Console) -> repor
                     "referred_seekers": sum(
                         1
                         for e in reader.of_type("employment.job_seeker.registered")
-                        if e.data.get("source") == "migrant_referral"
+                        if e.data.get("source") == "migrant_referral" and e.data.get("person_id") in persons
                     ),
-                    "matches": len(reader.of_type("employment.match.proposed")),
+                    "matches": sum(
+                        1
+                        for e in reader.of_type("employment.match.proposed")
+                        if e.data.get("person_id") in persons
+                    ),
                     "applications": fair.applications,
                     "placements": employment_delta.get("placements", 0),
                     "formal_placements": employment_delta.get("formal_placements", 0),
                 },
                 migracentros=_migracentro_delta(migrants_before, migrants_after),
-                notifications=report.notifications(reader),
-                latency=report.latency(outcome.households, reader),
+                notifications=report.notifications(deliveries(reader, persons)),
+                latency=report.latency(outcome.households, deliveries(reader, persons)),
                 dead_letters=dlq,
                 notes=notes,
             )

@@ -1,16 +1,17 @@
 """Waiting until the platform has done everything the scenario caused.
 
 Settled means: every service's consumer group has committed up to the end of the topics it reads
-(lag 0), no citizen message is still waiting to be sent (each delivery's last status is final or
-deferred to the morning by quiet hours), and nothing new was published for a moment (an outbox
-relay may still hold an event that a consumer will then receive).
+(lag 0), no message to this run's people is still waiting to be sent (each delivery's last
+status is final or deferred to the morning by quiet hours), and no new delivery status for them
+appeared for a moment (an outbox relay may still hold an event a consumer will then receive).
+Only this run's people count: other clients of a shared broker may leave messages unsent.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass
 
 from aiokafka.admin import AIOKafkaAdminClient
@@ -21,7 +22,7 @@ from chasqui_common.topics import (
     REGISTRY_HOUSEHOLDS,
 )
 
-from .events import CATALOGUE, TopicReader, end_offsets
+from .events import CATALOGUE, Event, TopicReader, end_offsets
 
 # Consumer group (= service name) -> the topics it reads (see each service's event_handlers).
 GROUPS: Mapping[str, tuple[str, ...]] = {
@@ -72,10 +73,15 @@ async def consumer_lag(bootstrap: str) -> dict[str, int]:
         await admin.close()
 
 
-def pending_deliveries(reader: TopicReader) -> int:
-    """Messages whose last status on notifications.deliveries is not final (queued or retrying)."""
+def deliveries(reader: TopicReader, persons: Set[str]) -> list[Event]:
+    """Delivery status events of this run's people (the broker may carry other traffic too)."""
+    return [e for e in reader.on("notifications.deliveries") if str(e.data.get("person_id")) in persons]
+
+
+def pending_deliveries(reader: TopicReader, persons: Set[str]) -> int:
+    """Messages to this run's people whose last status is not final (queued or retrying)."""
     last: dict[str, str] = {}
-    for event in reader.on("notifications.deliveries"):
+    for event in deliveries(reader, persons):
         last[str(event.data.get("delivery_id"))] = str(event.data.get("status"))
     return sum(1 for status in last.values() if status not in FINAL_STATUSES)
 
@@ -83,6 +89,7 @@ def pending_deliveries(reader: TopicReader) -> int:
 async def wait_until_settled(
     bootstrap: str,
     reader: TopicReader,
+    persons: Set[str],
     *,
     timeout: float,
     on_progress: Callable[[Backlog], None],
@@ -94,9 +101,9 @@ async def wait_until_settled(
     last_seen = -1
     while True:
         reader.check()
-        backlog = Backlog(await consumer_lag(bootstrap), pending_deliveries(reader))
+        backlog = Backlog(await consumer_lag(bootstrap), pending_deliveries(reader, persons))
         on_progress(backlog)
-        seen = len(reader.events)
+        seen = len(deliveries(reader, persons))
         if backlog.settled and seen == last_seen:
             quiet_since = quiet_since or time.monotonic()
             if time.monotonic() - quiet_since >= quiet_seconds:

@@ -5,7 +5,9 @@ and turned into two cel-python programs:
 
 - `program`: cel-python's `CompiledRunner`, which transpiles the CEL tree to Python code once;
   evaluating it is a few Python calls (about 25x faster than walking the tree). This is what
-  every per-household decision uses.
+  every per-household decision uses. Not thread-safe: celpy's transpiled code runs with a
+  module-global activation, so evaluate on the event loop (as the service does), never from
+  several threads at once.
 - `reference`: cel-python's tree-walking `InterpretedRunner`, kept as the reference the
   transpiled program is proven equal to (tests) and as the baseline of the benchmark.
 

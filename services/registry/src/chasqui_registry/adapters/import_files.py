@@ -346,7 +346,8 @@ class ImportFile:
                     yield _broken(start, "(row)", None, reason)
                 continue
             self.rows_read += 1
-            if not any(v.strip() for v in values):
+            stripped = list(map(str.strip, values))
+            if not any(stripped):
                 continue
             row_number = reader.line_num
             if len(values) != width:
@@ -362,7 +363,7 @@ class ImportFile:
                 else:
                     yield _broken(row_number, "(row)", None, reason)
                 continue
-            row = dict(zip(header, map(str.strip, values), strict=True))
+            row = dict(zip(header, stripped, strict=True))
             row["__row__"] = str(row_number)
             key, unit = row["household_key"], row["registering_unit"]
             if current is not None and (current[0].household_key, current[0].registering_unit) == (key, unit):

@@ -26,7 +26,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from chasqui_common.envelope import H_ID, H_SUBJECT, H_TIME
@@ -86,9 +86,9 @@ class EventTemplate:
         return cls(envelope.type, topic, headers)
 
 
-@dataclass
-class PreparedHousehold:
-    """A household that passed every rule needing no database, as COPY records."""
+class PreparedHousehold(NamedTuple):
+    """A household that passed every rule needing no database, as COPY records (a tuple: it
+    crosses from the worker process, and tuples pickle cheaply)."""
 
     import_key: str
     household_key: str

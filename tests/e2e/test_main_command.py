@@ -1,0 +1,144 @@
+"""The main command, `chasqui-local run`, end to end: real Kafka, PostgreSQL and five service processes.
+
+Each test module gets its own platform — a fresh state folder (as on a fresh clone; only the
+Kafka jars are reused from `.local/jars` when cached), its own Kafka, PostgreSQL and service
+ports — so the shared local stack and the services other people run are never touched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from chasqui_local.config import find_repo_root
+from chasqui_local.processes import pid_alive, port_in_use, read_pid
+
+CLI = Path(sys.executable).parent / "chasqui-local"
+SERVICES = ("registry", "eligibility", "employment", "migrants", "notifications")
+
+pytestmark = [
+    pytest.mark.timeout(400),
+    pytest.mark.skipif(
+        not all((Path(sys.executable).parent / f"chasqui-{name}").exists() for name in SERVICES),
+        reason="the five services are not installed (run `make setup`)",
+    ),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _free_port_base() -> int:
+    """A base whose next five ports are free (the services use base+1 .. base+5)."""
+    for _ in range(200):
+        base = random.randrange(20_000, 60_000, 10)
+        if not any(port_in_use("127.0.0.1", base + offset) for offset in range(1, 6)):
+            return base
+    raise RuntimeError("no free range of five ports found")
+
+
+class Platform:
+    def __init__(self, state: Path, env: dict[str, str]) -> None:
+        self.state = state
+        self.env = env
+        self.port_base = int(env["CHASQUI_SERVICE_PORT_BASE"])
+
+    def cli(self, *args: str, timeout: float = 360) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(CLI), *args], env=self.env, capture_output=True, text=True, timeout=timeout, check=False
+        )
+
+    def log(self, service: str) -> Path:
+        return self.state / "logs" / f"{service}.log"
+
+    def service_pids(self) -> dict[str, int | None]:
+        return {name: read_pid(self.state / "run" / f"{name}.pid") for name in SERVICES}
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    state = tmp_path_factory.mktemp("platform") / "local"
+    state.mkdir()
+    root = find_repo_root()
+    cached = root / ".local" / "jars" if root else None
+    if cached is not None and cached.is_dir():
+        (state / "jars").symlink_to(cached, target_is_directory=True)
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL", "DATABASE_ADMIN_URL", "AUTH_JWKS_FILE")
+    }
+    env.update(
+        CHASQUI_LOCAL_DIR=str(state),
+        CHASQUI_KAFKA_PORT=str(_free_port()),
+        CHASQUI_KAFKA_CONTROLLER_PORT=str(_free_port()),
+        CHASQUI_PG_PORT=str(_free_port()),
+        CHASQUI_SERVICE_PORT_BASE=str(_free_port_base()),
+        COLUMNS="120",
+    )
+    platform = Platform(state, env)
+    try:
+        yield platform
+    finally:
+        platform.cli("down", timeout=120)
+
+
+def test_a_service_that_cannot_start_stops_the_command_naming_it_and_its_log(platform: Platform) -> None:
+    employment_port = platform.port_base + 3
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", employment_port))
+        squatter.listen()
+        result = platform.cli("run", "--households", "5")
+    assert result.returncode == 1, result.stdout + result.stderr
+    message = result.stderr
+    assert f"employment: port {employment_port} is in use" in message
+    assert str(platform.log("employment")) in message
+    assert "Traceback" not in message
+    # Nothing was left half-started: every port is checked before any service starts.
+    assert not any(pid for pid in platform.service_pids().values()), platform.service_pids()
+
+
+def test_run_plays_the_scenario_reports_it_and_down_stops_everything(platform: Platform) -> None:
+    result = platform.cli("run", "--households", "20", "--seed", "7", "--json")
+    assert result.returncode == 0, result.stderr[-4000:]
+    report = json.loads(result.stdout)
+    totals = report["totals"]
+    assert totals["households_registered"] == 20
+    assert totals["people_registered"] > 20
+    assert totals["eligible_decisions"] > 0
+    assert totals["monthly_benefit_soles"] > 0
+    assert totals["matches"] > 0
+    assert totals["placements"] >= totals["formal_placements"] > 0
+    assert totals["notifications_sent"] > 0
+    assert totals["dead_letters"] == 0, report["dead_letters"]
+    assert report["latency"]["households_measured"] > 0
+    assert {p["attention_point"] for p in report["migracentros"] if p["cases_opened"]} >= {"ICA", "PURUCHUCO"}
+    assert "Villa El Salvador (150142)" in report["households_by_district"]
+    # Progress went to stderr while it ran; the platform is still up after the report.
+    assert "ULE import" in result.stderr
+    pids = platform.service_pids()
+    assert all(pid is not None and pid_alive(pid) for pid in pids.values()), pids
+
+    status = platform.cli("status", timeout=60)
+    assert status.returncode == 0, status.stdout + status.stderr
+    assert status.stdout.count("running (pid") == 7  # kafka, postgres and the five services
+
+    down = platform.cli("down", timeout=180)
+    assert down.returncode == 0, down.stderr
+    for name in (*SERVICES, "kafka", "postgres"):
+        assert name in down.stdout
+    assert not any(pid is not None and pid_alive(pid) for pid in pids.values())
+    after = platform.cli("status", timeout=60)
+    assert after.returncode == 1
+    assert "running (pid" not in after.stdout
