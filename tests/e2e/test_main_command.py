@@ -71,8 +71,9 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     state = tmp_path_factory.mktemp("platform") / "local"
     state.mkdir()
     root = find_repo_root()
-    cached = root / ".local" / "jars" if root else None
-    if cached is not None and cached.is_dir():
+    if root is not None:  # share the Kafka jars cache (fetched there once if it is still empty)
+        cached = root / ".local" / "jars"
+        cached.mkdir(parents=True, exist_ok=True)
         (state / "jars").symlink_to(cached, target_is_directory=True)
     env = {
         key: value

@@ -41,7 +41,7 @@ class ServiceClient:
     http: httpx.AsyncClient
 
     def failure(self, what: str) -> ScenarioError:
-        last = tail(self.log, lines=15)
+        last = tail(self.log, lines=8)
         return ScenarioError(f"{self.name}: {what}; its log is {self.log}:\n{last}")
 
     async def call(self, method: str, path: str, *, expect: tuple[int, ...] = (), **kwargs: Any) -> Any:
@@ -129,7 +129,7 @@ def _server_error_hook(name: str, log: Path) -> Any:
         if response.status_code >= 500:
             await response.aread()
             request = response.request
-            last = tail(log, lines=15)
+            last = tail(log, lines=8)
             raise ScenarioError(
                 f"{name}: {request.method} {request.url.path} answered {response.status_code}: "
                 f"{_short(response.text)}; its log is {log}:\n{last}"
