@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import asyncpg
 import pytest_asyncio
+from aiokafka.admin import AIOKafkaAdminClient
 from chasqui_common.db.migrations import apply_migrations, common_migrations
 from chasqui_common.db.pool import create_pool
 from chasqui_common.events.catalogue import EventCatalogue, EventPayload
@@ -30,7 +32,7 @@ class TestContract:
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def contract(unique_topic, kafka_bootstrap_servers: str) -> TestContract:  # type: ignore[no-untyped-def]
+async def contract(unique_topic, kafka_bootstrap_servers: str) -> AsyncIterator[TestContract]:  # type: ignore[no-untyped-def]
     """A catalogue with one event type on a fresh 3-partition topic (its DLQ created too)."""
     name = unique_topic("evt", partitions=3)
     topic = Topic(name=name, owner="test", key="key", description="test", personal_data=False, partitions=3)
@@ -41,7 +43,15 @@ async def contract(unique_topic, kafka_bootstrap_servers: str) -> TestContract: 
         """A test event: parcel `seq` of aggregate `key` was sent."""
 
     catalogue.event("pe.chasqui.test.parcel.sent.v1", topic=topic, subject="key")(Parcel)
-    return TestContract(catalogue, topic, Parcel)
+    yield TestContract(catalogue, topic, Parcel)
+    # unique_topic removes the topic itself; its dead-letter topic is ours to remove.
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        with contextlib.suppress(Exception):
+            await admin.delete_topics([topic.dlq.name])
+    finally:
+        await admin.close()
 
 
 @pytest_asyncio.fixture(loop_scope="session")
