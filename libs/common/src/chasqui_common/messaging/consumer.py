@@ -57,6 +57,20 @@ class HandlerContext:
 Handler = Callable[[HandlerContext, Any], Awaitable[None]]
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """A record decoded and validated, ready for its handler."""
+
+    record: Any
+    envelope: Envelope
+    payload: EventPayload
+    handler: Handler
+
+
+class _RetryOneByOne(Exception):
+    """A transient failure inside a batch transaction: apply the batch record by record."""
+
+
 @dataclass
 class _Bindings:
     pool: asyncpg.Pool
@@ -110,8 +124,8 @@ class EventConsumer:
 
         async def on_batch(body: Any, message: KafkaMessage) -> None:
             records = message.raw_message
-            for record in records if isinstance(records, tuple) else (records,):
-                await self.process(
+            await self.process_batch(
+                [
                     RawRecord(
                         topic=record.topic,
                         partition=record.partition,
@@ -120,7 +134,9 @@ class EventConsumer:
                         value=record.value,
                         headers=tuple(record.headers),
                     )
-                )
+                    for record in (records if isinstance(records, tuple) else (records,))
+                ]
+            )
 
         broker.subscriber(
             *[topic.name for topic in self.topics],
@@ -140,15 +156,50 @@ class EventConsumer:
         """Handle one record to a final outcome; raises only if a dead letter cannot be written
         (the message is then redelivered, never skipped)."""
         started = time.perf_counter()
-        try:
-            outcome = await self._process(record)
-        finally:
-            metrics.HANDLER_SECONDS.labels(self.name, record.topic).observe(time.perf_counter() - started)
-        metrics.MESSAGES_PROCESSED.labels(self.name, record.topic, outcome.value).inc()
+        prepared = await self._prepare(record)
+        outcome = prepared if isinstance(prepared, Outcome) else await self._apply_with_retries(prepared)
+        self._count(record, outcome, time.perf_counter() - started)
         return outcome
 
-    async def _process(self, record: RawRecord) -> Outcome:
-        bindings = self._require_bindings()
+    async def process_batch(self, records: Sequence[RawRecord]) -> list[Outcome]:
+        """Handle a batch in order. The records to apply share one transaction, each in its own
+        savepoint with its inbox claim, so a batch costs one commit. A record whose handler fails
+        for good is rolled back to its savepoint and dead-lettered; a transient failure abandons
+        the batch transaction and every record is applied again on its own, with retries."""
+        started = time.perf_counter()
+        outcomes: dict[int, Outcome] = {}
+        pending: list[tuple[int, _Prepared]] = []
+        for index, record in enumerate(records):
+            prepared = await self._prepare(record)
+            if isinstance(prepared, Outcome):
+                outcomes[index] = prepared
+            else:
+                pending.append((index, prepared))
+        if pending:
+            try:
+                applied, failed = await self._apply_together([item for _, item in pending])
+            except _RetryOneByOne:
+                for index, item in pending:
+                    outcomes[index] = await self._apply_with_retries(item)
+            else:
+                for position, ((index, item), outcome) in enumerate(zip(pending, applied, strict=True)):
+                    outcomes[index] = (
+                        outcome
+                        if outcome is not None
+                        else await self._give_up(item, failed[position], attempts=1)
+                    )
+        elapsed = (time.perf_counter() - started) / max(1, len(records))
+        result = [outcomes[index] for index in range(len(records))]
+        for record, outcome in zip(records, result, strict=True):
+            self._count(record, outcome, elapsed)
+        return result
+
+    def _count(self, record: RawRecord, outcome: Outcome, seconds: float) -> None:
+        metrics.HANDLER_SECONDS.labels(self.name, record.topic).observe(seconds)
+        metrics.MESSAGES_PROCESSED.labels(self.name, record.topic, outcome.value).inc()
+
+    async def _prepare(self, record: RawRecord) -> _Prepared | Outcome:
+        """Decode, look up and validate: a final outcome for what cannot or need not be applied."""
         try:
             envelope = Envelope.from_kafka(record.headers, record.value)
         except EnvelopeError as exc:
@@ -171,11 +222,13 @@ class EventConsumer:
             return await self._dead_letter(
                 record, "payload.invalid", describe_validation_error(envelope.type, exc), attempts=0
             )
-        parent = propagate.extract(dict(envelope.headers()))
-        tracer = trace.get_tracer("chasqui.consumer")
-        with tracer.start_as_current_span(
+        return _Prepared(record, envelope, payload, handler)
+
+    def _span(self, item: _Prepared) -> Any:
+        record, envelope = item.record, item.envelope
+        return trace.get_tracer("chasqui.consumer").start_as_current_span(
             f"{envelope.type} process",
-            context=parent,
+            context=propagate.extract(dict(envelope.headers())),
             kind=SpanKind.CONSUMER,
             attributes={
                 "messaging.system": "kafka",
@@ -185,32 +238,54 @@ class EventConsumer:
                 "messaging.message.id": str(envelope.id),
                 "messaging.consumer.group.name": self.name,
             },
-        ) as span:
+        )
+
+    async def _apply_together(
+        self, items: list[_Prepared]
+    ) -> tuple[list[Outcome | None], dict[int, Exception]]:
+        """Apply `items` in one transaction; None marks an item that failed for good."""
+        bindings = self._require_bindings()
+        outcomes: list[Outcome | None] = []
+        failed: dict[int, Exception] = {}
+        try:
+            async with bindings.pool.acquire() as conn, conn.transaction():
+                for position, item in enumerate(items):
+                    with self._span(item) as span:
+                        try:
+                            async with conn.transaction():  # a savepoint per record
+                                applied = await self._claim_and_handle(conn, bindings, item)
+                            outcomes.append(Outcome.APPLIED if applied else Outcome.DUPLICATE)
+                        except Exception as exc:
+                            if is_transient(exc):
+                                raise _RetryOneByOne from exc
+                            span.set_status(Status(StatusCode.ERROR, str(exc)))
+                            metrics.MESSAGES_FAILED.labels(self.name, item.record.topic, "false").inc()
+                            outcomes.append(None)
+                            failed[position] = exc
+        except _RetryOneByOne:
+            raise
+        except Exception as exc:
+            if is_transient(exc):  # the commit or the connection failed: nothing was applied
+                raise _RetryOneByOne from exc
+            raise
+        return outcomes, failed
+
+    async def _apply_with_retries(self, item: _Prepared) -> Outcome:
+        bindings = self._require_bindings()
+        record, envelope = item.record, item.envelope
+        with self._span(item) as span:
             attempt = 0
             while True:
                 attempt += 1
                 try:
-                    applied = await self._apply(bindings, envelope, payload, handler)
+                    applied = await self._apply(bindings, envelope, item.payload, item.handler)
                     return Outcome.APPLIED if applied else Outcome.DUPLICATE
                 except Exception as exc:
                     transient = is_transient(exc)
                     metrics.MESSAGES_FAILED.labels(self.name, record.topic, str(transient).lower()).inc()
                     if not transient or attempt >= self.retry.max_attempts:
                         span.set_status(Status(StatusCode.ERROR, str(exc)))
-                        reason = "handler.retries_exhausted" if transient else "handler.failed"
-                        log.exception(
-                            "consumer %s gives up on %s %s at %s[%d]@%d: %s",
-                            self.name,
-                            envelope.type,
-                            envelope.id,
-                            record.topic,
-                            record.partition,
-                            record.offset,
-                            reason,
-                        )
-                        return await self._dead_letter(
-                            record, reason, f"{type(exc).__name__}: {exc}", attempts=attempt
-                        )
+                        return await self._give_up(item, exc, attempts=attempt)
                     delay = self.retry.delay(attempt)
                     log.warning(
                         "consumer %s: transient failure on %s (attempt %d/%d, retry in %.2fs): %s",
@@ -223,15 +298,35 @@ class EventConsumer:
                     )
                     await asyncio.sleep(delay)
 
+    async def _give_up(self, item: _Prepared, exc: BaseException, *, attempts: int) -> Outcome:
+        record, envelope = item.record, item.envelope
+        reason = "handler.retries_exhausted" if is_transient(exc) else "handler.failed"
+        log.error(
+            "consumer %s gives up on %s %s at %s[%d]@%d: %s: %s",
+            self.name,
+            envelope.type,
+            envelope.id,
+            record.topic,
+            record.partition,
+            record.offset,
+            reason,
+            exc,
+            exc_info=exc,
+        )
+        return await self._dead_letter(record, reason, f"{type(exc).__name__}: {exc}", attempts=attempts)
+
+    async def _claim_and_handle(self, conn: Connection, bindings: _Bindings, item: _Prepared) -> bool:
+        if not await inbox.claim(conn, self.name, item.envelope):
+            return False
+        with handling(item.envelope):
+            await item.handler(HandlerContext(conn, item.envelope, bindings.outbox), item.payload)
+        return True
+
     async def _apply(
         self, bindings: _Bindings, envelope: Envelope, payload: EventPayload, handler: Handler
     ) -> bool:
         async with bindings.pool.acquire() as conn, conn.transaction():
-            if not await inbox.claim(conn, self.name, envelope):
-                return False
-            with handling(envelope):
-                await handler(HandlerContext(conn, envelope, bindings.outbox), payload)
-            return True
+            return await self._claim_and_handle(conn, bindings, _Prepared(None, envelope, payload, handler))
 
     async def _dead_letter(self, record: RawRecord, reason: str, detail: str, *, attempts: int) -> Outcome:
         bindings = self._require_bindings()
