@@ -26,7 +26,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from chasqui_common.db.migrations import apply_migrations, common_migrations, load_migrations
 from chasqui_common.db.pool import create_pool
 from chasqui_common.messaging.outbox import Outbox, OutboxRelay
-from chasqui_common.messaging.sink import BrokerSink
+from chasqui_common.messaging.sink import ProducerSink
 from chasqui_local import stack
 from chasqui_local.config import LocalConfig
 from chasqui_local.roles import database_of, drop_service_schema, provision_service_schema
@@ -34,7 +34,6 @@ from chasqui_registry.adapters.import_files import CSV_COLUMNS
 from chasqui_registry.application import imports
 from chasqui_registry.cli import wait_for_empty_outbox
 from chasqui_registry.main import DEFINITION
-from faststream.kafka import KafkaBroker
 
 sys.path.insert(0, str(Path(__file__).parent))
 from chasqui_registry.sample_households import write_csv
@@ -42,11 +41,11 @@ from chasqui_registry.sample_households import write_csv
 PARTITIONS = 6  # as registry.households
 
 
-class RedirectingSink(BrokerSink):
-    """The service's sink, publishing to the benchmark's own topic instead of the shared one."""
+class RedirectingSink(ProducerSink):
+    """The service's relay sink, publishing to the benchmark's own topic instead of the shared one."""
 
-    def __init__(self, broker: KafkaBroker, topic: str) -> None:
-        super().__init__(broker)
+    def __init__(self, bootstrap: str, topic: str) -> None:
+        super().__init__(bootstrap)
         self.topic = topic
 
     async def send(self, topic: str, *, key: bytes | None, value: bytes, headers: dict[str, str]) -> Any:
@@ -59,17 +58,15 @@ def _relay_process(dsn: str, schema: str, bootstrap: str, topic: str, batch: int
 
 async def _relay(dsn: str, schema: str, bootstrap: str, topic: str, batch: int, stop: Any) -> None:
     pool = await create_pool(dsn, schema=schema, min_size=1, max_size=2)
-    broker = KafkaBroker(bootstrap, enable_idempotence=True, acks="all")
-    await broker.start()
-    relay = OutboxRelay(
-        pool, RedirectingSink(broker, topic), schema=schema, batch_size=batch, poll_interval=0.1
-    )
+    sink = RedirectingSink(bootstrap, topic)
+    await sink.start()
+    relay = OutboxRelay(pool, sink, schema=schema, batch_size=batch, poll_interval=0.1)
     relay.start()
     try:
         await asyncio.to_thread(stop.wait)
     finally:
         await relay.stop()
-        await broker.stop()
+        await sink.stop()
         await pool.close()
 
 

@@ -14,10 +14,9 @@ import asyncpg
 from chasqui_common.db.migrations import apply_migrations, common_migrations, load_migrations
 from chasqui_common.db.pool import create_pool
 from chasqui_common.messaging.outbox import Outbox, OutboxRelay, backlog_of
-from chasqui_common.messaging.sink import BrokerSink
+from chasqui_common.messaging.sink import ProducerSink
 from chasqui_common.settings import ServiceSettings
 from chasqui_common.topics import ensure_topics
-from faststream.kafka import KafkaBroker
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
@@ -45,11 +44,11 @@ async def registry_pool(settings: ServiceSettings) -> AsyncIterator[asyncpg.Pool
 async def relay_to_kafka(pool: asyncpg.Pool, settings: ServiceSettings) -> AsyncIterator[OutboxRelay]:
     """An outbox relay in this process (as the service runs one), stopped once the outbox is empty."""
     await ensure_topics(settings.kafka_bootstrap_servers, DEFINITION.publishes)
-    broker = KafkaBroker(settings.kafka_bootstrap_servers, enable_idempotence=True, acks="all")
-    await broker.start()
+    sink = ProducerSink(settings.kafka_bootstrap_servers)
+    await sink.start()
     relay = OutboxRelay(
         pool,
-        BrokerSink(broker),
+        sink,
         schema=settings.db_schema or DEFINITION.name,
         batch_size=settings.outbox_batch_size,
         poll_interval=0.2,
@@ -60,7 +59,7 @@ async def relay_to_kafka(pool: asyncpg.Pool, settings: ServiceSettings) -> Async
         await wait_for_empty_outbox(pool)
     finally:
         await relay.stop()
-        await broker.stop()
+        await sink.stop()
 
 
 async def wait_for_empty_outbox(pool: asyncpg.Pool, poll: float = 0.2) -> None:

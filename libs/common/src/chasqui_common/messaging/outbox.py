@@ -178,16 +178,17 @@ class OutboxRelay:
             )
             if not rows:
                 return 0
-            positions = [row["position"] for row in rows]
+            positions = [row[0] for row in rows]
+            send, loads = self._sink.send, json.loads
             try:
                 futures = [
-                    await self._sink.send(
-                        row["topic"],
-                        key=row["message_key"].encode() if row["message_key"] is not None else None,
-                        value=bytes(row["body"]),
-                        headers=json.loads(row["headers"]),
+                    await send(
+                        topic,
+                        key=key.encode() if key is not None else None,
+                        value=body,
+                        headers=loads(headers),
                     )
-                    for row in rows
+                    for _, topic, key, headers, body in rows
                 ]
                 await asyncio.gather(*futures)
             except Exception as exc:
