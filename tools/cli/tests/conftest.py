@@ -4,7 +4,6 @@ schema with the outbox and inbox tables, and a helper that runs `chasqui` as a r
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import sys
@@ -15,26 +14,10 @@ from typing import Any
 import asyncpg
 import pytest
 import pytest_asyncio
-from aiokafka.admin import AIOKafkaAdminClient
-from chasqui_common.db.migrations import apply_migrations, common_migrations
-from chasqui_common.db.pool import create_pool
-from chasqui_common.events.catalogue import EventCatalogue, EventPayload
-from chasqui_common.topics import Topic, ensure_topics
+from chasqui_common.testing import ParcelContract, parcel_contract, plumbed_pool, started_broker
 from faststream.kafka import KafkaBroker
 
-
-class ParcelSent(EventPayload):
-    """A test event: parcel `seq` of aggregate `key` was sent."""
-
-    key: str
-    seq: int
-
-
-@dataclass
-class Contract:
-    catalogue: EventCatalogue
-    topic: Topic
-    model: type[ParcelSent]
+Contract = ParcelContract
 
 
 @dataclass(frozen=True)
@@ -86,42 +69,18 @@ def cli(kafka_bootstrap_servers: str, postgres_admin_dsn: str) -> Cli:
 async def contract(unique_topic, kafka_bootstrap_servers: str) -> AsyncIterator[Contract]:  # type: ignore[no-untyped-def]
     """A catalogue with one event type on a fresh 2-partition topic, its DLQ created too (and
     deleted afterwards; `unique_topic` deletes the topic itself)."""
-    name = unique_topic("cli", partitions=2)
-    topic = Topic(name=name, owner="test", key="key", description="test", personal_data=False, partitions=2)
-    await ensure_topics(kafka_bootstrap_servers, [topic])
-    catalogue = EventCatalogue()
-
-    class Parcel(ParcelSent):
-        """A test event: parcel `seq` of aggregate `key` was sent."""
-
-    catalogue.event("pe.chasqui.test.parcel.sent.v1", topic=topic, subject="key")(Parcel)
-    yield Contract(catalogue, topic, Parcel)
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap_servers)
-    await admin.start()
-    try:
-        with contextlib.suppress(Exception):
-            await admin.delete_topics([topic.dlq.name])
-    finally:
-        await admin.close()
+    async with parcel_contract(kafka_bootstrap_servers, unique_topic("cli", partitions=2)) as contract:
+        yield contract
 
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def pool(service_db) -> AsyncIterator[asyncpg.Pool]:  # type: ignore[no-untyped-def]
     """A pool on a fresh service schema with the shared outbox and inbox tables."""
-    pool = await create_pool(service_db.dsn, schema=service_db.schema, max_size=4)
-    async with pool.acquire() as conn:
-        await apply_migrations(conn, service_db.schema, common_migrations())
-    try:
+    async with plumbed_pool(service_db.dsn, service_db.schema, max_size=4) as pool:
         yield pool
-    finally:
-        await pool.close()
 
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def broker(kafka_bootstrap_servers: str) -> AsyncIterator[KafkaBroker]:
-    broker = KafkaBroker(kafka_bootstrap_servers, enable_idempotence=True, acks="all", graceful_timeout=10)
-    await broker.start()
-    try:
+    async with started_broker(kafka_bootstrap_servers) as broker:
         yield broker
-    finally:
-        await broker.stop()

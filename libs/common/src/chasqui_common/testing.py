@@ -11,8 +11,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka.admin import AIOKafkaAdminClient
+from faststream.kafka import KafkaBroker
+
+from chasqui_common.db.migrations import apply_migrations, common_migrations
+from chasqui_common.db.pool import create_pool
+from chasqui_common.events.catalogue import EventCatalogue, EventPayload
+from chasqui_common.topics import Topic, ensure_topics
 
 
 async def collect_records(
@@ -197,3 +205,81 @@ async def running_service(
     app = create_app(definition, config)
     async with serve_app(app) as base_url:
         yield RunningService(base_url, app, auth_dir)
+
+
+class ParcelSent(EventPayload):
+    """A test event: parcel `seq` of aggregate `key` was sent."""
+
+    key: str
+    seq: int
+    note: str = ""
+
+
+@dataclass
+class ParcelContract:
+    """A private catalogue with one event type (`model`) on its own topic (and DLQ)."""
+
+    catalogue: EventCatalogue
+    topic: Topic
+    model: type[ParcelSent]
+
+
+@contextlib.asynccontextmanager
+async def parcel_contract(bootstrap_servers: str, topic_name: str) -> AsyncIterator[ParcelContract]:
+    """A contract on an existing topic (e.g. from the `unique_topic` fixture); creates its DLQ and
+    deletes the DLQ afterwards (the topic itself belongs to whoever created it)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        [described] = await admin.describe_topics([topic_name])
+        partitions = len(described["partitions"])
+    finally:
+        await admin.close()
+    topic = Topic(
+        name=topic_name,
+        owner="test",
+        key="key",
+        description="test",
+        personal_data=False,
+        partitions=partitions,
+    )
+    await ensure_topics(bootstrap_servers, [topic])
+    catalogue = EventCatalogue()
+
+    class Parcel(ParcelSent):
+        """A test event: parcel `seq` of aggregate `key` was sent."""
+
+    catalogue.event("pe.chasqui.test.parcel.sent.v1", topic=topic, subject="key")(Parcel)
+    try:
+        yield ParcelContract(catalogue, topic, Parcel)
+    finally:
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+        await admin.start()
+        try:
+            with contextlib.suppress(Exception):
+                await admin.delete_topics([topic.dlq.name])
+        finally:
+            await admin.close()
+
+
+@contextlib.asynccontextmanager
+async def plumbed_pool(dsn: str, schema: str, *, max_size: int = 8) -> AsyncIterator[asyncpg.Pool]:
+    """A pool on `schema` with the shared outbox and inbox tables migrated."""
+    pool = await create_pool(dsn, schema=schema, max_size=max_size)
+    try:
+        async with pool.acquire() as conn:
+            await apply_migrations(conn, schema, common_migrations())
+        yield pool
+    finally:
+        await pool.close()
+
+
+@contextlib.asynccontextmanager
+async def started_broker(bootstrap_servers: str) -> AsyncIterator[KafkaBroker]:
+    """A started FastStream broker with an idempotent producer, as services use."""
+    broker = KafkaBroker(bootstrap_servers, enable_idempotence=True, acks="all", graceful_timeout=10)
+    await broker.start()
+    try:
+        yield broker
+    finally:
+        await broker.stop()
