@@ -83,9 +83,8 @@ class ServiceRuntime:
     broker: KafkaBroker
     outbox: Outbox
     relay: OutboxRelay
+    relay_sink: ProducerSink
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
-    # The relay's own producer (without FastStream: cheaper per message); stopped after the relay.
-    relay_sink: ProducerSink | None = None
 
     @contextlib.asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
@@ -170,10 +169,12 @@ async def start_runtime(
     definition: ServiceDefinition, settings: ServiceSettings, schema: str
 ) -> ServiceRuntime:
     """Migrate, connect, create topics, start consumers and the relay; in that order."""
-    pool = await create_pool(
-        settings.database_url, schema=schema, min_size=settings.db_pool_min, max_size=settings.db_pool_max
-    )
-    try:
+    # Whatever started is undone, in reverse order, if a later step fails.
+    async with contextlib.AsyncExitStack() as undo:
+        pool = await create_pool(
+            settings.database_url, schema=schema, min_size=settings.db_pool_min, max_size=settings.db_pool_max
+        )
+        undo.push_async_callback(pool.close)
         await migrate(definition, pool, schema)
         ssl_context = settings.kafka_ssl_context()
         if settings.create_topics:
@@ -197,12 +198,15 @@ async def start_runtime(
             consumer.bind(pool, outbox, sink)
             consumer.subscribe(broker, group_suffix=settings.consumer_group_suffix)
         await broker.start()
+        undo.push_async_callback(broker.stop)
+        # The relay's own producer (without FastStream: cheaper per message); stopped after the relay.
         relay_sink = ProducerSink(
             settings.kafka_bootstrap_servers,
             client_id=f"chasqui-{definition.name}-outbox",
             ssl_context=ssl_context,
         )
         await relay_sink.start()
+        undo.push_async_callback(relay_sink.stop)
         relay = OutboxRelay(
             pool,
             relay_sink,
@@ -211,10 +215,8 @@ async def start_runtime(
             poll_interval=settings.outbox_poll_interval,
         )
         relay.start()
-    except BaseException:
-        await pool.close()
-        raise
-    rt = ServiceRuntime(definition, settings, schema, pool, broker, outbox, relay, relay_sink=relay_sink)
+        undo.pop_all()  # started: from now on stop_runtime owns the shutdown
+    rt = ServiceRuntime(definition, settings, schema, pool, broker, outbox, relay, relay_sink)
     rt.tasks.append(
         asyncio.create_task(
             report_consumer_lag(list(broker.subscribers), interval=settings.lag_report_interval),
@@ -257,8 +259,7 @@ async def stop_runtime(rt: ServiceRuntime) -> None:
         with contextlib.suppress(Exception):
             await subscriber.stop()
     await rt.relay.stop(flush_timeout=rt.settings.shutdown_grace_seconds / 2)
-    if rt.relay_sink is not None:
-        await rt.relay_sink.stop()
+    await rt.relay_sink.stop()
     await rt.broker.stop()
     await rt.pool.close()
     log.info("service %s stopped", rt.definition.name)

@@ -61,7 +61,7 @@ Handler = Callable[[HandlerContext, Any], Awaitable[None]]
 class _Prepared:
     """A record decoded and validated, ready for its handler."""
 
-    record: Any
+    record: RawRecord
     envelope: Envelope
     payload: EventPayload
     handler: Handler
@@ -278,7 +278,8 @@ class EventConsumer:
             while True:
                 attempt += 1
                 try:
-                    applied = await self._apply(bindings, envelope, item.payload, item.handler)
+                    async with bindings.pool.acquire() as conn, conn.transaction():
+                        applied = await self._claim_and_handle(conn, bindings, item)
                     return Outcome.APPLIED if applied else Outcome.DUPLICATE
                 except Exception as exc:
                     transient = is_transient(exc)
@@ -321,12 +322,6 @@ class EventConsumer:
         with handling(item.envelope):
             await item.handler(HandlerContext(conn, item.envelope, bindings.outbox), item.payload)
         return True
-
-    async def _apply(
-        self, bindings: _Bindings, envelope: Envelope, payload: EventPayload, handler: Handler
-    ) -> bool:
-        async with bindings.pool.acquire() as conn, conn.transaction():
-            return await self._claim_and_handle(conn, bindings, _Prepared(None, envelope, payload, handler))
 
     async def _dead_letter(self, record: RawRecord, reason: str, detail: str, *, attempts: int) -> Outcome:
         bindings = self._require_bindings()

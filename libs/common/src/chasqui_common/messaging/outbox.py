@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -101,6 +102,8 @@ class OutboxRelay:
         self._task: asyncio.Task[None] | None = None
         self.published = 0
         self.retention = timedelta(days=7)
+        self.purge_interval = 60.0
+        self._purged_at = float("-inf")
 
     @property
     def channel(self) -> str:
@@ -216,12 +219,15 @@ class OutboxRelay:
             )
 
     async def _report_backlog(self) -> None:
-        # Published rows are kept a while for audit and forensics, then purged in small bites.
-        await self._pool.execute(
-            "DELETE FROM outbox WHERE position IN (SELECT position FROM outbox "
-            "WHERE state = 'published' AND published_at < now() - $1::interval LIMIT 10000)",
-            self.retention,
-        )
+        # Published rows are kept a while for audit and forensics, then purged in small bites. The
+        # purge scans published rows, so it runs at most once a minute, not after every wake-up.
+        if time.monotonic() - self._purged_at >= self.purge_interval:
+            self._purged_at = time.monotonic()
+            await self._pool.execute(
+                "DELETE FROM outbox WHERE position IN (SELECT position FROM outbox "
+                "WHERE state = 'published' AND published_at < now() - $1::interval LIMIT 10000)",
+                self.retention,
+            )
         backlog, oldest = await backlog_of(self._pool)
         metrics.OUTBOX_BACKLOG.labels(self._schema).set(backlog)
         metrics.OUTBOX_OLDEST_AGE.labels(self._schema).set(
