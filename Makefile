@@ -26,7 +26,7 @@ lint: setup  ## ruff lint and format check
 	@$(UV) run ruff format --check .
 
 typecheck: setup  ## mypy --strict over every package
-	@$(UV) run mypy libs/common/src deploy/local/src $(wildcard services/*/src) tools/cli/src
+	@$(UV) run mypy libs/common/src libs/testing/src deploy/local/src $(wildcard services/*/src) tools/cli/src tools/contracts/src tools/scenario/src
 
 format: setup
 	@$(UV) run ruff format .

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from chasqui_common.asyncapi import SUBSCRIPTIONS, build
+from chasqui_contracts.asyncapi import SUBSCRIPTIONS, build
 from chasqui_common.events import CATALOGUE
 from chasqui_common.topics import TOPICS
 
@@ -87,7 +87,7 @@ def test_operations_follow_the_architecture_table() -> None:
     assert sends == {f"{t.owner}.send.{t.name}" for t in TOPICS if any(s.topic == t for s in CATALOGUE)}
     receives = {name for name, op in operations.items() if op["action"] == "receive"}
     assert "eligibility.receive.registry.households" in receives
-    assert "employment.receive.migrants.cases" in receives
+    assert "employment-matching.receive.migrant-services.cases" in receives
     for service, topics in SUBSCRIPTIONS.items():
         for topic in topics:
             if f"{service}.receive.{topic}" in receives:

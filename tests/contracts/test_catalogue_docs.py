@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from chasqui_common.catalogue_docs import SCHEMAS_DIR, render_all
+from chasqui_contracts.catalogue_docs import SCHEMAS_DIR, render_all
 from chasqui_common.events import CATALOGUE
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"

@@ -13,7 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from chasqui_common.catalogue_docs import check_catalogue, check_compatibility, committed_schemas, main
+from chasqui_contracts.catalogue_docs import check_catalogue, check_compatibility, committed_schemas, main
 from chasqui_common.events import CATALOGUE
 from pydantic import BaseModel, Field
 

@@ -21,17 +21,29 @@ OVERLAYS = ("dev", "prod")
 SERVICES: dict[str, int] = {
     "registry": 8001,
     "eligibility": 8002,
-    "employment": 8003,
-    "migrants": 8004,
+    "employment-matching": 8003,
+    "migrant-services": 8004,
     "notifications": 8005,
 }
 CONSUMES: dict[str, set[str]] = {
     "registry": set(),
     "eligibility": {"registry.households"},
-    "employment": {"migrants.cases"},
-    "migrants": set(),
-    "notifications": {"registry.households", "eligibility.decisions", "employment.matches", "migrants.cases"},
+    "employment-matching": {"migrant-services.cases"},
+    "migrant-services": set(),
+    "notifications": {
+        "registry.households",
+        "eligibility.decisions",
+        "employment-matching.job-seekers",
+        "employment-matching.vacancies",
+        "migrant-services.migrants",
+        "migrant-services.cases",
+    },
 }
+
+
+def role(service: str) -> str:
+    """The service's Postgres role and schema (also its package suffix): its name with `_` for `-`."""
+    return service.replace("-", "_")
 
 
 def venv_tool(name: str) -> str:

@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 import yaml
 
-from ._support import REPO, SERVICES
+from ._support import REPO, SERVICES, role
 
 SCHEMA = REPO / "deploy" / "schemas" / "compose-spec.json"
 SCHEMA_SHA256 = "56bab44c85c0ce8affb74474950293f37d510673283a243bcd7eeadb900fa35c"
@@ -77,8 +77,8 @@ def test_services_wait_for_healthy_kafka_and_postgres(compose) -> None:
         assert "/readyz" in " ".join(service["healthcheck"]["test"])
         env = service["environment"]
         assert env["HTTP_PORT"] == str(port)
-        assert env["DB_SCHEMA"] == name
-        assert env["DATABASE_URL"].startswith(f"postgresql://{name}:")
+        assert env["DB_SCHEMA"] == role(name)
+        assert env["DATABASE_URL"].startswith(f"postgresql://{role(name)}:")
         assert env["DATABASE_URL"].endswith("@postgres:5432/chasqui")
         for variable in (
             "KAFKA_BOOTSTRAP_SERVERS",
@@ -133,7 +133,11 @@ def test_postgres_init_script_is_mounted_with_every_role_password(compose) -> No
     postgres = compose["services"]["postgres"]
     assert "./deploy/docker/postgres-init:/docker-entrypoint-initdb.d:ro" in postgres["volumes"]
     for name in SERVICES:
-        assert f"{name.upper()}_DB_PASSWORD" in postgres["environment"]
+        assert f"{role(name).upper()}_DB_PASSWORD" in postgres["environment"]
+        assert (
+            f"${{{role(name).upper()}_DB_PASSWORD:-"
+            in compose["services"][name]["environment"]["DATABASE_URL"]
+        )
     script = (REPO / "deploy" / "docker" / "postgres-init" / "10-chasqui-roles.sh").read_text()
     for name in SERVICES:
-        assert f"{name}_password=" in script
+        assert f"{role(name)}_password=" in script

@@ -12,7 +12,7 @@ import pytest
 from chasqui_common.settings import ServiceSettings
 from chasqui_common.topics import TOPICS
 
-from ._support import CONSUMES, OVERLAYS, SERVICES, validate_custom_resources
+from ._support import CONSUMES, OVERLAYS, SERVICES, role, validate_custom_resources
 
 CUSTOM_GROUPS = {"kafka.strimzi.io", "postgresql.cnpg.io"}
 # The oldest Kubernetes we support (preStop `sleep` needs 1.30+) and the newest schema we have.
@@ -246,8 +246,9 @@ def acl_table(user: dict[str, Any]) -> set[tuple[str, str, str, str]]:
 
 
 def expected_service_acls(service: str) -> set[tuple[str, str, str, str]]:
-    own = next(t for t in TOPICS if t.owner == service)
-    rows = {("topic", own.name, "literal", op) for op in ("Write", "Describe")}
+    own = [t for t in TOPICS if t.owner == service]
+    assert own, f"{service} owns no topic of the catalogue"
+    rows = {("topic", t.name, "literal", op) for t in own for op in ("Write", "Describe")}
     for topic in CONSUMES[service]:
         rows |= {("topic", topic, "literal", op) for op in ("Read", "Describe")}
         rows |= {("topic", topic + ".dlq", "literal", op) for op in ("Write", "Describe")}
@@ -273,9 +274,9 @@ def test_each_service_user_may_do_exactly_what_the_service_does(rendered, servic
 def test_acls_match_the_service_definition_in_code(rendered, service) -> None:
     """When the service's DEFINITION imports, its publishes/consumers are the ACLs' topics."""
     try:
-        definition = importlib.import_module(f"chasqui_{service}.main").DEFINITION
+        definition = importlib.import_module(f"chasqui_{role(service)}.main").DEFINITION
     except Exception as exc:  # services are built concurrently; the table above still holds
-        pytest.skip(f"chasqui_{service}.main is not importable yet: {type(exc).__name__}: {exc}")
+        pytest.skip(f"chasqui_{role(service)}.main is not importable yet: {type(exc).__name__}: {exc}")
     user = named(rendered["prod"], "KafkaUser", f"chasqui-{service}")
     table = acl_table(user)
     reads = {name for kind, name, _, op in table if kind == "topic" and op == "Read"}
@@ -321,12 +322,25 @@ def test_postgres_has_one_role_and_schema_per_service(rendered) -> None:
         cluster = named(rendered[overlay], "Cluster", "chasqui-pg")
         assert cluster["spec"]["imageName"].endswith(":18")
         roles = {r["name"]: r for r in cluster["spec"]["managed"]["roles"]}
-        assert set(roles) == set(SERVICES)
-        for name, role in roles.items():
-            assert role["passwordSecret"]["name"] == f"chasqui-{name}-db"
-            assert not role.get("superuser")
-            assert not role.get("createdb")
-            assert not role.get("createrole")
+        assert set(roles) == {role(service) for service in SERVICES}
+        for service in SERVICES:
+            managed = roles[role(service)]
+            assert managed["passwordSecret"]["name"] == f"chasqui-{service}-db"
+            assert not managed.get("superuser")
+            assert not managed.get("createdb")
+            assert not managed.get("createrole")
         database = named(rendered[overlay], "Database", "chasqui")
         schemas = {s["name"]: s["owner"] for s in database["spec"]["schemas"]}
-        assert schemas == {name: name for name in SERVICES}
+        assert schemas == {role(service): role(service) for service in SERVICES}
+        # Each service connects as its role, to its schema, under its own name in traces.
+        for service in SERVICES:
+            config = named(rendered[overlay], "ConfigMap", f"chasqui-{service}")["data"]
+            assert config["DB_SCHEMA"] == role(service)
+            assert config["OTEL_SERVICE_NAME"] == f"chasqui-{service}"
+            for kind, name in (("Deployment", f"chasqui-{service}"), ("Job", f"chasqui-{service}-migrate")):
+                (container,) = named(rendered[overlay], kind, name)["spec"]["template"]["spec"]["containers"]
+                env = {e["name"]: e for e in container["env"]}
+                assert env["DB_PASSWORD"]["valueFrom"]["secretKeyRef"]["name"] == f"chasqui-{service}-db"
+                assert env["DATABASE_URL"]["value"].startswith(
+                    f"postgresql://{role(service)}:$(DB_PASSWORD)@"
+                )

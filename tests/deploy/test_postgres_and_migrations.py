@@ -15,7 +15,7 @@ import asyncpg
 import pytest
 from chasqui_local.roles import role_dsn, with_database
 
-from ._support import REPO, SERVICES
+from ._support import REPO, SERVICES, role
 
 INIT_SQL = REPO / "deploy" / "docker" / "postgres-init" / "chasqui-roles.psql"
 BIN = Path(sys.executable).parent
@@ -39,7 +39,7 @@ async def test_init_script_gives_each_service_its_schema_and_nothing_else(postgr
     admin = await asyncpg.connect(postgres_admin_dsn)
     await admin.execute(f'CREATE DATABASE "{database}"')
     try:
-        passwords = {name: f"{name}-dev" for name in SERVICES}  # the compose defaults
+        passwords = {role(name): f"{role(name)}-dev" for name in SERVICES}  # the compose defaults
         args = [psql(), with_database(postgres_admin_dsn, database), "-q", "-v", "ON_ERROR_STOP=1"]
         for name, password in passwords.items():
             args += ["-v", f"{name}_password={password}"]
@@ -88,9 +88,9 @@ async def test_init_script_refuses_a_missing_password(postgres_admin_dsn) -> Non
 @pytest.mark.parametrize("service", ["registry"])
 def test_migration_job_command_migrates_and_is_idempotent(service_db, service) -> None:
     try:
-        importlib.import_module(f"chasqui_{service}.main")
+        importlib.import_module(f"chasqui_{role(service)}.main")
     except Exception as exc:
-        pytest.skip(f"chasqui_{service}.main is not importable yet: {exc}")
+        pytest.skip(f"chasqui_{role(service)}.main is not importable yet: {exc}")
     env = {
         **os.environ,
         "DATABASE_URL": service_db.dsn,

@@ -21,7 +21,7 @@ from chasqui_local.config import find_repo_root
 from chasqui_local.processes import pid_alive, port_in_use, read_pid
 
 CLI = Path(sys.executable).parent / "chasqui-local"
-SERVICES = ("registry", "eligibility", "employment", "migrants", "notifications")
+SERVICES = ("registry", "eligibility", "employment-matching", "migrant-services", "notifications")
 
 pytestmark = [
     pytest.mark.timeout(400),
@@ -103,8 +103,8 @@ def test_a_service_that_cannot_start_stops_the_command_naming_it_and_its_log(pla
         result = platform.cli("run", "--households", "5")
     assert result.returncode == 1, result.stdout + result.stderr
     message = result.stderr
-    assert f"employment: port {employment_port} is in use" in message
-    assert str(platform.log("employment")) in message
+    assert f"employment-matching: port {employment_port} is in use" in message
+    assert str(platform.log("employment-matching")) in message
     assert "Traceback" not in message
     # Nothing was left half-started: every port is checked before any service starts.
     assert not any(pid for pid in platform.service_pids().values()), platform.service_pids()

@@ -6,7 +6,7 @@ set -euo pipefail
 psql -v ON_ERROR_STOP=1 --username "${POSTGRES_USER}" --dbname "${POSTGRES_DB}" \
     -v registry_password="${REGISTRY_DB_PASSWORD:?}" \
     -v eligibility_password="${ELIGIBILITY_DB_PASSWORD:?}" \
-    -v employment_password="${EMPLOYMENT_DB_PASSWORD:?}" \
-    -v migrants_password="${MIGRANTS_DB_PASSWORD:?}" \
+    -v employment_matching_password="${EMPLOYMENT_MATCHING_DB_PASSWORD:?}" \
+    -v migrant_services_password="${MIGRANT_SERVICES_DB_PASSWORD:?}" \
     -v notifications_password="${NOTIFICATIONS_DB_PASSWORD:?}" \
     -f /docker-entrypoint-initdb.d/chasqui-roles.psql

@@ -1,5 +1,5 @@
 """Fixtures for the shared library's tests: a private event catalogue on a fresh topic, a plumbed
-schema and a broker (the logic lives in chasqui_common.testing, shared with the CLI's tests)."""
+schema and a broker (the logic lives in chasqui_testing, shared with the CLI's tests)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest_asyncio
-from chasqui_common.testing import ParcelContract, parcel_contract, plumbed_pool, started_broker
+from chasqui_testing import ParcelContract, parcel_contract, plumbed_pool, started_broker
 from faststream.kafka import KafkaBroker
 
 

@@ -10,7 +10,7 @@ import asyncpg
 import pytest
 from chasqui_common.messaging.outbox import Outbox, OutboxRelay, backlog_of
 from chasqui_common.messaging.sink import BrokerSink
-from chasqui_common.testing import collect_records
+from chasqui_testing import collect_records
 from cloudevents.core.bindings.kafka import KafkaMessage, from_binary_event
 from faststream.kafka import KafkaBroker
 

@@ -12,7 +12,7 @@ from chasqui_common.auth.devtokens import ensure_signing_key
 from chasqui_common.bootstrap import ServiceDefinition, ServiceRuntime, create_app, runtime
 from chasqui_common.messaging.consumer import EventConsumer, HandlerContext
 from chasqui_common.settings import ServiceSettings
-from chasqui_common.testing import collect_records, serve_app
+from chasqui_testing import collect_records, serve_app
 from fastapi import APIRouter, Depends
 
 

@@ -13,7 +13,7 @@ from chasqui_common.envelope import Envelope
 from chasqui_common.messaging.consumer import EventConsumer, HandlerContext
 from chasqui_common.settings import ServiceSettings
 from chasqui_common.telemetry.tracing import configure_tracing
-from chasqui_common.testing import collect_records, serve_app
+from chasqui_testing import collect_records, serve_app
 from fastapi import APIRouter, Depends
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 

@@ -13,7 +13,7 @@ from chasqui_common.messaging.consumer import EventConsumer, HandlerContext
 from chasqui_common.messaging.outbox import Outbox
 from chasqui_common.messaging.retry import RetryPolicy
 from chasqui_common.messaging.sink import BrokerSink
-from chasqui_common.testing import TcpProxy, collect_records
+from chasqui_testing import TcpProxy, collect_records
 from faststream.kafka import KafkaBroker
 
 

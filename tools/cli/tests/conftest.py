@@ -14,7 +14,7 @@ from typing import Any
 import asyncpg
 import pytest
 import pytest_asyncio
-from chasqui_common.testing import ParcelContract, parcel_contract, plumbed_pool, started_broker
+from chasqui_testing import ParcelContract, parcel_contract, plumbed_pool, started_broker
 from faststream.kafka import KafkaBroker
 
 Contract = ParcelContract

@@ -16,7 +16,7 @@ from chasqui_common.envelope import Envelope
 from chasqui_common.messaging.consumer import EventConsumer, HandlerContext
 from chasqui_common.messaging.outbox import Outbox
 from chasqui_common.messaging.sink import BrokerSink
-from chasqui_common.testing import collect_records
+from chasqui_testing import collect_records
 from faststream.kafka import KafkaBroker
 
 from .conftest import Cli, Contract

@@ -71,13 +71,13 @@ def _status(config: LocalConfig) -> int:
     components = stack.status(config)
     for c in components:
         state = f"running (pid {c.pid})" if c.running else "not running"
-        print(f"{c.name:<13} {state:<22} port {c.port:<6} log {c.log}")
+        print(f"{c.name:<20} {state:<22} port {c.port:<6} log {c.log}")
     installed = {spec.name for spec in services.available(config)}
     for svc in services.status(config):
         if svc.spec.name not in installed and not svc.running:
             continue
         state = f"running (pid {svc.pid})" if svc.running else "not running"
-        print(f"{svc.spec.name:<13} {state:<22} port {svc.spec.port:<6} log {svc.log}")
+        print(f"{svc.spec.name:<20} {state:<22} port {svc.spec.port:<6} log {svc.log}")
     return 0 if all(c.running for c in components) else 1
 
 

@@ -37,7 +37,7 @@ class ServiceSpec:
 
 # In start order; each listens on the configured base port + its offset (8001-8005 by default,
 # CHASQUI_SERVICE_PORT_BASE moves them all, e.g. for a second platform on one machine).
-SERVICE_NAMES = ("registry", "eligibility", "employment", "migrants", "notifications")
+SERVICE_NAMES = ("registry", "eligibility", "employment-matching", "migrant-services", "notifications")
 SERVICES = tuple(
     ServiceSpec(name, DEFAULT_SERVICE_PORT_BASE + offset) for offset, name in enumerate(SERVICE_NAMES, 1)
 )
@@ -142,7 +142,7 @@ def start(
             program = executable(spec)
             assert program is not None
             service_env = {**os.environ, **env, "HTTP_HOST": HOST, "HTTP_PORT": str(spec.port)}
-            service_env["DATABASE_URL"] = env[f"{spec.name.upper()}_DATABASE_URL"]
+            service_env["DATABASE_URL"] = env[f"{spec.name.upper().replace('-', '_')}_DATABASE_URL"]
             with log.open("ab") as handle:
                 process = subprocess.Popen(
                     [str(program)],

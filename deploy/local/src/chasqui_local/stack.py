@@ -17,7 +17,7 @@ from .postgres import probe as probe_postgres
 from .roles import provision_service_schema
 
 # Schema == role name; the password is "<name>-dev" (local development only).
-SERVICE_ROLES = ("registry", "eligibility", "employment", "migrants", "notifications")
+SERVICE_ROLES = ("registry", "eligibility", "employment_matching", "migrant_services", "notifications")
 
 Progress = Callable[[str], None]
 

@@ -10,20 +10,22 @@ import sys
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import asyncpg
 import uvicorn
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker
 from faststream.security import BaseSecurity
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from chasqui_common.application.unit_of_work import Transactions
 from chasqui_common.auth.jwt import TokenVerifier
+from chasqui_common.clock import SYSTEM_CLOCK, Clock
 from chasqui_common.db.migrations import apply_migrations, common_migrations, load_migrations
-from chasqui_common.db.pool import Connection, create_pool
+from chasqui_common.db.pool import create_pool
 from chasqui_common.events.catalogue import CATALOGUE, EventCatalogue
 from chasqui_common.http.problems import install_problem_handlers
 from chasqui_common.messaging.consumer import EventConsumer
@@ -60,16 +62,10 @@ class ServiceDefinition:
         """CloudEvents source of every event the service emits."""
         return f"/chasqui/{self.name}"
 
-
-@dataclass
-class UnitOfWork:
-    """One transaction: state changes and the events they cause commit together."""
-
-    conn: Connection
-    outbox: Outbox
-
-    async def publish(self, *payloads: Any) -> None:
-        await self.outbox.record(self.conn, *payloads)
+    @property
+    def schema(self) -> str:
+        """The service's Postgres schema and role: its name with `_` for `-` (a plain identifier)."""
+        return self.name.replace("-", "_")
 
 
 @dataclass
@@ -84,12 +80,12 @@ class ServiceRuntime:
     outbox: Outbox
     relay: OutboxRelay
     relay_sink: ProducerSink
+    transactions: Transactions
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
-    @contextlib.asynccontextmanager
-    async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
-        async with self.pool.acquire() as conn, conn.transaction():
-            yield UnitOfWork(conn, self.outbox)
+    @property
+    def clock(self) -> Clock:
+        return self.transactions.clock
 
     async def readiness(self) -> dict[str, str]:
         checks: dict[str, str] = {}
@@ -111,15 +107,26 @@ def runtime(request: Request) -> ServiceRuntime:
     return value
 
 
-def create_app(definition: ServiceDefinition, settings: ServiceSettings | None = None) -> FastAPI:
+def transactions(request: Request) -> Transactions:
+    """FastAPI dependency: runs the route's use case (`await run.command(register_x, command)`)."""
+    return runtime(request).transactions
+
+
+UseCases = Annotated[Transactions, Depends(transactions)]
+"""A route parameter `run: UseCases` is the one wrapper through which every route calls a use case."""
+
+
+def create_app(
+    definition: ServiceDefinition, settings: ServiceSettings | None = None, *, clock: Clock = SYSTEM_CLOCK
+) -> FastAPI:
     settings = settings or ServiceSettings()
-    schema = settings.db_schema or definition.name
+    schema = settings.db_schema or definition.schema
     configure_logging(definition.name, settings.log_level, json_output=settings.log_json)
     configure_tracing(definition.name)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        rt = await start_runtime(definition, settings, schema)
+        rt = await start_runtime(definition, settings, schema, clock=clock)
         app.state.runtime = rt
         try:
             yield
@@ -166,7 +173,7 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings | None =
 
 
 async def start_runtime(
-    definition: ServiceDefinition, settings: ServiceSettings, schema: str
+    definition: ServiceDefinition, settings: ServiceSettings, schema: str, *, clock: Clock = SYSTEM_CLOCK
 ) -> ServiceRuntime:
     """Migrate, connect, create topics, start consumers and the relay; in that order."""
     # Whatever started is undone, in reverse order, if a later step fails.
@@ -195,7 +202,7 @@ async def start_runtime(
         retry = RetryPolicy(settings.retry_max_attempts, settings.retry_base_delay, settings.retry_max_delay)
         for consumer in definition.consumers:
             consumer.retry = retry
-            consumer.bind(pool, outbox, sink)
+            consumer.bind(pool, outbox, sink, clock)
             consumer.subscribe(broker, group_suffix=settings.consumer_group_suffix)
         await broker.start()
         undo.push_async_callback(broker.stop)
@@ -216,7 +223,9 @@ async def start_runtime(
         )
         relay.start()
         undo.pop_all()  # started: from now on stop_runtime owns the shutdown
-    rt = ServiceRuntime(definition, settings, schema, pool, broker, outbox, relay, relay_sink)
+    rt = ServiceRuntime(
+        definition, settings, schema, pool, broker, outbox, relay, relay_sink, Transactions(pool, outbox, clock)
+    )
     rt.tasks.append(
         asyncio.create_task(
             report_consumer_lag(list(broker.subscribers), interval=settings.lag_report_interval),
@@ -242,7 +251,7 @@ async def migrate(definition: ServiceDefinition, pool: asyncpg.Pool, schema: str
 
 async def migrate_only(definition: ServiceDefinition, settings: ServiceSettings) -> list[str]:
     """Apply migrations and return: what a Kubernetes migration Job runs before a rollout."""
-    schema = settings.db_schema or definition.name
+    schema = settings.db_schema or definition.schema
     pool = await create_pool(settings.database_url, schema=schema, min_size=1, max_size=1)
     try:
         return await migrate(definition, pool, schema)

@@ -55,18 +55,33 @@ ELIGIBILITY_DECISIONS = Topic(
     description="Program eligibility decisions when their outcome or benefit changes",
     personal_data=True,
 )
-EMPLOYMENT_MATCHES = Topic(
-    name="employment.matches",
-    owner="employment",
-    key="job seeker id or vacancy id",
-    description="Job seekers, vacancies, matches, applications and placements",
+EMPLOYMENT_JOB_SEEKERS = Topic(
+    name="employment-matching.job-seekers",
+    owner="employment-matching",
+    key="job seeker id",
+    description="Job seekers and what happens to them: registration, updates, proposed matches, "
+    "applications and formal placements",
     personal_data=True,
 )
-MIGRANTS_CASES = Topic(
-    name="migrants.cases",
-    owner="migrants",
-    key="case id or migrant id",
-    description="Migrants, cases at Migracentros, appointments, referrals and expiring documents",
+EMPLOYMENT_VACANCIES = Topic(
+    name="employment-matching.vacancies",
+    owner="employment-matching",
+    key="vacancy id",
+    description="Vacancies published and closed (no personal data: employers are companies)",
+    personal_data=False,
+)
+MIGRANT_SERVICES_MIGRANTS = Topic(
+    name="migrant-services.migrants",
+    owner="migrant-services",
+    key="migrant id",
+    description="Migrants attended at Migracentros, their appointments and their expiring documents",
+    personal_data=True,
+)
+MIGRANT_SERVICES_CASES = Topic(
+    name="migrant-services.cases",
+    owner="migrant-services",
+    key="case id",
+    description="Cases at Migracentros: opened, referrals issued to other services, closed",
     personal_data=True,
 )
 NOTIFICATIONS_DELIVERIES = Topic(
@@ -80,8 +95,10 @@ NOTIFICATIONS_DELIVERIES = Topic(
 TOPICS: tuple[Topic, ...] = (
     REGISTRY_HOUSEHOLDS,
     ELIGIBILITY_DECISIONS,
-    EMPLOYMENT_MATCHES,
-    MIGRANTS_CASES,
+    EMPLOYMENT_JOB_SEEKERS,
+    EMPLOYMENT_VACANCIES,
+    MIGRANT_SERVICES_MIGRANTS,
+    MIGRANT_SERVICES_CASES,
     NOTIFICATIONS_DELIVERIES,
 )
 

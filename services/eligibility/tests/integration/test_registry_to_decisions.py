@@ -21,7 +21,7 @@ from chasqui_common.events.registry import (
     Relationship,
 )
 from chasqui_common.messaging.outbox import Outbox
-from chasqui_common.testing import collect_records, running_service
+from chasqui_testing import collect_records, running_service
 from chasqui_common.topics import ELIGIBILITY_DECISIONS, REGISTRY_HOUSEHOLDS
 from chasqui_eligibility.application.clock import FixedClock
 from chasqui_eligibility.main import build_definition

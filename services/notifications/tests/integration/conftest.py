@@ -26,11 +26,13 @@ from aiosmtpd.controller import Controller
 from chasqui_common.envelope import Envelope
 from chasqui_common.events.catalogue import CATALOGUE, EventPayload
 from chasqui_common.messaging.outbox import Outbox
-from chasqui_common.testing import RunningService, running_service, serve_app
+from chasqui_testing import RunningService, running_service, serve_app
 from chasqui_common.topics import (
     ELIGIBILITY_DECISIONS,
-    EMPLOYMENT_MATCHES,
-    MIGRANTS_CASES,
+    EMPLOYMENT_JOB_SEEKERS,
+    EMPLOYMENT_VACANCIES,
+    MIGRANT_SERVICES_CASES,
+    MIGRANT_SERVICES_MIGRANTS,
     NOTIFICATIONS_DELIVERIES,
     REGISTRY_HOUSEHOLDS,
     ensure_topics,
@@ -204,7 +206,14 @@ async def start_group_at_end(bootstrap: str, group: str) -> None:
     if group in _STARTED_GROUPS:
         return
     _STARTED_GROUPS.add(group)
-    topics = [REGISTRY_HOUSEHOLDS, MIGRANTS_CASES, ELIGIBILITY_DECISIONS, EMPLOYMENT_MATCHES]
+    topics = [
+            REGISTRY_HOUSEHOLDS,
+            MIGRANT_SERVICES_MIGRANTS,
+            MIGRANT_SERVICES_CASES,
+            ELIGIBILITY_DECISIONS,
+            EMPLOYMENT_JOB_SEEKERS,
+            EMPLOYMENT_VACANCIES,
+        ]
     await ensure_topics(bootstrap, [*topics, NOTIFICATIONS_DELIVERIES])
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()

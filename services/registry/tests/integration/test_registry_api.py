@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from chasqui_common.testing import collect_records, running_service
+from chasqui_testing import collect_records, running_service
 from chasqui_registry.main import DEFINITION
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")

@@ -16,7 +16,7 @@ import pytest
 from chasqui_common.db.migrations import apply_migrations, common_migrations, load_migrations
 from chasqui_common.db.pool import create_pool
 from chasqui_common.messaging.outbox import Outbox
-from chasqui_common.testing import RunningService, collect_records, running_service
+from chasqui_testing import RunningService, collect_records, running_service
 from chasqui_registry.adapters.import_files import CSV_COLUMNS
 from chasqui_registry.application import imports
 from chasqui_registry.main import DEFINITION

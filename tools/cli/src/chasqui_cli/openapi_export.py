@@ -20,17 +20,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-SERVICES = ("registry", "eligibility", "employment", "migrants", "notifications")
+SERVICES = ("registry", "eligibility", "employment-matching", "migrant-services", "notifications")
 
 
 def service_definition(name: str) -> Any | None:
     """The service's ServiceDefinition, or None if the service is not installed (yet)."""
+    package = f"chasqui_{name.replace('-', '_')}"
     try:
-        module = importlib.import_module(f"chasqui_{name}.main")
+        module = importlib.import_module(f"{package}.main")
     except ModuleNotFoundError as exc:
-        if exc.name is not None and (
-            exc.name == f"chasqui_{name}" or exc.name.startswith(f"chasqui_{name}.")
-        ):
+        if exc.name is not None and (exc.name == package or exc.name.startswith(f"{package}.")):
             return None
         raise
     return getattr(module, "DEFINITION", None)

@@ -111,11 +111,11 @@ class Platform:
 
     @property
     def employment(self) -> ServiceClient:
-        return self._clients["employment"]
+        return self._clients["employment-matching"]
 
     @property
     def migrants(self) -> ServiceClient:
-        return self._clients["migrants"]
+        return self._clients["migrant-services"]
 
     @property
     def notifications(self) -> ServiceClient:

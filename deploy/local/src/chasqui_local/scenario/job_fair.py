@@ -1,4 +1,4 @@
-"""A job fair in San Juan de Lurigancho, over the employment service's HTTP API.
+"""A job fair in San Juan de Lurigancho, over the employment-matching service's HTTP API.
 
 Employers (RUCs with a valid check digit) publish vacancies coded with CNO 2015 at the fair;
 working-age people of the registered households come as job seekers and attend; the service

@@ -1,7 +1,7 @@
 """Migrants attended at Migracentro Ica and the three in Lima, some referred to employment.
 
-The day itself is `chasqui_migrants.scenario.attend_at_migracentros` (the migrants service's own
-scenario, over HTTP), played once per 100 households (at least once). Its appointments are for
+The day itself is `chasqui_migrant_services.scenario.attend_at_migracentros` (migrant-services'
+own scenario, over HTTP), played once per 100 households (at least once). Its appointments are for
 the next weekday; when repeated runs have filled a service's slots for that day, the
 Migracentro opens more through `PUT /v1/attention-points/{code}/capacity/{service}`.
 """
@@ -13,8 +13,8 @@ from datetime import datetime
 from typing import Any
 
 import httpx
-from chasqui_migrants.domain.attention_points import LIMA
-from chasqui_migrants.scenario import PEOPLE, _next_open_weekday, attend_at_migracentros
+from chasqui_migrant_services.domain.attention_points import LIMA
+from chasqui_migrant_services.scenario import PEOPLE, _next_open_weekday, attend_at_migracentros
 
 from .clients import ScenarioError, ServiceClient
 

@@ -196,7 +196,7 @@ async def play(config: LocalConfig, options: Options, console: Console) -> repor
                     f"{sum(outcome.classified.values())} by the ULE",
                 )
 
-                fair_task = steps.add("job fair in San Juan de Lurigancho (employment)")
+                fair_task = steps.add("job fair in San Juan de Lurigancho (employment-matching)")
                 fair = await hold_job_fair(
                     platform.employment,
                     outcome.households,
@@ -210,7 +210,7 @@ async def play(config: LocalConfig, options: Options, console: Console) -> repor
                     f"{fair.applications} applications, {fair.placements} placements",
                 )
 
-                migrants_task = steps.add("Migracentros Ica and Lima (migrants)")
+                migrants_task = steps.add("Migracentros Ica and Lima (migrant-services)")
                 attended = await attend(platform.migrants, rounds=max(1, options.households // 100))
                 steps.finish(
                     migrants_task,

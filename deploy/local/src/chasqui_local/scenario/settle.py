@@ -17,8 +17,10 @@ from dataclasses import dataclass
 from aiokafka.admin import AIOKafkaAdminClient
 from chasqui_common.topics import (
     ELIGIBILITY_DECISIONS,
-    EMPLOYMENT_MATCHES,
-    MIGRANTS_CASES,
+    EMPLOYMENT_JOB_SEEKERS,
+    EMPLOYMENT_VACANCIES,
+    MIGRANT_SERVICES_CASES,
+    MIGRANT_SERVICES_MIGRANTS,
     REGISTRY_HOUSEHOLDS,
 )
 
@@ -27,12 +29,14 @@ from .events import CATALOGUE, Event, TopicReader, end_offsets
 # Consumer group (= service name) -> the topics it reads (see each service's event_handlers).
 GROUPS: Mapping[str, tuple[str, ...]] = {
     "eligibility": (REGISTRY_HOUSEHOLDS.name,),
-    "employment": (MIGRANTS_CASES.name,),
+    "employment-matching": (MIGRANT_SERVICES_CASES.name,),
     "notifications": (
         REGISTRY_HOUSEHOLDS.name,
-        MIGRANTS_CASES.name,
+        MIGRANT_SERVICES_MIGRANTS.name,
+        MIGRANT_SERVICES_CASES.name,
         ELIGIBILITY_DECISIONS.name,
-        EMPLOYMENT_MATCHES.name,
+        EMPLOYMENT_JOB_SEEKERS.name,
+        EMPLOYMENT_VACANCIES.name,
     ),
 }
 FINAL_STATUSES = frozenset({"sent", "failed", "suppressed_consent", "deferred_quiet_hours"})

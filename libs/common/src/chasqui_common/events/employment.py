@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chasqui_common.events.catalogue import EventPayload, event
 from chasqui_common.events.registry import Contact, IdentityDocument
-from chasqui_common.topics import EMPLOYMENT_MATCHES
+from chasqui_common.topics import EMPLOYMENT_JOB_SEEKERS, EMPLOYMENT_VACANCIES
 
 
 class _Part(BaseModel):
@@ -58,7 +58,7 @@ class _SeekerEvent(EventPayload):
     source: SeekerSource = SeekerSource.CENTRO_DE_EMPLEO
 
 
-@event("pe.chasqui.employment.job_seeker.registered.v1", topic=EMPLOYMENT_MATCHES, subject="seeker_id")
+@event("pe.chasqui.employment.job_seeker.registered.v1", topic=EMPLOYMENT_JOB_SEEKERS, subject="seeker_id")
 class JobSeekerRegistered(_SeekerEvent):
     """A job seeker was registered (at a Centro de Empleo, a job fair or from a migrant referral).
 
@@ -69,7 +69,7 @@ class JobSeekerRegistered(_SeekerEvent):
     referral_id: str | None = None
 
 
-@event("pe.chasqui.employment.job_seeker.updated.v1", topic=EMPLOYMENT_MATCHES, subject="seeker_id")
+@event("pe.chasqui.employment.job_seeker.updated.v1", topic=EMPLOYMENT_JOB_SEEKERS, subject="seeker_id")
 class JobSeekerUpdated(_SeekerEvent):
     """A job seeker's profile changed; the payload is the whole new profile, `changed` lists fields."""
 
@@ -77,7 +77,7 @@ class JobSeekerUpdated(_SeekerEvent):
     referral_id: str | None = None
 
 
-@event("pe.chasqui.employment.vacancy.published.v1", topic=EMPLOYMENT_MATCHES, subject="vacancy_id")
+@event("pe.chasqui.employment.vacancy.published.v1", topic=EMPLOYMENT_VACANCIES, subject="vacancy_id")
 class VacancyPublished(EventPayload):
     """An employer's vacancy was published and is open to matching until it closes or fills."""
 
@@ -96,7 +96,7 @@ class VacancyPublished(EventPayload):
     job_fair_id: str | None = None
 
 
-@event("pe.chasqui.employment.vacancy.closed.v1", topic=EMPLOYMENT_MATCHES, subject="vacancy_id")
+@event("pe.chasqui.employment.vacancy.closed.v1", topic=EMPLOYMENT_VACANCIES, subject="vacancy_id")
 class VacancyClosed(EventPayload):
     """A vacancy stopped accepting matches and applications: closed, filled or expired."""
 
@@ -107,7 +107,7 @@ class VacancyClosed(EventPayload):
     placements: int
 
 
-@event("pe.chasqui.employment.match.proposed.v1", topic=EMPLOYMENT_MATCHES, subject="seeker_id")
+@event("pe.chasqui.employment.match.proposed.v1", topic=EMPLOYMENT_JOB_SEEKERS, subject="seeker_id")
 class MatchProposed(EventPayload):
     """A vacancy entered a job seeker's top matches (once per seeker and vacancy), with its score."""
 
@@ -122,7 +122,7 @@ class MatchProposed(EventPayload):
     components: tuple[MatchComponent, ...]
 
 
-@event("pe.chasqui.employment.application.submitted.v1", topic=EMPLOYMENT_MATCHES, subject="seeker_id")
+@event("pe.chasqui.employment.application.submitted.v1", topic=EMPLOYMENT_JOB_SEEKERS, subject="seeker_id")
 class ApplicationSubmitted(EventPayload):
     """A job seeker applied to a vacancy."""
 
@@ -134,7 +134,7 @@ class ApplicationSubmitted(EventPayload):
     match_score: int | None = None
 
 
-@event("pe.chasqui.employment.placement.confirmed.v1", topic=EMPLOYMENT_MATCHES, subject="seeker_id")
+@event("pe.chasqui.employment.placement.confirmed.v1", topic=EMPLOYMENT_JOB_SEEKERS, subject="seeker_id")
 class PlacementConfirmed(EventPayload):
     """A job seeker was hired for a vacancy; `formal` is true for a formal contract (planilla)."""
 

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chasqui_common.events.catalogue import EventPayload, event
 from chasqui_common.events.registry import Contact, DocumentType, IdentityDocument, Sex
-from chasqui_common.topics import MIGRANTS_CASES
+from chasqui_common.topics import MIGRANT_SERVICES_CASES, MIGRANT_SERVICES_MIGRANTS
 
 __all__ = [
     "AppointmentCancelled",
@@ -83,7 +83,7 @@ class EmploymentProfile(_Part):
     years_of_experience: int | None = None
 
 
-@event("pe.chasqui.migrants.migrant.registered.v1", topic=MIGRANTS_CASES, subject="migrant_id")
+@event("pe.chasqui.migrants.migrant.registered.v1", topic=MIGRANT_SERVICES_MIGRANTS, subject="migrant_id")
 class MigrantRegistered(EventPayload):
     """A person was registered at a Migracentro, with their contact and consent per channel."""
 
@@ -93,7 +93,7 @@ class MigrantRegistered(EventPayload):
     person: MigrantIdentity
 
 
-@event("pe.chasqui.migrants.case.opened.v1", topic=MIGRANTS_CASES, subject="case_id")
+@event("pe.chasqui.migrants.case.opened.v1", topic=MIGRANT_SERVICES_CASES, subject="case_id")
 class CaseOpened(EventPayload):
     """A case was opened for a person at an attention point, with the services they requested."""
 
@@ -104,7 +104,7 @@ class CaseOpened(EventPayload):
     opened_at: datetime
 
 
-@event("pe.chasqui.migrants.appointment.scheduled.v1", topic=MIGRANTS_CASES, subject="migrant_id")
+@event("pe.chasqui.migrants.appointment.scheduled.v1", topic=MIGRANT_SERVICES_MIGRANTS, subject="migrant_id")
 class AppointmentScheduled(EventPayload):
     """An appointment was booked: who, when, where and for which service."""
 
@@ -123,7 +123,7 @@ class AppointmentScheduled(EventPayload):
     given_names: str
 
 
-@event("pe.chasqui.migrants.appointment.cancelled.v1", topic=MIGRANTS_CASES, subject="migrant_id")
+@event("pe.chasqui.migrants.appointment.cancelled.v1", topic=MIGRANT_SERVICES_MIGRANTS, subject="migrant_id")
 class AppointmentCancelled(EventPayload):
     """A booked appointment was cancelled; its slot is free again."""
 
@@ -139,7 +139,7 @@ class AppointmentCancelled(EventPayload):
     given_names: str
 
 
-@event("pe.chasqui.migrants.referral.issued.v1", topic=MIGRANTS_CASES, subject="case_id")
+@event("pe.chasqui.migrants.referral.issued.v1", topic=MIGRANT_SERVICES_CASES, subject="case_id")
 class ReferralIssued(EventPayload):
     """A case referred the person to employment, household registration (ULE), health or education.
 
@@ -159,7 +159,7 @@ class ReferralIssued(EventPayload):
     employment: EmploymentProfile | None = None
 
 
-@event("pe.chasqui.migrants.case.closed.v1", topic=MIGRANTS_CASES, subject="case_id")
+@event("pe.chasqui.migrants.case.closed.v1", topic=MIGRANT_SERVICES_CASES, subject="case_id")
 class CaseClosed(EventPayload):
     """A case was closed, with its outcome."""
 
@@ -170,7 +170,7 @@ class CaseClosed(EventPayload):
     closed_at: datetime
 
 
-@event("pe.chasqui.migrants.document.expiring.v1", topic=MIGRANTS_CASES, subject="migrant_id")
+@event("pe.chasqui.migrants.document.expiring.v1", topic=MIGRANT_SERVICES_MIGRANTS, subject="migrant_id")
 class DocumentExpiring(EventPayload):
     """A person's CPP or Carné de Extranjería expires within 30 days; raised once per document expiry."""
 

@@ -10,6 +10,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from chasqui_common.errors import Conflict, DomainError, NotFound, NotPermitted
+
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://chasqui.pe/problems/"
 
@@ -94,6 +96,33 @@ def _jsonable(value: Any) -> Any:
     return text if len(text) <= 200 else text[:200] + "…"
 
 
+# The one mapping from the error model to HTTP: the nearest class in this table gives the status.
+STATUS_OF: tuple[tuple[type[DomainError], int], ...] = (
+    (NotFound, 404),
+    (Conflict, 409),  # InvalidTransition and service conflicts too
+    (NotPermitted, 403),
+    (DomainError, 422),  # InvalidValue, rule violations
+)
+
+
+def status_of(error: DomainError) -> int:
+    """The HTTP status of a domain error (422 unless a more specific class says otherwise)."""
+    for kind, status in STATUS_OF:
+        if isinstance(error, kind):
+            return status
+    return 422
+
+
+def domain_problem(request: Request, exc: DomainError) -> JSONResponse:
+    """RFC 9457 document of a domain error: type from its code, the failing field when known."""
+    errors = None
+    if exc.field is not None:
+        errors = [
+            FieldError(field=exc.field, value=_jsonable(exc.value), expected=exc.expected or exc.detail)
+        ]
+    return problem_response(request, status_of(exc), exc.code, exc.title, exc.detail, errors=errors)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     async def on_problem(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ProblemError)
@@ -131,6 +160,11 @@ def install_problem_handlers(app: FastAPI) -> None:
             headers=dict(exc.headers or {}),
         )
 
+    async def on_domain(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, DomainError)
+        return domain_problem(request, exc)
+
+    app.add_exception_handler(DomainError, on_domain)
     app.add_exception_handler(ProblemError, on_problem)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)

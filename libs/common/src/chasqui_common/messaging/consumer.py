@@ -18,6 +18,8 @@ from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from pydantic import ValidationError
 
+from chasqui_common.application.unit_of_work import UnitOfWork
+from chasqui_common.clock import SYSTEM_CLOCK, Clock
 from chasqui_common.db.pool import Connection
 from chasqui_common.envelope import Envelope, EnvelopeError
 from chasqui_common.events.catalogue import CATALOGUE, EventCatalogue, EventPayload
@@ -41,20 +43,8 @@ class Outcome(StrEnum):
     DEAD_LETTERED = "dead_lettered"
 
 
-@dataclass
-class HandlerContext:
-    """What a handler gets besides its payload: the open transaction and the outbox."""
-
-    conn: Connection
-    envelope: Envelope
-    outbox: Outbox
-
-    async def publish(self, *payloads: EventPayload) -> list[Envelope]:
-        """Record events caused by this one; they commit (or not) with the handler's changes."""
-        return await self.outbox.record(self.conn, *payloads)
-
-
-Handler = Callable[[HandlerContext, Any], Awaitable[None]]
+Handler = Callable[[UnitOfWork, Any], Awaitable[None]]
+"""An event handler: `async def on_x(uow: UnitOfWork, event: X) -> None`; `uow.event` is the envelope."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +66,7 @@ class _Bindings:
     pool: asyncpg.Pool
     outbox: Outbox
     dead_letters: MessageSink
+    clock: Clock
 
 
 @dataclass
@@ -93,7 +84,7 @@ class EventConsumer:
     handlers: dict[str, tuple[type[EventPayload], Handler]] = field(default_factory=dict)
     _bindings: _Bindings | None = None
 
-    def on(self, model: type[P]) -> Callable[[Callable[[HandlerContext, P], Awaitable[None]]], Any]:
+    def on(self, model: type[P]) -> Callable[[Callable[[UnitOfWork, P], Awaitable[None]]], Any]:
         """Decorator: handle events whose payload model is `model`."""
         spec = self.catalogue.spec_for(model)
         if spec.topic.name not in {topic.name for topic in self.topics}:
@@ -101,14 +92,16 @@ class EventConsumer:
                 f"consumer {self.name} handles {spec.type} but does not subscribe to {spec.topic.name}"
             )
 
-        def register(handler: Callable[[HandlerContext, P], Awaitable[None]]) -> Any:
+        def register(handler: Callable[[UnitOfWork, P], Awaitable[None]]) -> Any:
             self.handlers[spec.type] = (model, handler)
             return handler
 
         return register
 
-    def bind(self, pool: asyncpg.Pool, outbox: Outbox, dead_letters: MessageSink) -> None:
-        self._bindings = _Bindings(pool, outbox, dead_letters)
+    def bind(
+        self, pool: asyncpg.Pool, outbox: Outbox, dead_letters: MessageSink, clock: Clock = SYSTEM_CLOCK
+    ) -> None:
+        self._bindings = _Bindings(pool, outbox, dead_letters, clock)
 
     def subscribe(
         self,
@@ -320,7 +313,7 @@ class EventConsumer:
         if not await inbox.claim(conn, self.name, item.envelope):
             return False
         with handling(item.envelope):
-            await item.handler(HandlerContext(conn, item.envelope, bindings.outbox), item.payload)
+            await item.handler(UnitOfWork(conn, bindings.outbox, bindings.clock, item.envelope), item.payload)
         return True
 
     async def _dead_letter(self, record: RawRecord, reason: str, detail: str, *, attempts: int) -> Outcome:

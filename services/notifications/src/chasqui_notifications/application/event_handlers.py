@@ -18,8 +18,10 @@ from chasqui_common.events.notifications import DeliveryStatus
 from chasqui_common.messaging.consumer import EventConsumer, HandlerContext
 from chasqui_common.topics import (
     ELIGIBILITY_DECISIONS,
-    EMPLOYMENT_MATCHES,
-    MIGRANTS_CASES,
+    EMPLOYMENT_JOB_SEEKERS,
+    EMPLOYMENT_VACANCIES,
+    MIGRANT_SERVICES_CASES,
+    MIGRANT_SERVICES_MIGRANTS,
     REGISTRY_HOUSEHOLDS,
 )
 
@@ -60,7 +62,14 @@ READERS: list[tuple[type[EventPayload], Reader]] = [
 def build_consumer(name: str = "notifications", renderer: TemplateRenderer = RENDERER) -> EventConsumer:
     """A consumer with a handler for every person-relevant event; each instance binds on its own."""
     consumer = EventConsumer(
-        name, topics=[REGISTRY_HOUSEHOLDS, MIGRANTS_CASES, ELIGIBILITY_DECISIONS, EMPLOYMENT_MATCHES]
+        name, topics=[
+            REGISTRY_HOUSEHOLDS,
+            MIGRANT_SERVICES_MIGRANTS,
+            MIGRANT_SERVICES_CASES,
+            ELIGIBILITY_DECISIONS,
+            EMPLOYMENT_JOB_SEEKERS,
+            EMPLOYMENT_VACANCIES,
+        ]
     )
     for model, reader in READERS:
         consumer.on(model)(_handler(reader, renderer))

@@ -1,0 +1,76 @@
+"""The one error model: what a domain rule or use case refuses, named by field, value and expectation.
+
+Domains and use cases raise these; they carry no HTTP status. The HTTP layer maps the class to a
+status once (`chasqui_common.http.problems`), the consumer pipeline turns them into dead-letter
+reasons. A service may subclass them for its own rules (e.g. `SlotUnavailable(Conflict)`), giving a
+`code` of its own; the problem type URI is `https://chasqui.pe/problems/<code>` in every service.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class DomainError(Exception):
+    """A request or event breaks a rule.
+
+    `code` (kebab-case) names the rule and becomes the problem type; `detail` says it in a sentence;
+    `field`, `value` and `expected` locate the fault when it is one value.
+    """
+
+    code: ClassVar[str] = "rule-violated"
+    title: ClassVar[str] = "Request breaks a domain rule"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        field: str | None = None,
+        value: Any = None,
+        expected: str | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.field = field
+        self.value = value
+        self.expected = expected
+
+    def __str__(self) -> str:
+        if self.field is None:
+            return self.detail
+        return f"{self.detail} (field {self.field}={self.value!r}; expected {self.expected})"
+
+
+class InvalidValue(DomainError):
+    """One value is malformed or out of range (a DNI with a bad check digit, an unknown ubigeo)."""
+
+    code = "invalid-value"
+    title = "A value is not valid"
+
+
+class NotFound(DomainError):
+    """What the request names does not exist (or is not visible to the caller)."""
+
+    code = "not-found"
+    title = "Not found"
+
+
+class Conflict(DomainError):
+    """The request contradicts the current state (a duplicate, an occupied slot)."""
+
+    code = "conflict"
+    title = "Conflicts with the current state"
+
+
+class InvalidTransition(Conflict):
+    """The aggregate cannot move from its current status to the requested one."""
+
+    code = "invalid-transition"
+    title = "The current status does not allow this change"
+
+
+class NotPermitted(DomainError):
+    """The caller may not do this to this resource (beyond what the token's scopes say)."""
+
+    code = "not-permitted"
+    title = "Not permitted"

@@ -1,0 +1,25 @@
+"""The employment-matching service: wiring in one place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from chasqui_common.bootstrap import ServiceDefinition, run
+from chasqui_common.topics import EMPLOYMENT_JOB_SEEKERS, EMPLOYMENT_VACANCIES
+
+from chasqui_employment_matching.api import routes
+from chasqui_employment_matching.application import event_handlers, sweep
+
+DEFINITION = ServiceDefinition(
+    name="employment-matching",
+    title="Chasqui employment matching",
+    migrations=Path(__file__).parent / "migrations",
+    routers=[routes.router],
+    consumers=[event_handlers.consumer],
+    publishes=[EMPLOYMENT_JOB_SEEKERS, EMPLOYMENT_VACANCIES],
+    background=[sweep.expire_vacancies],
+)
+
+
+def main() -> None:
+    run(DEFINITION)

@@ -1,0 +1,606 @@
+"""The only module that speaks SQL: attention points, migrants, cases, slots, referrals, expiry alerts."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+import asyncpg
+from chasqui_common.db.pool import Connection
+from chasqui_common.events.migrants import CaseService, ReferralTarget
+from chasqui_common.events.registry import DocumentType, Sex
+
+from chasqui_migrant_services.domain.appointments import AppointmentStatus, SlotDay
+from chasqui_migrant_services.domain.attention_points import (
+    AttentionPoint,
+    format_opening_hours,
+    parse_opening_hours,
+)
+from chasqui_migrant_services.domain.cases import Case, CaseStatus, HistoryEntry
+from chasqui_migrant_services.domain.migrants import WATCHED_DOCUMENTS, Document, Migrant
+
+# ---------------------------------------------------------------- attention points
+
+
+async def list_points(conn: Connection) -> list[AttentionPoint]:
+    rows = await conn.fetch("SELECT * FROM attention_points ORDER BY code")
+    capacities = await _capacities(conn, None)
+    return [_point(row, capacities.get(row["code"], {})) for row in rows]
+
+
+async def get_point(conn: Connection, code: str) -> AttentionPoint | None:
+    row = await conn.fetchrow("SELECT * FROM attention_points WHERE code = $1", code)
+    if row is None:
+        return None
+    capacities = await _capacities(conn, code)
+    return _point(row, capacities.get(code, {}))
+
+
+async def insert_point(conn: Connection, point: AttentionPoint) -> bool:
+    """False if the code is taken."""
+    status = await conn.execute(
+        """
+        INSERT INTO attention_points (code, name, ubigeo, address, opening_hours, active)
+        VALUES ($1, $2, $3, $4, $5::jsonb, $6) ON CONFLICT (code) DO NOTHING
+        """,
+        point.code,
+        point.name,
+        point.ubigeo,
+        point.address,
+        json.dumps(format_opening_hours(point.opening_hours)),
+        point.active,
+    )
+    if status.endswith(" 0"):
+        return False
+    for service, capacity in point.daily_capacity.items():
+        await set_capacity(conn, point.code, service, capacity)
+    return True
+
+
+async def set_capacity(conn: Connection, code: str, service: CaseService, capacity: int) -> None:
+    """Set a service's daily capacity; days already booked keep the larger of new capacity and bookings."""
+    await conn.execute(
+        """
+        INSERT INTO service_capacity (attention_point, service, daily_capacity) VALUES ($1, $2, $3)
+        ON CONFLICT (attention_point, service) DO UPDATE SET daily_capacity = EXCLUDED.daily_capacity
+        """,
+        code,
+        service.value,
+        capacity,
+    )
+    await conn.execute(
+        """
+        UPDATE slot_days SET capacity = GREATEST($3, booked)
+        WHERE attention_point = $1 AND service = $2 AND day >= CURRENT_DATE
+        """,
+        code,
+        service.value,
+        capacity,
+    )
+
+
+async def _capacities(conn: Connection, code: str | None) -> dict[str, dict[CaseService, int]]:
+    rows = await conn.fetch(
+        "SELECT * FROM service_capacity WHERE $1::text IS NULL OR attention_point = $1", code
+    )
+    result: dict[str, dict[CaseService, int]] = {}
+    for row in rows:
+        result.setdefault(row["attention_point"], {})[CaseService(row["service"])] = row["daily_capacity"]
+    return result
+
+
+def _point(row: asyncpg.Record, capacity: dict[CaseService, int]) -> AttentionPoint:
+    hours = row["opening_hours"]
+    raw = json.loads(hours) if isinstance(hours, str) else hours
+    ordered = {service: capacity[service] for service in CaseService if service in capacity}
+    return AttentionPoint(
+        code=row["code"],
+        name=row["name"],
+        ubigeo=row["ubigeo"],
+        address=row["address"],
+        opening_hours=parse_opening_hours(raw),
+        daily_capacity=ordered,
+        active=row["active"],
+    )
+
+
+# ---------------------------------------------------------------- slots
+
+
+async def slot_days(
+    conn: Connection, code: str, start: date, end: date, service: CaseService | None = None
+) -> dict[tuple[CaseService, date], SlotDay]:
+    """Days that already have bookings (days absent here have nothing booked)."""
+    rows = await conn.fetch(
+        """
+        SELECT * FROM slot_days
+        WHERE attention_point = $1 AND day BETWEEN $2 AND $3 AND ($4::text IS NULL OR service = $4)
+        """,
+        code,
+        start,
+        end,
+        service.value if service else None,
+    )
+    return {
+        (CaseService(r["service"]), r["day"]): SlotDay(
+            r["attention_point"], CaseService(r["service"]), r["day"], r["capacity"], r["booked"]
+        )
+        for r in rows
+    }
+
+
+async def take_slot(
+    conn: Connection, code: str, service: CaseService, day: date, capacity: int
+) -> int | None:
+    """Book one slot atomically; the new booked count, or None when the day is full.
+
+    The conditional UPDATE takes the row lock; a concurrent booker waits for it and then
+    re-checks `booked < capacity` against the committed value, so the last slot goes to one.
+    """
+    await conn.execute(
+        """
+        INSERT INTO slot_days (attention_point, service, day, capacity) VALUES ($1, $2, $3, $4)
+        ON CONFLICT DO NOTHING
+        """,
+        code,
+        service.value,
+        day,
+        capacity,
+    )
+    booked: int | None = await conn.fetchval(
+        """
+        UPDATE slot_days SET booked = booked + 1
+        WHERE attention_point = $1 AND service = $2 AND day = $3 AND booked < capacity
+        RETURNING booked
+        """,
+        code,
+        service.value,
+        day,
+    )
+    return booked
+
+
+async def slot_day(conn: Connection, code: str, service: CaseService, day: date) -> SlotDay | None:
+    r = await conn.fetchrow(
+        "SELECT * FROM slot_days WHERE attention_point = $1 AND service = $2 AND day = $3",
+        code,
+        service.value,
+        day,
+    )
+    return SlotDay(code, service, day, r["capacity"], r["booked"]) if r else None
+
+
+async def release_slot(conn: Connection, code: str, service: CaseService, day: date) -> None:
+    await conn.execute(
+        """
+        UPDATE slot_days SET booked = booked - 1
+        WHERE attention_point = $1 AND service = $2 AND day = $3 AND booked > 0
+        """,
+        code,
+        service.value,
+        day,
+    )
+
+
+# ---------------------------------------------------------------- migrants
+
+
+async def insert_migrant(conn: Connection, m: Migrant) -> None:
+    await conn.execute(
+        """
+        INSERT INTO migrants (id, attention_point, given_names, paternal_surname, maternal_surname,
+            birth_date, sex, nationality, entry_date, phone, email, consent_sms, consent_email,
+            consent_whatsapp, occupations, skills, registered_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+        """,
+        uuid.UUID(m.migrant_id),
+        m.attention_point,
+        m.given_names,
+        m.paternal_surname,
+        m.maternal_surname,
+        m.birth_date,
+        m.sex.value if m.sex else None,
+        m.nationality,
+        m.entry_date,
+        m.phone,
+        m.email,
+        m.consent_sms,
+        m.consent_email,
+        m.consent_whatsapp,
+        list(m.occupations),
+        list(m.skills),
+        m.registered_at,
+    )
+    for doc in m.documents:
+        await upsert_document(conn, m.migrant_id, doc)
+
+
+async def document_owner(conn: Connection, type_: DocumentType, number: str) -> str | None:
+    owner = await conn.fetchval(
+        "SELECT migrant_id FROM migrant_documents WHERE type = $1 AND number = $2", type_.value, number
+    )
+    return str(owner) if owner else None
+
+
+async def upsert_document(conn: Connection, migrant_id: str, doc: Document) -> None:
+    """Add a document, or renew the person's document of that type (new number and/or expiry)."""
+    await conn.execute(
+        """
+        INSERT INTO migrant_documents (id, migrant_id, type, number, expires_on) VALUES ($1, $2, $3, $4, $5)
+        ON CONFLICT (migrant_id, type) DO UPDATE SET number = EXCLUDED.number,
+            expires_on = EXCLUDED.expires_on
+        """,
+        uuid.UUID(doc.document_id) if doc.document_id else uuid.uuid4(),
+        uuid.UUID(migrant_id),
+        doc.type.value,
+        doc.number,
+        doc.expires_on,
+    )
+
+
+async def get_migrant(conn: Connection, migrant_id: str) -> Migrant | None:
+    row = await conn.fetchrow("SELECT * FROM migrants WHERE id = $1", _uuid(migrant_id))
+    if row is None:
+        return None
+    docs = await conn.fetch("SELECT * FROM migrant_documents WHERE migrant_id = $1 ORDER BY type", row["id"])
+    return _migrant(row, docs)
+
+
+async def find_migrants(conn: Connection, document_type: DocumentType, number: str) -> list[Migrant]:
+    owner = await document_owner(conn, document_type, number)
+    found = await get_migrant(conn, owner) if owner else None
+    return [found] if found else []
+
+
+def _migrant(row: asyncpg.Record, docs: list[asyncpg.Record]) -> Migrant:
+    return Migrant(
+        migrant_id=str(row["id"]),
+        attention_point=row["attention_point"],
+        given_names=row["given_names"],
+        paternal_surname=row["paternal_surname"],
+        maternal_surname=row["maternal_surname"],
+        birth_date=row["birth_date"],
+        sex=Sex(row["sex"]) if row["sex"] else None,
+        nationality=row["nationality"],
+        entry_date=row["entry_date"],
+        phone=row["phone"],
+        email=row["email"],
+        consent_sms=row["consent_sms"],
+        consent_email=row["consent_email"],
+        consent_whatsapp=row["consent_whatsapp"],
+        occupations=tuple(row["occupations"]),
+        skills=tuple(row["skills"]),
+        registered_at=row["registered_at"],
+        documents=tuple(
+            Document(DocumentType(d["type"]), d["number"], d["expires_on"], str(d["id"])) for d in docs
+        ),
+    )
+
+
+def _uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+# ---------------------------------------------------------------- cases
+
+
+async def insert_case(conn: Connection, case: Case) -> None:
+    await conn.execute(
+        """
+        INSERT INTO cases (id, migrant_id, attention_point, status, requested_services, opened_at)
+        VALUES ($1, $2, $3, $4, $5, $6)
+        """,
+        uuid.UUID(case.case_id),
+        uuid.UUID(case.migrant_id),
+        case.attention_point,
+        case.status.value,
+        [s.value for s in case.requested_services],
+        case.opened_at,
+    )
+    for entry in case.history:
+        await insert_history(conn, case.case_id, entry)
+
+
+async def get_case(conn: Connection, case_id: str, *, for_update: bool = False) -> Case | None:
+    """The case with its history; `for_update` locks it so concurrent moves apply one after another."""
+    key = _uuid(case_id)
+    if key is None:
+        return None
+    row = await conn.fetchrow(
+        "SELECT * FROM cases WHERE id = $1" + (" FOR UPDATE" if for_update else ""), key
+    )
+    if row is None:
+        return None
+    history = await conn.fetch("SELECT * FROM case_history WHERE case_id = $1 ORDER BY id", key)
+    return _case(row, history)
+
+
+async def list_cases(
+    conn: Connection,
+    *,
+    migrant_id: str | None,
+    attention_point: str | None,
+    status: CaseStatus | None,
+    limit: int,
+) -> list[Case]:
+    rows = await conn.fetch(
+        """
+        SELECT * FROM cases
+        WHERE ($1::uuid IS NULL OR migrant_id = $1) AND ($2::text IS NULL OR attention_point = $2)
+          AND ($3::text IS NULL OR status = $3)
+        ORDER BY opened_at DESC LIMIT $4
+        """,
+        _uuid(migrant_id) if migrant_id else None,
+        attention_point,
+        status.value if status else None,
+        limit,
+    )
+    return [_case(row, []) for row in rows]
+
+
+async def update_case(conn: Connection, case: Case, new_entries: list[HistoryEntry]) -> None:
+    await conn.execute(
+        "UPDATE cases SET status = $2, closed_at = $3, outcome = $4 WHERE id = $1",
+        uuid.UUID(case.case_id),
+        case.status.value,
+        case.closed_at,
+        case.outcome,
+    )
+    for entry in new_entries:
+        await insert_history(conn, case.case_id, entry)
+
+
+async def insert_history(conn: Connection, case_id: str, entry: HistoryEntry) -> None:
+    await conn.execute(
+        """
+        INSERT INTO case_history (case_id, from_status, to_status, at, actor, note)
+        VALUES ($1, $2, $3, $4, $5, $6)
+        """,
+        uuid.UUID(case_id),
+        entry.from_status.value if entry.from_status else None,
+        entry.to_status.value,
+        entry.at,
+        entry.actor,
+        entry.note,
+    )
+
+
+def _case(row: asyncpg.Record, history: list[asyncpg.Record]) -> Case:
+    return Case(
+        case_id=str(row["id"]),
+        migrant_id=str(row["migrant_id"]),
+        attention_point=row["attention_point"],
+        requested_services=tuple(CaseService(s) for s in row["requested_services"]),
+        status=CaseStatus(row["status"]),
+        opened_at=row["opened_at"],
+        closed_at=row["closed_at"],
+        outcome=row["outcome"],
+        history=[
+            HistoryEntry(
+                CaseStatus(h["from_status"]) if h["from_status"] else None,
+                CaseStatus(h["to_status"]),
+                h["at"],
+                h["actor"],
+                h["note"],
+            )
+            for h in history
+        ],
+    )
+
+
+# ---------------------------------------------------------------- appointments
+
+
+async def insert_appointment(
+    conn: Connection,
+    appointment_id: str,
+    migrant_id: str,
+    case_id: str | None,
+    code: str,
+    service: CaseService,
+    day: date,
+    at: datetime,
+) -> bool:
+    """False when the person already holds a live appointment for that point, service and day."""
+    try:
+        async with conn.transaction():  # savepoint: the caller's transaction stays usable
+            await conn.execute(
+                """
+                INSERT INTO appointments (id, migrant_id, case_id, attention_point, service, day, status,
+                    booked_at)
+                VALUES ($1, $2, $3, $4, $5, $6, 'booked', $7)
+                """,
+                uuid.UUID(appointment_id),
+                uuid.UUID(migrant_id),
+                uuid.UUID(case_id) if case_id else None,
+                code,
+                service.value,
+                day,
+                at,
+            )
+    except asyncpg.UniqueViolationError:
+        return False
+    return True
+
+
+async def get_appointment(
+    conn: Connection, appointment_id: str, *, for_update: bool = False
+) -> dict[str, Any] | None:
+    key = _uuid(appointment_id)
+    if key is None:
+        return None
+    row = await conn.fetchrow(
+        "SELECT * FROM appointments WHERE id = $1" + (" FOR UPDATE" if for_update else ""), key
+    )
+    return _appointment(row) if row else None
+
+
+async def list_appointments(
+    conn: Connection, *, migrant_id: str | None, attention_point: str | None, day: date | None, limit: int
+) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        """
+        SELECT * FROM appointments
+        WHERE ($1::uuid IS NULL OR migrant_id = $1) AND ($2::text IS NULL OR attention_point = $2)
+          AND ($3::date IS NULL OR day = $3)
+        ORDER BY day, booked_at LIMIT $4
+        """,
+        _uuid(migrant_id) if migrant_id else None,
+        attention_point,
+        day,
+        limit,
+    )
+    return [_appointment(row) for row in rows]
+
+
+async def cancel_appointment(conn: Connection, appointment_id: str, reason: str, at: datetime) -> None:
+    await conn.execute(
+        """
+        UPDATE appointments SET status = 'cancelled', cancelled_at = $2, cancel_reason = $3
+        WHERE id = $1
+        """,
+        uuid.UUID(appointment_id),
+        at,
+        reason,
+    )
+
+
+def _appointment(row: asyncpg.Record) -> dict[str, Any]:
+    return {
+        "appointment_id": str(row["id"]),
+        "migrant_id": str(row["migrant_id"]),
+        "case_id": str(row["case_id"]) if row["case_id"] else None,
+        "attention_point": row["attention_point"],
+        "service": CaseService(row["service"]),
+        "day": row["day"],
+        "status": AppointmentStatus(row["status"]),
+        "booked_at": row["booked_at"],
+        "cancelled_at": row["cancelled_at"],
+        "cancel_reason": row["cancel_reason"],
+    }
+
+
+# ---------------------------------------------------------------- referrals
+
+
+async def referral_targets(conn: Connection, case_id: str) -> set[ReferralTarget]:
+    rows = await conn.fetch("SELECT target FROM referrals WHERE case_id = $1", uuid.UUID(case_id))
+    return {ReferralTarget(r["target"]) for r in rows}
+
+
+async def insert_referral(
+    conn: Connection,
+    referral_id: str,
+    case: Case,
+    target: ReferralTarget,
+    notes: str | None,
+    at: datetime,
+    actor: str,
+) -> None:
+    await conn.execute(
+        """
+        INSERT INTO referrals (id, case_id, migrant_id, attention_point, target, notes, issued_at, issued_by)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        """,
+        uuid.UUID(referral_id),
+        uuid.UUID(case.case_id),
+        uuid.UUID(case.migrant_id),
+        case.attention_point,
+        target.value,
+        notes,
+        at,
+        actor,
+    )
+
+
+async def get_referral(conn: Connection, referral_id: str) -> dict[str, Any] | None:
+    key = _uuid(referral_id)
+    row = await conn.fetchrow("SELECT * FROM referrals WHERE id = $1", key) if key else None
+    return _referral(row) if row else None
+
+
+async def list_referrals(conn: Connection, case_id: str) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        "SELECT * FROM referrals WHERE case_id = $1 ORDER BY issued_at", uuid.UUID(case_id)
+    )
+    return [_referral(row) for row in rows]
+
+
+def _referral(row: asyncpg.Record) -> dict[str, Any]:
+    return {
+        "referral_id": str(row["id"]),
+        "case_id": str(row["case_id"]),
+        "migrant_id": str(row["migrant_id"]),
+        "attention_point": row["attention_point"],
+        "target": ReferralTarget(row["target"]),
+        "notes": row["notes"],
+        "issued_at": row["issued_at"],
+        "issued_by": row["issued_by"],
+    }
+
+
+# ---------------------------------------------------------------- document expiry watch
+
+
+async def claim_expiring_documents(conn: Connection, today: date, until: date) -> list[tuple[str, Document]]:
+    """Watched documents expiring in [today, until] not announced yet, recorded as announced now.
+
+    The INSERT ... ON CONFLICT DO NOTHING RETURNING is the once-only guarantee: two sweeps
+    (or two replicas) racing over the same document get the row only once between them.
+    """
+    rows = await conn.fetch(
+        """
+        WITH due AS (
+            SELECT d.id, d.expires_on FROM migrant_documents d
+            WHERE d.type = ANY($3::text[]) AND d.expires_on BETWEEN $1 AND $2
+              AND NOT EXISTS (SELECT 1 FROM document_expiry_alerts a
+                              WHERE a.document_id = d.id AND a.expires_on = d.expires_on)
+        ), claimed AS (
+            INSERT INTO document_expiry_alerts (document_id, expires_on)
+            SELECT id, expires_on FROM due
+            ON CONFLICT DO NOTHING
+            RETURNING document_id
+        )
+        SELECT d.* FROM migrant_documents d JOIN claimed c ON c.document_id = d.id
+        ORDER BY d.expires_on, d.id
+        """,
+        today,
+        until,
+        [t.value for t in WATCHED_DOCUMENTS],
+    )
+    return [
+        (str(r["migrant_id"]), Document(DocumentType(r["type"]), r["number"], r["expires_on"], str(r["id"])))
+        for r in rows
+    ]
+
+
+# ---------------------------------------------------------------- statistics
+
+
+async def attention_point_stats(conn: Connection, start: date, end: date) -> list[asyncpg.Record]:
+    """Per attention point, in [start, end] (Lima dates): cases opened/closed, appointments, referrals."""
+    return await conn.fetch(
+        """
+        SELECT p.code, p.name,
+            (SELECT count(*) FROM cases c WHERE c.attention_point = p.code
+                AND (c.opened_at AT TIME ZONE INTERVAL '-05:00')::date BETWEEN $1 AND $2) AS cases_opened,
+            (SELECT count(*) FROM cases c WHERE c.attention_point = p.code
+                AND (c.closed_at AT TIME ZONE INTERVAL '-05:00')::date BETWEEN $1 AND $2) AS cases_closed,
+            (SELECT count(*) FROM appointments a WHERE a.attention_point = p.code
+                AND a.day BETWEEN $1 AND $2 AND a.status = 'booked') AS appointments_booked,
+            (SELECT count(*) FROM appointments a WHERE a.attention_point = p.code
+                AND a.day BETWEEN $1 AND $2 AND a.status = 'cancelled') AS appointments_cancelled,
+            (SELECT coalesce(jsonb_object_agg(target, n), '{}'::jsonb) FROM (
+                SELECT r.target, count(*) AS n FROM referrals r WHERE r.attention_point = p.code
+                  AND (r.issued_at AT TIME ZONE INTERVAL '-05:00')::date BETWEEN $1 AND $2 GROUP BY r.target
+             ) t) AS referrals
+        FROM attention_points p ORDER BY p.code
+        """,
+        start,
+        end,
+    )
