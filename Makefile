@@ -12,8 +12,8 @@ setup:  ## create .venv with every workspace member from uv.lock (installs uv if
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	@$(UV) sync --all-packages --frozen --quiet
 
-run: setup  ## the main command: Kafka, Postgres, the five services, a Perú scenario and its report (HOUSEHOLDS=, SEED=)
-	@$(UV) run chasqui-local run $(if $(HOUSEHOLDS),--households $(HOUSEHOLDS)) $(if $(SEED),--seed $(SEED))
+run: setup  ## the main command (chasqui-scenario run): Kafka, Postgres, the five services, a Perú scenario and its report (HOUSEHOLDS=, SEED=)
+	@$(UV) run chasqui-scenario run $(if $(HOUSEHOLDS),--households $(HOUSEHOLDS)) $(if $(SEED),--seed $(SEED))
 
 test: setup  ## run the test suite against a real Kafka and Postgres (started if not running)
 	@$(UV) run pytest
@@ -21,9 +21,10 @@ test: setup  ## run the test suite against a real Kafka and Postgres (started if
 test-all: setup  ## the suite plus the slow tests (chaos, benchmarks marked slow)
 	@$(UV) run pytest -m ""
 
-lint: setup  ## ruff lint and format check
+lint: setup  ## ruff lint and format check, import-linter contracts (the layers)
 	@$(UV) run ruff check .
 	@$(UV) run ruff format --check .
+	@$(UV) run lint-imports
 
 typecheck: setup  ## mypy --strict over every package
 	@$(UV) run mypy libs/common/src libs/testing/src deploy/local/src $(wildcard services/*/src) tools/cli/src tools/contracts/src tools/scenario/src

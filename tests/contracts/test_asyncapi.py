@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from chasqui_contracts.asyncapi import SUBSCRIPTIONS, build
 from chasqui_common.events import CATALOGUE
 from chasqui_common.topics import TOPICS
+from chasqui_contracts.asyncapi import SUBSCRIPTIONS, build
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from chasqui_contracts.catalogue_docs import SCHEMAS_DIR, render_all
 from chasqui_common.events import CATALOGUE
+from chasqui_contracts.catalogue_docs import SCHEMAS_DIR, render_all
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 

@@ -13,8 +13,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from chasqui_contracts.catalogue_docs import check_catalogue, check_compatibility, committed_schemas, main
 from chasqui_common.events import CATALOGUE
+from chasqui_contracts.catalogue_docs import check_catalogue, check_compatibility, committed_schemas, main
 from pydantic import BaseModel, Field
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"

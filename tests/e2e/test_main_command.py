@@ -1,4 +1,4 @@
-"""The main command, `chasqui-local run`, end to end: real Kafka, PostgreSQL and five service processes.
+"""The main command, `chasqui-scenario run` (`make run`), end to end: real Kafka, PostgreSQL and five service processes.
 
 Each test module gets its own platform — a fresh state folder (as on a fresh clone; only the
 Kafka jars are reused from `.local/jars` when cached), its own Kafka, PostgreSQL and service
@@ -21,6 +21,7 @@ from chasqui_local.config import find_repo_root
 from chasqui_local.processes import pid_alive, port_in_use, read_pid
 
 CLI = Path(sys.executable).parent / "chasqui-local"
+SCENARIO = Path(sys.executable).parent / "chasqui-scenario"
 SERVICES = ("registry", "eligibility", "employment-matching", "migrant-services", "notifications")
 
 pytestmark = [
@@ -54,10 +55,13 @@ class Platform:
         self.env = env
         self.port_base = int(env["CHASQUI_SERVICE_PORT_BASE"])
 
-    def cli(self, *args: str, timeout: float = 360) -> subprocess.CompletedProcess[str]:
+    def cli(self, *args: str, timeout: float = 360, program: Path = CLI) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [str(CLI), *args], env=self.env, capture_output=True, text=True, timeout=timeout, check=False
+            [str(program), *args], env=self.env, capture_output=True, text=True, timeout=timeout, check=False
         )
+
+    def scenario(self, *args: str, timeout: float = 360) -> subprocess.CompletedProcess[str]:
+        return self.cli(*args, timeout=timeout, program=SCENARIO)
 
     def log(self, service: str) -> Path:
         return self.state / "logs" / f"{service}.log"
@@ -100,7 +104,7 @@ def test_a_service_that_cannot_start_stops_the_command_naming_it_and_its_log(pla
     with socket.socket() as squatter:
         squatter.bind(("127.0.0.1", employment_port))
         squatter.listen()
-        result = platform.cli("run", "--households", "5")
+        result = platform.scenario("run", "--households", "5")
     assert result.returncode == 1, result.stdout + result.stderr
     message = result.stderr
     assert f"employment-matching: port {employment_port} is in use" in message
@@ -111,7 +115,7 @@ def test_a_service_that_cannot_start_stops_the_command_naming_it_and_its_log(pla
 
 
 def test_run_plays_the_scenario_reports_it_and_down_stops_everything(platform: Platform) -> None:
-    result = platform.cli("run", "--households", "20", "--seed", "7", "--json")
+    result = platform.scenario("run", "--households", "20", "--seed", "7", "--json")
     assert result.returncode == 0, result.stderr[-4000:]
     report = json.loads(result.stdout)
     totals = report["totals"]

@@ -1,5 +1,5 @@
 """Fixtures for the shared library's tests: a private event catalogue on a fresh topic, a plumbed
-schema and a broker (the logic lives in chasqui_testing, shared with the CLI's tests)."""
+schema and a producer sink (the logic lives in chasqui_testing, shared with the CLI's tests)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest_asyncio
-from chasqui_testing import ParcelContract, parcel_contract, plumbed_pool, started_broker
-from faststream.kafka import KafkaBroker
+from chasqui_common.messaging.sink import ProducerSink
+from chasqui_testing import ParcelContract, parcel_contract, plumbed_pool, started_sink
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -26,6 +26,7 @@ async def pool(service_db) -> AsyncIterator[asyncpg.Pool]:  # type: ignore[no-un
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def broker(kafka_bootstrap_servers: str) -> AsyncIterator[KafkaBroker]:
-    async with started_broker(kafka_bootstrap_servers) as broker:
-        yield broker
+async def sink(kafka_bootstrap_servers: str) -> AsyncIterator[ProducerSink]:
+    """An idempotent producer sink, as the relay and the dead letters use."""
+    async with started_sink(kafka_bootstrap_servers) as sink:
+        yield sink

@@ -8,15 +8,15 @@ import time
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
-from chasqui_common.messaging.consumer import EventConsumer, HandlerContext
+from chasqui_common.application.unit_of_work import UnitOfWork
+from chasqui_common.messaging.consumer import EventConsumer
 from chasqui_common.messaging.outbox import Outbox
-from chasqui_common.messaging.sink import BrokerSink
+from chasqui_common.messaging.sink import ProducerSink
 from chasqui_testing import collect_records
-from faststream.kafka import KafkaBroker
 
 
 async def test_a_failing_record_rolls_back_to_its_savepoint_and_the_rest_of_the_batch_commits(
-    pool: asyncpg.Pool, broker: KafkaBroker, contract, kafka_bootstrap_servers: str, service_db
+    pool: asyncpg.Pool, sink: ProducerSink, contract, kafka_bootstrap_servers: str, service_db
 ) -> None:  # type: ignore[no-untyped-def]
     async with pool.acquire() as conn:
         await conn.execute("CREATE TABLE effects (seq int PRIMARY KEY)")
@@ -37,16 +37,14 @@ async def test_a_failing_record_rolls_back_to_its_savepoint_and_the_rest_of_the_
     )
 
     @consumer.on(contract.model)
-    async def apply(ctx: HandlerContext, parcel) -> None:  # type: ignore[no-untyped-def]
-        await ctx.conn.execute("INSERT INTO effects VALUES ($1)", parcel.seq)
-        await ctx.publish(contract.model(key="echo", seq=parcel.seq))
+    async def apply(uow: UnitOfWork, parcel) -> None:  # type: ignore[no-untyped-def]
+        await uow.conn.execute("INSERT INTO effects VALUES ($1)", parcel.seq)
+        await uow.publish(contract.model(key="echo", seq=parcel.seq))
         if parcel.seq == 2:
             raise ValueError("parcel 2 is addressed to a district that does not exist")
 
-    consumer.bind(pool, outbox, BrokerSink(broker))
-    consuming = KafkaBroker(kafka_bootstrap_servers, graceful_timeout=10)
-    consumer.subscribe(consuming)
-    await consuming.start()
+    consumer.bind(pool, outbox, sink)
+    runner = await consumer.start(kafka_bootstrap_servers)
     try:
         deadline = time.monotonic() + 30
         while await pool.fetchval("SELECT count(*) FROM inbox") < 5:
@@ -54,7 +52,7 @@ async def test_a_failing_record_rolls_back_to_its_savepoint_and_the_rest_of_the_
             await asyncio.sleep(0.1)
         dead = await collect_records(kafka_bootstrap_servers, contract.topic.dlq.name, count=1, timeout=20)
     finally:
-        await consuming.stop()
+        await runner.stop()
 
     assert [r["seq"] for r in await pool.fetch("SELECT seq FROM effects ORDER BY seq")] == [0, 1, 3, 4, 5]
     assert await pool.fetchval("SELECT count(*) FROM inbox") == 5, "the failed record's claim is undone"

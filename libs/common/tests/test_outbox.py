@@ -9,14 +9,13 @@ from datetime import UTC
 import asyncpg
 import pytest
 from chasqui_common.messaging.outbox import Outbox, OutboxRelay, backlog_of
-from chasqui_common.messaging.sink import BrokerSink
+from chasqui_common.messaging.sink import ProducerSink
 from chasqui_testing import collect_records
 from cloudevents.core.bindings.kafka import KafkaMessage, from_binary_event
-from faststream.kafka import KafkaBroker
 
 
 async def test_committed_event_arrives_as_a_cloudevent_and_rolled_back_one_never_does(
-    pool: asyncpg.Pool, broker: KafkaBroker, contract, kafka_bootstrap_servers: str, service_db
+    pool: asyncpg.Pool, sink: ProducerSink, contract, kafka_bootstrap_servers: str, service_db
 ) -> None:  # type: ignore[no-untyped-def]
     outbox = Outbox("/chasqui/test", contract.catalogue)
     async with pool.acquire() as conn, conn.transaction():
@@ -26,7 +25,7 @@ async def test_committed_event_arrives_as_a_cloudevent_and_rolled_back_one_never
             await outbox.record(conn, contract.model(key="hh-8", seq=2))
             raise RuntimeError("abandon the transaction")
 
-    relay = OutboxRelay(pool, BrokerSink(broker), schema=service_db.schema, poll_interval=0.1)
+    relay = OutboxRelay(pool, sink, schema=service_db.schema, poll_interval=0.1)
     relay.start()
     try:
         records = await collect_records(
@@ -57,9 +56,9 @@ async def test_record_outside_a_transaction_is_refused(pool: asyncpg.Pool, contr
 
 
 async def test_relay_wakes_on_notify_without_waiting_for_the_poll(
-    pool: asyncpg.Pool, broker: KafkaBroker, contract, kafka_bootstrap_servers: str, service_db
+    pool: asyncpg.Pool, sink: ProducerSink, contract, kafka_bootstrap_servers: str, service_db
 ) -> None:  # type: ignore[no-untyped-def]
-    relay = OutboxRelay(pool, BrokerSink(broker), schema=service_db.schema, poll_interval=3600)
+    relay = OutboxRelay(pool, sink, schema=service_db.schema, poll_interval=3600)
     relay.start()
     try:
         await asyncio.sleep(0.5)  # the relay is now idle, waiting on LISTEN

@@ -8,12 +8,12 @@ import time
 from collections import defaultdict
 
 import asyncpg
+from chasqui_common.application.unit_of_work import UnitOfWork
 from chasqui_common.envelope import Envelope
-from chasqui_common.messaging.consumer import EventConsumer, HandlerContext
+from chasqui_common.messaging.consumer import EventConsumer
 from chasqui_common.messaging.outbox import Outbox, OutboxRelay, backlog_of
-from chasqui_common.messaging.sink import BrokerSink
+from chasqui_common.messaging.sink import ProducerSink
 from chasqui_testing import collect_records
-from faststream.kafka import KafkaBroker
 
 EVENTS = 10_000
 KEYS = 100
@@ -27,7 +27,7 @@ async def _wait_for(predicate, timeout: float, what: str) -> None:  # type: igno
 
 
 async def test_ten_thousand_events_survive_a_relay_crash_in_order_and_apply_once(
-    pool: asyncpg.Pool, broker: KafkaBroker, contract, kafka_bootstrap_servers: str, service_db
+    pool: asyncpg.Pool, sink: ProducerSink, contract, kafka_bootstrap_servers: str, service_db
 ) -> None:  # type: ignore[no-untyped-def]
     outbox = Outbox("/chasqui/test", contract.catalogue)
     async with pool.acquire() as conn:
@@ -40,7 +40,6 @@ async def test_ten_thousand_events_survive_a_relay_crash_in_order_and_apply_once
                 *[contract.model(key=f"k{i % KEYS:03d}", seq=(batch * 100 + i) // KEYS) for i in range(100)],
             )
 
-    sink = BrokerSink(broker)
     first = OutboxRelay(pool, sink, schema=service_db.schema, batch_size=200, poll_interval=0.1)
     first.start()
     await _wait_for(lambda: _published_at_least(pool, EVENTS // 2), 120, "half the events published")
@@ -76,18 +75,16 @@ async def test_ten_thousand_events_survive_a_relay_crash_in_order_and_apply_once
     )
 
     @consumer.on(contract.model)
-    async def apply(ctx: HandlerContext, parcel) -> None:  # type: ignore[no-untyped-def]
-        await ctx.conn.execute("INSERT INTO effects (key, seq) VALUES ($1, $2)", parcel.key, parcel.seq)
+    async def apply(uow: UnitOfWork, parcel) -> None:  # type: ignore[no-untyped-def]
+        await uow.conn.execute("INSERT INTO effects (key, seq) VALUES ($1, $2)", parcel.key, parcel.seq)
 
     consumer.bind(pool, outbox, sink)
-    consuming = KafkaBroker(kafka_bootstrap_servers, graceful_timeout=10)
-    consumer.subscribe(consuming)
-    await consuming.start()
+    runner = await consumer.start(kafka_bootstrap_servers)
     try:
         await _wait_for(lambda: _effects_at_least(pool, EVENTS), 240, "every event applied")
         await asyncio.sleep(1)  # would any duplicate still sneak in?
     finally:
-        await consuming.stop()
+        await runner.stop()
     async with pool.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM effects") == EVENTS
         assert await conn.fetchval("SELECT count(DISTINCT (key, seq)) FROM effects") == EVENTS

@@ -8,9 +8,10 @@ import time
 from pathlib import Path
 
 import httpx
+from chasqui_common.application.unit_of_work import UnitOfWork
 from chasqui_common.auth.devtokens import ensure_signing_key
 from chasqui_common.bootstrap import ServiceDefinition, ServiceRuntime, create_app, runtime
-from chasqui_common.messaging.consumer import EventConsumer, HandlerContext
+from chasqui_common.messaging.consumer import EventConsumer
 from chasqui_common.settings import ServiceSettings
 from chasqui_testing import collect_records, serve_app
 from fastapi import APIRouter, Depends
@@ -27,7 +28,7 @@ def _definition(contract, tmp_path: Path) -> ServiceDefinition:  # type: ignore[
 
     @router.post("/parcels/{key}/{seq}", status_code=201)
     async def send(key: str, seq: int, rt: ServiceRuntime = Depends(runtime)) -> dict[str, str]:
-        async with rt.unit_of_work() as uow:
+        async with rt.transactions.begin() as uow:
             await uow.conn.execute("INSERT INTO parcels VALUES ($1, $2)", key, seq)
             await rt.outbox.record(uow.conn, contract.model(key=key, seq=seq))
         return {"key": key}
@@ -35,8 +36,8 @@ def _definition(contract, tmp_path: Path) -> ServiceDefinition:  # type: ignore[
     consumer = EventConsumer("bootstrap-test", topics=[contract.topic], catalogue=contract.catalogue)
 
     @consumer.on(contract.model)
-    async def receipt(ctx: HandlerContext, parcel) -> None:  # type: ignore[no-untyped-def]
-        await ctx.conn.execute("INSERT INTO receipts VALUES ($1, $2)", parcel.key, parcel.seq)
+    async def receipt(uow: UnitOfWork, parcel) -> None:  # type: ignore[no-untyped-def]
+        await uow.conn.execute("INSERT INTO receipts VALUES ($1, $2)", parcel.key, parcel.seq)
 
     return ServiceDefinition(
         name="bootstrap-test",

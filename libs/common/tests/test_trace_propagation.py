@@ -8,9 +8,10 @@ import time
 from pathlib import Path
 
 import httpx
+from chasqui_common.application.unit_of_work import UnitOfWork
 from chasqui_common.bootstrap import ServiceDefinition, ServiceRuntime, create_app, runtime
 from chasqui_common.envelope import Envelope
-from chasqui_common.messaging.consumer import EventConsumer, HandlerContext
+from chasqui_common.messaging.consumer import EventConsumer
 from chasqui_common.settings import ServiceSettings
 from chasqui_common.telemetry.tracing import configure_tracing
 from chasqui_testing import collect_records, serve_app
@@ -27,15 +28,15 @@ async def test_trace_id_spans_http_request_outbox_kafka_and_consumer(
 
     @router.post("/parcels/{seq}", status_code=201)
     async def send(seq: int, rt: ServiceRuntime = Depends(runtime)) -> None:
-        async with rt.unit_of_work() as uow:
+        async with rt.transactions.begin() as uow:
             await uow.publish(contract.model(key="hh-trace", seq=seq))
 
     consumer = EventConsumer("trace-test", topics=[contract.topic], catalogue=contract.catalogue)
 
     @consumer.on(contract.model)
-    async def relay_on(ctx: HandlerContext, parcel) -> None:  # type: ignore[no-untyped-def]
+    async def relay_on(uow: UnitOfWork, parcel) -> None:  # type: ignore[no-untyped-def]
         if parcel.seq == 1:  # the consumer causes a second event, as eligibility does for notifications
-            await ctx.publish(contract.model(key="hh-trace", seq=2))
+            await uow.publish(contract.model(key="hh-trace", seq=2))
 
     definition = ServiceDefinition(
         name="trace-test",

@@ -8,17 +8,17 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
+from chasqui_common.application.unit_of_work import UnitOfWork
 from chasqui_common.db.pool import create_pool
-from chasqui_common.messaging.consumer import EventConsumer, HandlerContext
+from chasqui_common.messaging.consumer import EventConsumer
 from chasqui_common.messaging.outbox import Outbox
 from chasqui_common.messaging.retry import RetryPolicy
-from chasqui_common.messaging.sink import BrokerSink
+from chasqui_common.messaging.sink import ProducerSink
 from chasqui_testing import TcpProxy, collect_records
-from faststream.kafka import KafkaBroker
 
 
 async def test_database_outage_is_retried_and_every_event_applies_once(
-    pool: asyncpg.Pool, broker: KafkaBroker, contract, kafka_bootstrap_servers: str, service_db
+    pool: asyncpg.Pool, sink: ProducerSink, contract, kafka_bootstrap_servers: str, service_db
 ) -> None:  # type: ignore[no-untyped-def]
     async with pool.acquire() as conn:
         await conn.execute("CREATE TABLE effects (seq int PRIMARY KEY)")
@@ -41,15 +41,15 @@ async def test_database_outage_is_retried_and_every_event_applies_once(
     )
 
     @consumer.on(contract.model)
-    async def apply(ctx: HandlerContext, parcel) -> None:  # type: ignore[no-untyped-def]
+    async def apply(uow: UnitOfWork, parcel) -> None:  # type: ignore[no-untyped-def]
         attempts.append(parcel.seq)
         if parcel.seq == 3 and not outage_started.is_set():
             outage_started.set()
             await proxy.cut()  # the database vanishes in the middle of this handler
             asyncio.get_running_loop().call_later(1.5, lambda: asyncio.ensure_future(proxy.restore()))
-        await ctx.conn.execute("INSERT INTO effects VALUES ($1)", parcel.seq)
+        await uow.conn.execute("INSERT INTO effects VALUES ($1)", parcel.seq)
 
-    consumer.bind(flaky_pool, outbox, BrokerSink(broker))
+    consumer.bind(flaky_pool, outbox, sink)
     producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap_servers)
     await producer.start()
     try:
@@ -61,16 +61,14 @@ async def test_database_outage_is_retried_and_every_event_applies_once(
     finally:
         await producer.stop()
 
-    consuming = KafkaBroker(kafka_bootstrap_servers, graceful_timeout=10)
-    consumer.subscribe(consuming)
-    await consuming.start()
+    runner = await consumer.start(kafka_bootstrap_servers)
     try:
         deadline = time.monotonic() + 60
         while await pool.fetchval("SELECT count(*) FROM effects") < 8:
             assert time.monotonic() < deadline, "events were lost after the outage"
             await asyncio.sleep(0.1)
     finally:
-        await consuming.stop()
+        await runner.stop()
         await flaky_pool.close()
         await proxy.cut()
 

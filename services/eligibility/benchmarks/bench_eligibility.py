@@ -16,7 +16,7 @@ from chasqui_eligibility.adapters.rule_files import load_rule_book
 from chasqui_eligibility.domain.evaluation import evaluate_household
 from chasqui_eligibility.domain.simulation import evaluate_all, households_changing, simulate
 from chasqui_eligibility.domain.vectorised import Columns
-from chasqui_eligibility.synthetic import DEPARTMENTS, population
+from chasqui_scenario.synthetic import DEPARTMENTS, population
 
 ON = date(2026, 3, 1)
 

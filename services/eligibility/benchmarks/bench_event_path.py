@@ -1,7 +1,7 @@
 """Benchmark: the event-driven path on the real broker and database.
 
 Registry `HouseholdRegistered` events in, decisions and `eligibility.decision.changed` events
-out. N realistic households (`chasqui_eligibility.synthetic.population`) are published once to
+out. N realistic households (`chasqui_scenario.synthetic.population`) are published once to
 a throwaway topic; then each implementation consumes the same backlog with its own consumer
 group, in its own fresh schema, with the service's real consumer (inbox, one transaction per
 record), outbox and outbox relay. The relay publishes to a throwaway topic instead of
@@ -34,22 +34,20 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from chasqui_common.bootstrap import ServiceDefinition, migrate
+from chasqui_common.clock import FixedClock
 from chasqui_common.db.pool import create_pool
 from chasqui_common.events.registry import HouseholdRegistered
-from chasqui_common.messaging.consumer import EventConsumer
+from chasqui_common.messaging.consumer import ConsumerRunner, EventConsumer
 from chasqui_common.messaging.outbox import Outbox, OutboxRelay
-from chasqui_common.messaging.sink import BrokerSink, MessageSink
+from chasqui_common.messaging.sink import MessageSink, ProducerSink
 from chasqui_common.topics import DAY_MS, Topic, ensure_topics
 from chasqui_eligibility.adapters.rule_files import load_rule_book
-from chasqui_eligibility.application.clock import FixedClock
 from chasqui_eligibility.application.event_handlers import make_consumer
-from chasqui_eligibility.application.service import Eligibility
 from chasqui_eligibility.main import MIGRATIONS
-from chasqui_eligibility.synthetic import population
 from chasqui_local import stack
 from chasqui_local.config import LocalConfig
 from chasqui_local.roles import database_of, drop_service_schema, provision_service_schema
-from faststream.kafka import KafkaBroker
+from chasqui_scenario.synthetic import population
 
 sys.path.insert(0, str(Path(__file__).parent))
 from legacy_event_path import make_legacy_consumer
@@ -124,27 +122,22 @@ async def run_one(
         admin_dsn, database=database, schema=name, role=name, password=f"{name}-pw"
     )
     pool = await create_pool(dsn, schema=name, min_size=2, max_size=4)
-    broker = KafkaBroker(
-        bootstrap,
-        client_id=f"bench-{name}",
-        enable_idempotence=True,
-        acks="all",
-        logger=logging.getLogger("bench.faststream"),
-    )
+    sink = ProducerSink(bootstrap, client_id=f"bench-{name}")
+    runner: ConsumerRunner | None = None
     relay: OutboxRelay | None = None
     try:
         await migrate(DEFINITION, pool, name)
-        app = Eligibility(book=load_rule_book(), clock=FixedClock(ON))
         consumer: EventConsumer = (
-            make_legacy_consumer(app, name) if implementation == "legacy" else make_consumer(app, name)
+            make_legacy_consumer(load_rule_book(), name)
+            if implementation == "legacy"
+            else make_consumer(name)
         )
         consumer.topics = [source]  # the handlers are the service's; only the topic is throwaway
         outbox = Outbox("/chasqui/eligibility")
-        sink = BrokerSink(broker)
-        consumer.bind(pool, outbox, sink)
-        consumer.subscribe(broker)
+        consumer.bind(pool, outbox, sink, FixedClock(ON))
+        await sink.start()
         relay = OutboxRelay(pool, Redirect(sink, sink_topic), schema=name, poll_interval=0.2)
-        await broker.start()
+        runner = await consumer.start(bootstrap)
         relay.start()
 
         first: float | None = None
@@ -178,7 +171,9 @@ async def run_one(
     finally:
         if relay is not None:
             await relay.stop(flush_timeout=5)
-        await broker.stop()
+        if runner is not None:
+            await runner.stop()
+        await sink.stop()
         await pool.close()
         await drop_service_schema(admin_dsn, schema=name, role=name, database=database)
 

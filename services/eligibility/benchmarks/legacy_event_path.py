@@ -15,15 +15,15 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from chasqui_common.application.unit_of_work import UnitOfWork
 from chasqui_common.db.pool import Connection
 from chasqui_common.events.eligibility import DecisionCause
 from chasqui_common.events.registry import Household, HouseholdStatus
-from chasqui_common.messaging.consumer import EventConsumer, HandlerContext
+from chasqui_common.messaging.consumer import EventConsumer
 from chasqui_common.topics import REGISTRY_HOUSEHOLDS
 from chasqui_eligibility.adapters import repository
 from chasqui_eligibility.application.decide import _event
 from chasqui_eligibility.application.event_handlers import REGISTRY_EVENTS, HouseholdEvent
-from chasqui_eligibility.application.service import Eligibility
 from chasqui_eligibility.domain.decisions import Change, CriterionResult, Decision, changes
 from chasqui_eligibility.domain.evaluation import CompiledRuleSet, _values_seen, compile_rule_set
 from chasqui_eligibility.domain.expressions import ExpressionError, activation
@@ -31,33 +31,33 @@ from chasqui_eligibility.domain.facts import household_facts
 from chasqui_eligibility.domain.rules import RuleBook, Unit
 
 
-def make_legacy_consumer(app: Eligibility, name: str) -> EventConsumer:
+def make_legacy_consumer(book: RuleBook, name: str) -> EventConsumer:
     consumer = EventConsumer(name, topics=[REGISTRY_HOUSEHOLDS])
 
-    async def on_household_event(ctx: HandlerContext, event: HouseholdEvent) -> None:
-        await upsert_household(ctx.conn, event.household, ctx.envelope.id)
-        on = app.clock.today()
+    async def on_household_event(uow: UnitOfWork, event: HouseholdEvent) -> None:
+        await upsert_household(uow.conn, event.household, uow.event.id)
+        on = uow.clock.today()
         household = event.household
-        stored = await repository.stored_decisions(ctx.conn, household.household_id)
+        stored = await repository.stored_decisions(uow.conn, household.household_id)
         reason = "household deregistered" if household.status.value != "active" else "no longer a member"
         found = changes(
             household.household_id,
-            evaluate_household(app.book, household, on),
+            evaluate_household(book, household, on),
             stored,
             on,
             gone_reason=reason,
         )
         ids = [uuid.uuid4() for _ in found]
         if found:
-            await record_changes(ctx.conn, found, ids, DecisionCause.REGISTRY_EVENT, ctx.envelope.id)
-        await repository.mark_evaluated(ctx.conn, household.household_id, on)
+            await record_changes(uow.conn, found, ids, DecisionCause.REGISTRY_EVENT, uow.event.id)
+        await repository.mark_evaluated(uow.conn, household.household_id, on)
         events = [
-            _event(change, decision_id, household, DecisionCause.REGISTRY_EVENT, ctx.envelope.id)
+            _event(change, decision_id, household, DecisionCause.REGISTRY_EVENT, uow.event.id)
             for change, decision_id in zip(found, ids, strict=True)
             if change.announce
         ]
         if events:
-            await ctx.publish(*events)
+            await uow.publish(*events)
 
     for model in REGISTRY_EVENTS:
         consumer.on(model)(on_household_event)

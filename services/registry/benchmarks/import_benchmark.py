@@ -23,6 +23,7 @@ from typing import Any
 
 import asyncpg
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from chasqui_common.application.unit_of_work import Transactions
 from chasqui_common.db.migrations import apply_migrations, common_migrations, load_migrations
 from chasqui_common.db.pool import create_pool
 from chasqui_common.messaging.outbox import Outbox, OutboxRelay
@@ -36,7 +37,7 @@ from chasqui_registry.cli import wait_for_empty_outbox
 from chasqui_registry.main import DEFINITION
 
 sys.path.insert(0, str(Path(__file__).parent))
-from chasqui_registry.sample_households import write_csv
+from chasqui_scenario.sample_households import write_csv
 
 PARTITIONS = 6  # as registry.households
 
@@ -141,9 +142,11 @@ async def run(
         relay.start()
         started = time.perf_counter()
         cpu_started = time.process_time()
-        import_id = await imports.start_import(pool, path.name, "csv")
+        run = Transactions(pool, Outbox(DEFINITION.source))
+        started = await run.command(imports.start_import, imports.StartImport(path.name, "csv"))
         report = await imports.run_import(
-            pool, Outbox(DEFINITION.source), import_id, path, "csv", batch_size=batch_size, workers=workers
+            run,
+            imports.RunImport(started.import_id, path, "csv", batch_size=batch_size, workers=workers),
         )
         imported_at = time.perf_counter() - started
         import_cpu = time.process_time() - cpu_started

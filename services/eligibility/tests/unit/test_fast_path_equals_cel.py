@@ -9,7 +9,7 @@ from chasqui_eligibility.domain.evaluation import evaluate_household
 from chasqui_eligibility.domain.rules import Unit
 from chasqui_eligibility.domain.simulation import evaluate_all
 from chasqui_eligibility.domain.vectorised import append_columns, columns_from_households
-from chasqui_eligibility.synthetic import household, member, population
+from chasqui_scenario.synthetic import household, member, population
 
 BOOK = load_rule_book()
 SAMPLE = population(200, seed=11)

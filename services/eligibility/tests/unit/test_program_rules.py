@@ -7,7 +7,7 @@ from chasqui_common.events.registry import CseLevel, DisabilitySeverity, Documen
 from chasqui_eligibility.adapters.rule_files import load_rule_book
 from chasqui_eligibility.domain.decisions import Decision
 from chasqui_eligibility.domain.evaluation import evaluate_household
-from chasqui_eligibility.synthetic import household, member
+from chasqui_scenario.synthetic import household, member
 
 BOOK = load_rule_book()
 TODAY = date(2026, 3, 10)

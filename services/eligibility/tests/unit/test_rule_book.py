@@ -7,7 +7,7 @@ from chasqui_eligibility.adapters.rule_files import load_rule_book
 from chasqui_eligibility.domain.evaluation import check_rule_book, evaluate_household
 from chasqui_eligibility.domain.expressions import ExpressionError
 from chasqui_eligibility.domain.rules import Program, RuleBook
-from chasqui_eligibility.synthetic import household, member
+from chasqui_scenario.synthetic import household, member
 from pydantic import ValidationError
 
 

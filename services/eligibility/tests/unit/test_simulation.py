@@ -9,7 +9,7 @@ from chasqui_eligibility.domain.facts import household_facts
 from chasqui_eligibility.domain.rules import RuleSet
 from chasqui_eligibility.domain.simulation import simulate
 from chasqui_eligibility.domain.vectorised import columns_from_households
-from chasqui_eligibility.synthetic import population
+from chasqui_scenario.synthetic import population
 
 BOOK = load_rule_book()
 ON = date(2026, 3, 1)
@@ -66,4 +66,4 @@ def test_simulation_counts_equal_a_brute_force_cel_count() -> None:
     assert (result.eligible_now, result.eligible_candidate) == (now_eligible, after_eligible)
     assert result.monthly_cost_change_centimos == after_eligible * 15000 - now_eligible * 17500
     assert len(result.sample_gaining) == 5
-    assert all(s["household_id"] in gain_households for s in result.sample_gaining)
+    assert all(s.household_id in gain_households for s in result.sample_gaining)

@@ -7,8 +7,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest_asyncio
-from chasqui_testing import RunningService, running_service
 from chasqui_employment_matching.main import DEFINITION
+from chasqui_testing import RunningService, running_service
 
 
 @pytest_asyncio.fixture(loop_scope="session")

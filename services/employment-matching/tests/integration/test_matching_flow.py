@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import time
 
-from chasqui_testing import RunningService, collect_records
 from chasqui_common.topics import EMPLOYMENT_JOB_SEEKERS, EMPLOYMENT_VACANCIES
+from chasqui_testing import RunningService, collect_records
 
 from .payloads import seeker, unique_ruc, vacancy
 

@@ -11,8 +11,8 @@ from aiokafka import AIOKafkaProducer
 from chasqui_common.events.migrants import EmploymentProfile, MigrantIdentity, ReferralIssued, ReferralTarget
 from chasqui_common.events.registry import Consent, Contact, DocumentType, IdentityDocument
 from chasqui_common.messaging.outbox import Outbox
-from chasqui_testing import RunningService
 from chasqui_common.topics import MIGRANT_SERVICES_CASES
+from chasqui_testing import RunningService
 
 from .payloads import _rng
 

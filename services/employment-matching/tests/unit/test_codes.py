@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from chasqui_common.errors import InvalidValue
 from chasqui_common.events.registry import DocumentType
 from chasqui_employment_matching.domain.codes import (
-    InvalidValue,
     check_occupation,
     check_ubigeo,
     department_name,

@@ -13,10 +13,10 @@ from typing import Any
 
 import httpx
 import pytest_asyncio
-from chasqui_testing import RunningService, collect_records, running_service
 from chasqui_common.topics import MIGRANT_SERVICES_CASES, MIGRANT_SERVICES_MIGRANTS
 from chasqui_migrant_services.main import DEFINITION
 from chasqui_migrant_services.settings import MigrantsSettings
+from chasqui_testing import RunningService, collect_records, running_service
 
 
 @pytest_asyncio.fixture(loop_scope="session")

@@ -6,8 +6,9 @@ import asyncio
 import uuid
 from datetime import datetime, timedelta
 
+from chasqui_common.clock import LIMA
+from chasqui_migrant_services.domain.attention_points import WEEKDAYS
 from chasqui_testing import RunningService
-from chasqui_migrant_services.domain.attention_points import LIMA, WEEKDAYS
 
 from .conftest import events_for, register
 

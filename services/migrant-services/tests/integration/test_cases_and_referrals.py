@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from chasqui_common.clock import LIMA
 from chasqui_testing import RunningService
-from chasqui_migrant_services.domain.attention_points import LIMA
 
 from .conftest import events_for, register
 
@@ -174,7 +174,7 @@ def _body(**overrides):  # type: ignore[no-untyped-def]
 
 
 async def test_the_platform_scenario_attends_people_at_the_four_migracentros(service: RunningService) -> None:
-    from chasqui_migrant_services.scenario import PEOPLE, attend_at_migracentros
+    from chasqui_scenario.migracentro_day import PEOPLE, attend_at_migracentros
 
     async with service.client("migrants:write", "migrants:read") as client:
         created = await attend_at_migracentros(client)

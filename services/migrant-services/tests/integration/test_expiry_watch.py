@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from chasqui_testing import RunningService, running_service
-from chasqui_migrant_services.domain.attention_points import LIMA
+from chasqui_common.clock import LIMA
 from chasqui_migrant_services.main import DEFINITION
 from chasqui_migrant_services.settings import MigrantsSettings
+from chasqui_testing import RunningService, running_service
 
 from .conftest import events_for, register, unique_number
 

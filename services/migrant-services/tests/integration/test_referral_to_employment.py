@@ -11,9 +11,9 @@ import uuid
 from pathlib import Path
 
 import pytest
-from chasqui_testing import RunningService, collect_records, running_service
 from chasqui_common.topics import EMPLOYMENT_JOB_SEEKERS
 from chasqui_local.roles import database_of, drop_service_schema, provision_service_schema
+from chasqui_testing import RunningService, collect_records, running_service
 
 from .conftest import register
 
@@ -57,7 +57,9 @@ async def test_a_migrant_referred_to_employment_at_ica_appears_as_a_job_seeker(
     finally:
         await drop_service_schema(postgres_admin_dsn, schema=name, role=name, database=database)
 
-    assert seeker is not None, f"no job seeker event for referral {referral_id} on {EMPLOYMENT_JOB_SEEKERS.name}"
+    assert seeker is not None, (
+        f"no job seeker event for referral {referral_id} on {EMPLOYMENT_JOB_SEEKERS.name}"
+    )
     assert seeker["person_id"] == person["migrant_id"]
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from chasqui_common.errors import DomainError
 from chasqui_common.events.registry import DocumentType
-from chasqui_migrant_services.domain.errors import DomainError
 from chasqui_migrant_services.domain.migrants import (
     Document,
     check_documents,

@@ -5,10 +5,16 @@ from __future__ import annotations
 from datetime import date, time
 
 import pytest
+from chasqui_common.errors import Conflict, DomainError
 from chasqui_common.events.migrants import CaseService
-from chasqui_migrant_services.domain.appointments import BOOKING_HORIZON_DAYS, SlotDay, check_bookable, open_days
+from chasqui_migrant_services.domain.appointments import (
+    BOOKING_HORIZON_DAYS,
+    SlotDay,
+    check_bookable,
+    open_days,
+)
 from chasqui_migrant_services.domain.attention_points import AttentionPoint, Hours, parse_opening_hours
-from chasqui_migrant_services.domain.errors import DomainError, SlotUnavailable
+from chasqui_migrant_services.domain.errors import SlotUnavailable
 
 MONDAY = date(2025, 3, 10)
 POINT = AttentionPoint(
@@ -27,7 +33,8 @@ def test_booking_fills_a_day_up_to_capacity_and_no_further() -> None:
     assert (day.booked, day.free) == (2, 0)
     with pytest.raises(SlotUnavailable) as raised:
         day.book()
-    assert raised.value.status == 409
+    assert isinstance(raised.value, Conflict)  # answered with 409 by the shared problem mapping
+    assert raised.value.code == "slot-unavailable"
     assert "2 of 2 booked" in raised.value.detail
 
 

@@ -19,7 +19,7 @@ from chasqui_notifications.adapters.channels import (
     Transport,
 )
 from chasqui_notifications.api import routes
-from chasqui_notifications.application.dispatcher import Clock, Dispatcher, system_clock
+from chasqui_notifications.application.dispatcher import Dispatcher
 from chasqui_notifications.application.event_handlers import build_consumer
 from chasqui_notifications.domain.delivery import RetrySchedule
 from chasqui_notifications.domain.quiet_hours import QuietHours
@@ -75,15 +75,12 @@ def notifications_settings(settings: ServiceSettings) -> NotificationsSettings:
     return NotificationsSettings(**settings.model_dump())
 
 
-def build_dispatcher(
-    rt: ServiceRuntime, *, clock: Clock = system_clock, transports: TransportFactory = build_transports
-) -> Dispatcher:
+def build_dispatcher(rt: ServiceRuntime, *, transports: TransportFactory = build_transports) -> Dispatcher:
+    """The dispatcher of a running service: its transactions (and so its clock) and transports."""
     settings = notifications_settings(rt.settings)
     return Dispatcher(
-        pool=rt.pool,
-        outbox=rt.outbox,
+        transactions=rt.transactions,
         transports=transports(settings),
-        clock=clock,
         quiet_hours=QuietHours(
             start=time.fromisoformat(settings.quiet_hours_start),
             end=time.fromisoformat(settings.quiet_hours_end),
@@ -105,11 +102,9 @@ def build_dispatcher(
     )
 
 
-def dispatcher_task(
-    *, clock: Clock = system_clock, transports: TransportFactory = build_transports
-) -> BackgroundTask:
+def dispatcher_task(*, transports: TransportFactory = build_transports) -> BackgroundTask:
     async def dispatch(rt: ServiceRuntime) -> None:
-        dispatcher = build_dispatcher(rt, clock=clock, transports=transports)
+        dispatcher = build_dispatcher(rt, transports=transports)
         rt.dispatcher = dispatcher  # type: ignore[attr-defined]  # reachable for operators' tooling and tests
         try:
             await dispatcher.run()
@@ -122,10 +117,10 @@ def dispatcher_task(
 def build_definition(
     *,
     consumer_name: str = "notifications",
-    clock: Clock = system_clock,
     transports: TransportFactory = build_transports,
 ) -> ServiceDefinition:
-    """The service; tests build their own with a moved clock or a private consumer group."""
+    """The service; tests build their own with a private consumer group (and give `create_app`
+    a moved clock: the dispatcher and the handlers read the runtime's)."""
     return ServiceDefinition(
         name="notifications",
         title="Chasqui notifications",
@@ -133,7 +128,7 @@ def build_definition(
         routers=[routes.router],
         consumers=[build_consumer(consumer_name)],
         publishes=[NOTIFICATIONS_DELIVERIES],
-        background=[dispatcher_task(clock=clock, transports=transports)],
+        background=[dispatcher_task(transports=transports)],
     )
 
 

@@ -12,7 +12,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -23,10 +23,12 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import OffsetAndMetadata
 from aiosmtpd.controller import Controller
+from chasqui_common.auth.devtokens import ensure_signing_key
+from chasqui_common.bootstrap import create_app
+from chasqui_common.clock import LIMA, lima_date
 from chasqui_common.envelope import Envelope
 from chasqui_common.events.catalogue import CATALOGUE, EventPayload
 from chasqui_common.messaging.outbox import Outbox
-from chasqui_testing import RunningService, running_service, serve_app
 from chasqui_common.topics import (
     ELIGIBILITY_DECISIONS,
     EMPLOYMENT_JOB_SEEKERS,
@@ -37,9 +39,9 @@ from chasqui_common.topics import (
     REGISTRY_HOUSEHOLDS,
     ensure_topics,
 )
-from chasqui_notifications.domain.quiet_hours import LIMA
 from chasqui_notifications.main import build_definition
 from chasqui_notifications.settings import NotificationsSettings
+from chasqui_testing import RunningService, serve_app
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -53,13 +55,17 @@ def free_port() -> int:
 
 
 class FakeClock:
-    """The dispatcher's clock: runs at real speed from wherever the test last moved it."""
+    """The service's clock (a chasqui_common.clock.Clock): runs at real speed from wherever the
+    test last moved it, so retries and leases still come due."""
 
     def __init__(self, now: datetime) -> None:
         self.set(now)
 
-    def __call__(self) -> datetime:
-        return self._base + timedelta(seconds=time.monotonic() - self._set_at)
+    def now(self) -> datetime:
+        return (self._base + timedelta(seconds=time.monotonic() - self._set_at)).astimezone(UTC)
+
+    def today(self) -> date:
+        return lima_date(self.now())
 
     def set(self, now: datetime) -> None:
         self._base, self._set_at = now, time.monotonic()
@@ -184,16 +190,20 @@ def notifications(
             "consumer_group_suffix": "",  # the group is pinned to the topics' end above
         }
         settings.update(overrides)
-        async with running_service(
-            build_definition(consumer_name=name, clock=clock),
-            database_url=service_db.dsn,
-            schema=service_db.schema,
+        auth_dir = tmp_path / "auth"
+        config = NotificationsSettings(
             kafka_bootstrap_servers=kafka_bootstrap_servers,
-            auth_dir=tmp_path / "auth",
-            settings_class=NotificationsSettings,
+            database_url=service_db.dsn,
+            db_schema=service_db.schema,
+            auth_jwks_file=ensure_signing_key(auth_dir),
+            outbox_poll_interval=0.2,
+            retry_base_delay=0.05,
             **settings,
-        ) as svc:
-            yield svc
+        )
+        # As chasqui_testing.running_service, with the test's clock given to the runtime.
+        app = create_app(build_definition(consumer_name=name), config, clock=clock)
+        async with serve_app(app) as base_url:
+            yield RunningService(base_url, app, auth_dir)
 
     return start
 
@@ -207,13 +217,13 @@ async def start_group_at_end(bootstrap: str, group: str) -> None:
         return
     _STARTED_GROUPS.add(group)
     topics = [
-            REGISTRY_HOUSEHOLDS,
-            MIGRANT_SERVICES_MIGRANTS,
-            MIGRANT_SERVICES_CASES,
-            ELIGIBILITY_DECISIONS,
-            EMPLOYMENT_JOB_SEEKERS,
-            EMPLOYMENT_VACANCIES,
-        ]
+        REGISTRY_HOUSEHOLDS,
+        MIGRANT_SERVICES_MIGRANTS,
+        MIGRANT_SERVICES_CASES,
+        ELIGIBILITY_DECISIONS,
+        EMPLOYMENT_JOB_SEEKERS,
+        EMPLOYMENT_VACANCIES,
+    ]
     await ensure_topics(bootstrap, [*topics, NOTIFICATIONS_DELIVERIES])
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()

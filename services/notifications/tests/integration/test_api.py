@@ -24,6 +24,7 @@ async def test_history_templates_and_preferences_over_http(
             templates = (await http.get("/v1/templates")).json()
             prefs = (await http.get(f"/v1/persons/{p.person_id}/preferences")).json()
             summary = (await http.get("/v1/notifications/summary")).json()
+            unknown = await http.get(f"/v1/persons/{p.person_id}-nobody/preferences")
             forbidden = await http.put(
                 f"/v1/persons/{p.person_id}/preferences", json={"consent": {"sms": False}}
             )
@@ -50,3 +51,7 @@ async def test_history_templates_and_preferences_over_http(
     assert invalid.status_code == 422
     assert invalid.json()["errors"][0]["field"] == "language"
     assert invalid.json()["errors"][0]["value"] == "klingon"
+    assert unknown.status_code == 404
+    assert unknown.json()["type"] == "https://chasqui.pe/problems/person-unknown"
+    assert unknown.json()["title"] == "Person not known"
+    assert "errors" not in unknown.json()

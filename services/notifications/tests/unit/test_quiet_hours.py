@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from chasqui_common.clock import LIMA
 from chasqui_common.events.notifications import DeliveryChannel
-from chasqui_notifications.domain.quiet_hours import LIMA, QuietHours
+from chasqui_notifications.domain.quiet_hours import QuietHours
 
 QUIET = QuietHours()
 

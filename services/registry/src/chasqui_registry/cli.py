@@ -1,4 +1,8 @@
-"""`chasqui-registry-import FILE`: the bulk ULE import from a terminal, with a progress bar."""
+"""`chasqui-registry-import FILE`: the bulk ULE import from a terminal, with a progress bar.
+
+It runs the same use cases as `POST /v1/imports` (`start_import`, then `run_import`, which
+commits batch by batch with `commit_import_batch`) through `Transactions`, on a pool of its own.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
-from chasqui_common.db.migrations import apply_migrations, common_migrations, load_migrations
+from chasqui_common.application.unit_of_work import Transactions
+from chasqui_common.bootstrap import migrate
+from chasqui_common.clock import SYSTEM_CLOCK
 from chasqui_common.db.pool import create_pool
 from chasqui_common.messaging.outbox import Outbox, OutboxRelay, backlog_of
 from chasqui_common.messaging.sink import ProducerSink
@@ -29,12 +35,10 @@ from chasqui_registry.main import DEFINITION
 @contextlib.asynccontextmanager
 async def registry_pool(settings: ServiceSettings) -> AsyncIterator[asyncpg.Pool]:
     """A pool on the registry schema, migrated like the service would at start."""
-    schema = settings.db_schema or DEFINITION.name
+    schema = settings.db_schema or DEFINITION.schema
     pool = await create_pool(settings.database_url, schema=schema, min_size=1, max_size=4)
     try:
-        assert DEFINITION.migrations is not None
-        async with pool.acquire() as conn:
-            await apply_migrations(conn, schema, common_migrations() + load_migrations(DEFINITION.migrations))
+        await migrate(DEFINITION, pool, schema)
         yield pool
     finally:
         await pool.close()
@@ -49,7 +53,7 @@ async def relay_to_kafka(pool: asyncpg.Pool, settings: ServiceSettings) -> Async
     relay = OutboxRelay(
         pool,
         sink,
-        schema=settings.db_schema or DEFINITION.name,
+        schema=settings.db_schema or DEFINITION.schema,
         batch_size=settings.outbox_batch_size,
         poll_interval=0.2,
     )
@@ -81,8 +85,10 @@ async def import_file(
     publish: bool,
 ) -> imports.ImportReport:
     async with registry_pool(settings) as pool:
+        run = Transactions(pool, Outbox(DEFINITION.source, DEFINITION.catalogue), SYSTEM_CLOCK)
         size = (await asyncio.to_thread(path.stat)).st_size
-        import_id = await imports.start_import(pool, path.name, fmt)
+        started = await run.command(imports.start_import, imports.StartImport(path.name, fmt))
+        import_id = started.import_id
         console.print(f"import [bold]{import_id}[/] of {path} ({fmt}, {encoding})")
         with Progress(
             TextColumn("[progress.description]{task.description}"),
@@ -102,18 +108,12 @@ async def import_file(
                     summary=f"{report.imported} new · {report.skipped} skipped · {report.rejected} rejected",
                 )
 
-            outbox = Outbox(DEFINITION.source)
             async with contextlib.AsyncExitStack() as stack:
                 if publish:
                     await stack.enter_async_context(relay_to_kafka(pool, settings))
                 report = await imports.run_import(
-                    pool,
-                    outbox,
-                    import_id,
-                    path,
-                    fmt,
-                    encoding=encoding,
-                    batch_size=batch_size,
+                    run,
+                    imports.RunImport(import_id, path, fmt, encoding=encoding, batch_size=batch_size),
                     progress=on_progress,
                 )
                 bar.update(task, completed=size)

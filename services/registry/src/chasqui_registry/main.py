@@ -8,6 +8,7 @@ from chasqui_common.bootstrap import ServiceDefinition, run
 from chasqui_common.topics import REGISTRY_HOUSEHOLDS
 
 from chasqui_registry.api import routes
+from chasqui_registry.application import imports
 
 DEFINITION = ServiceDefinition(
     name="registry",
@@ -15,7 +16,7 @@ DEFINITION = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations",
     routers=[routes.router],
     publishes=[REGISTRY_HOUSEHOLDS],
-    background=[routes.cancel_imports],
+    background=[imports.cancel_imports],
 )
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from chasqui_testing import collect_records, running_service
 from chasqui_registry.main import DEFINITION
+from chasqui_testing import collect_records, running_service
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -185,6 +185,7 @@ async def test_errors_are_problem_details_naming_field_value_and_expectation(
         problem = response.json()
         assert response.headers["content-type"].startswith("application/problem+json")
         assert problem["existing_household_id"] == owner
+        assert problem["type"] == "https://chasqui.pe/problems/registry-document-taken"
         assert owner in problem["detail"]
         assert problem["errors"][0]["field"] == "members.0.document.number"
 
@@ -207,15 +208,31 @@ async def test_errors_are_problem_details_naming_field_value_and_expectation(
 
         missing = await client.get(f"/v1/households/{uuid.uuid4()}")
         assert missing.status_code == 404
+        assert missing.json()["type"] == "https://chasqui.pe/problems/not-found"
         assert missing.json()["errors"][0]["field"] == "household_id"
+        no_member = await client.patch(
+            f"/v1/households/{owner}/members/{uuid.uuid4()}", json={"given_names": "Ana"}
+        )
+        assert no_member.status_code == 404
+        assert no_member.json()["errors"][0]["field"] == "person_id"
+
+        # A document number that fits no DNI: 422 naming the query parameter.
+        bad = await client.get("/v1/persons", params={"document_type": "DNI", "document_number": "1234"})
+        assert bad.status_code == 422
+        assert bad.json()["errors"][0]["field"] == "document_number"
+        assert bad.json()["errors"][0]["value"] == "1234"
 
         # Persons by document, with or without the DNI check character.
         found = await client.get("/v1/persons", params={"document_type": "DNI", "document_number": taken})
         assert found.status_code == 200
         assert [p["household_id"] for p in found.json()] == [owner]
 
-        # Deregistering frees the document for another household.
+        # Deregistering frees the document for another household; the household can no longer change.
         await client.post(f"/v1/households/{owner}/deregister", json={"reason": "moved abroad"})
+        frozen = await client.patch(f"/v1/households/{owner}", json={"address": "Jr. Nuevo 1"})
+        assert frozen.status_code == 409
+        assert frozen.json()["type"] == "https://chasqui.pe/problems/registry-household-deregistered"
+        assert frozen.json()["errors"][0]["field"] == "household_id"
         again = await client.post("/v1/households", json=household_body(head(taken)))
         assert again.status_code == 201, again.text
 

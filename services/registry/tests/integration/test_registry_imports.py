@@ -13,13 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from chasqui_common.application.unit_of_work import Transactions
 from chasqui_common.db.migrations import apply_migrations, common_migrations, load_migrations
 from chasqui_common.db.pool import create_pool
 from chasqui_common.messaging.outbox import Outbox
-from chasqui_testing import RunningService, collect_records, running_service
 from chasqui_registry.adapters.import_files import CSV_COLUMNS
 from chasqui_registry.application import imports
 from chasqui_registry.main import DEFINITION
+from chasqui_testing import RunningService, collect_records, running_service
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -319,9 +320,11 @@ async def test_parallel_import_keeps_row_numbers_and_refuses_documents_across_ba
             await apply_migrations(
                 conn, service_db.schema, common_migrations() + load_migrations(DEFINITION.migrations)
             )
-        outbox = Outbox(DEFINITION.source)
-        import_id = await imports.start_import(pool, path.name, "csv")
-        report = await imports.run_import(pool, outbox, import_id, path, "csv", batch_size=2, workers=2)
+        run = Transactions(pool, Outbox(DEFINITION.source))
+        started = await run.command(imports.start_import, imports.StartImport(path.name, "csv"))
+        report = await imports.run_import(
+            run, imports.RunImport(started.import_id, path, "csv", batch_size=2, workers=2)
+        )
         assert report.status == "completed", report.error
         assert (report.households_read, report.imported, report.rejected) == (9, 5, 4)
         assert sorted((e.row, e.household_key, e.field, e.value) for e in report.errors) == [
@@ -342,8 +345,10 @@ async def test_parallel_import_keeps_row_numbers_and_refuses_documents_across_ba
         assert all(json.loads(e["body"])["household"]["household_id"] == e["message_key"] for e in events)
 
         # Again, in one process this time: everything already there is skipped, nothing emitted.
-        again_id = await imports.start_import(pool, path.name, "csv")
-        again = await imports.run_import(pool, outbox, again_id, path, "csv", batch_size=2, workers=0)
+        again_id = (await run.command(imports.start_import, imports.StartImport(path.name, "csv"))).import_id
+        again = await imports.run_import(
+            run, imports.RunImport(again_id, path, "csv", batch_size=2, workers=0)
+        )
         assert (again.imported, again.skipped, again.rejected) == (0, 5, 4)
         assert await pool.fetchval("SELECT count(*) FROM outbox") == 5
     finally:

@@ -10,13 +10,12 @@ import pytest
 from chasqui_common.events.registry import DocumentType, HouseholdStatus, IdentityDocument, Relationship
 from chasqui_registry.domain import household as rules
 from chasqui_registry.domain import ubigeo
-from chasqui_registry.domain.documents import DocumentError, normalize_document
+from chasqui_registry.domain.documents import normalize_document
+from chasqui_registry.domain.errors import DocumentError, HouseholdNotActive, InvalidHousehold
 from chasqui_registry.domain.model import (
     ClassificationDraft,
     HouseholdDraft,
-    HouseholdNotActive,
     HouseholdPatch,
-    InvalidHousehold,
     MemberDraft,
     MemberPatch,
 )

@@ -11,7 +11,7 @@ import multiprocessing
 import random
 import uuid
 from concurrent.futures import ProcessPoolExecutor
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,16 +21,17 @@ from chasqui_registry.adapters.import_files import CSV_COLUMNS, ImportFile, Pars
 from chasqui_registry.application import import_prepare
 from chasqui_registry.application.import_prepare import (
     EventTemplate,
-    _fast_csv,
-    _new_id,
-    _reference,
+    fast_csv_household,
     prepare_chunk,
+    reference_household,
+    uuid7,
 )
 from chasqui_registry.application.imports import default_workers
 from chasqui_registry.main import DEFINITION
-from chasqui_registry.sample_households import TODAY, households
+from chasqui_scenario.sample_households import TODAY, households
 
 TEMPLATE = EventTemplate.of(Outbox(DEFINITION.source))
+NOW = datetime(2025, 6, 1, 17, tzinfo=UTC)
 
 # Values the rules refuse or the fast path must not take as they are.
 MUTATIONS: dict[str, list[str]] = {
@@ -92,8 +93,8 @@ def without_ids(data: dict[str, Any]) -> dict[str, Any]:
 
 def both_ways(parsed: ParsedHousehold) -> tuple[Any, Any]:
     assert isinstance(parsed.raw, list)
-    fast = _fast_csv(parsed, parsed.raw, TODAY)
-    reference = _reference(parsed, TODAY)
+    fast = fast_csv_household(parsed, parsed.raw, TODAY)
+    reference = reference_household(parsed, TODAY)
     return fast, reference
 
 
@@ -134,7 +135,7 @@ def test_both_paths_produce_the_same_records(tmp_path: Path) -> None:
     rows[0]["document_number"] = "10117410-2"  # normalised by stdnum to 10117410
     rows[0]["given_names"] = "Rosa\tMaría"  # valid, but the fast path leaves control characters alone
     parsed = parsed_from_rows(rows, tmp_path)
-    chunk = prepare_chunk([parsed], TEMPLATE, TODAY)
+    chunk = prepare_chunk([parsed], TEMPLATE, TODAY, NOW)
     assert (chunk.fast, len(chunk.prepared), chunk.errors) == (0, 1, [])
     prepared = chunk.prepared[0]
     assert prepared.documents[0][:3] == ("DNI", "10117410", 2)
@@ -151,7 +152,7 @@ def test_both_paths_produce_the_same_records(tmp_path: Path) -> None:
 
 
 def test_new_ids_are_time_ordered_version_7_uuids() -> None:
-    ids = [_new_id() for _ in range(1000)]
+    ids = [uuid7() for _ in range(1000)]
     assert all(uuid.UUID(i).version == 7 for i in ids)
     assert len(set(ids)) == 1000
     assert ids[0][:13] <= ids[-1][:13]  # millisecond prefix never goes back
@@ -171,7 +172,11 @@ def test_chunks_prepared_in_worker_processes_keep_row_numbers(tmp_path: Path) ->
     chunks = [groups[i : i + 7] for i in range(0, len(groups), 7)]
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(2, mp_context=context) as pool:
-        results = list(pool.map(prepare_chunk, chunks, [TEMPLATE] * len(chunks), [TODAY] * len(chunks)))
+        results = list(
+            pool.map(
+                prepare_chunk, chunks, [TEMPLATE] * len(chunks), [TODAY] * len(chunks), [NOW] * len(chunks)
+            )
+        )
     errors = [e for r in results for e in r.errors]
     assert [(e.row, e.field, e.value) for e in errors] == [
         (9, "sex", "X"),
@@ -206,6 +211,6 @@ def test_fast_path_counts() -> None:
         group.member_rows = list(range(index + 2, index + 2 + len(rows)))
         group.raw = [dict(row) for row in rows]
         parsed.append(group)
-    chunk = import_prepare.prepare_chunk(parsed, TEMPLATE, TODAY)
+    chunk = import_prepare.prepare_chunk(parsed, TEMPLATE, TODAY, NOW)
     assert (chunk.fast, len(chunk.prepared), chunk.rejected) == (50, 50, 0)
     assert date.fromisoformat(json.loads(chunk.prepared[0].outbox[5])["household"]["residence_since"])

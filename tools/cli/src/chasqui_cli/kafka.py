@@ -38,7 +38,7 @@ def _unreachable(bootstrap: str, exc: BaseException) -> CliError:
     text = str(exc) if str(exc).startswith(type(exc).__name__) else f"{type(exc).__name__}: {exc}"
     return CliError(
         f"cannot reach Kafka at {bootstrap} ({text}); "
-        "is it running (`chasqui stack status`) and is KAFKA_BOOTSTRAP_SERVERS right?"
+        "is it running (locally: `chasqui-local status`) and is KAFKA_BOOTSTRAP_SERVERS right?"
     )
 
 

@@ -1,8 +1,9 @@
-"""`chasqui`: the operator CLI. Local stack, topics, dead letters, consumer lag, outbox backlog.
+"""`chasqui`: the operator CLI of a running platform. Topics, dead letters, consumer lag, outbox backlog.
 
-Connection settings come from the environment (KAFKA_BOOTSTRAP_SERVERS, DATABASE_ADMIN_URL) and
-default to the local stack. Every command prints a table, or JSON with `--json`. Problems are one
-line on stderr and exit status 1.
+Connection settings come from the environment (KAFKA_BOOTSTRAP_SERVERS, DATABASE_ADMIN_URL or
+DATABASE_URL); for the local stack: `eval "$(uv run chasqui-local env --export)"` (starting and
+stopping it is `chasqui-local`'s). Every command prints a table, or JSON with `--json`. Problems
+are one line on stderr and exit status 1.
 """
 
 from __future__ import annotations
@@ -20,8 +21,6 @@ from typing import Annotated, Any, TypeVar
 import asyncpg
 import typer
 from aiokafka.errors import KafkaError
-from chasqui_local import stack
-from chasqui_local.errors import StackError
 from rich.console import Console
 from rich.table import Table
 
@@ -39,9 +38,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-stack_app = typer.Typer(
-    help="The local Kafka and PostgreSQL (delegates to chasqui-local).", no_args_is_help=True
-)
 topics_app = typer.Typer(
     help="Kafka topics: what exists, partitions, offsets, catalogue facts.", no_args_is_help=True
 )
@@ -49,7 +45,6 @@ dlq_app = typer.Typer(
     help="Dead-letter topics: what is pending, why it failed, replay to the original topic, purge.",
     no_args_is_help=True,
 )
-app.add_typer(stack_app, name="stack")
 app.add_typer(topics_app, name="topics")
 app.add_typer(dlq_app, name="dlq")
 
@@ -106,50 +101,6 @@ def _age(seconds: float | None) -> str:
     if seconds < 172800:
         return f"{seconds / 3600:.1f}h"
     return f"{seconds / 86400:.1f}d"
-
-
-# --- stack ----------------------------------------------------------------------------------------
-
-
-@stack_app.command("up")
-def stack_up(as_json: JsonFlag = False) -> None:
-    """Start the local Kafka and PostgreSQL (idempotent) and print their addresses."""
-    info = _run(stack.ensure_running(progress=lambda message: err.print(message, markup=False)))
-    if as_json:
-        _print_json({"kafka": info.kafka_bootstrap_servers, "started": list(info.started)})
-        return
-    console.print(f"kafka:    {info.kafka_bootstrap_servers}", markup=False)
-    console.print(f"postgres: {stack.env_lines()[1].split('=', 1)[1]}", markup=False)
-    console.print(f"started:  {', '.join(info.started) or 'nothing (already running)'}", markup=False)
-
-
-@stack_app.command("down")
-def stack_down(as_json: JsonFlag = False) -> None:
-    """Stop the local Kafka and PostgreSQL (shared by everyone on this machine)."""
-    stopped = stack.stop()
-    if as_json:
-        _print_json({"stopped": stopped})
-    else:
-        console.print(f"stopped: {', '.join(stopped)}" if stopped else "nothing was running", markup=False)
-
-
-@stack_app.command("status")
-def stack_status(as_json: JsonFlag = False) -> None:
-    """Is each component running? Exit status 1 unless both are."""
-    components = stack.status()
-    if as_json:
-        _print_json(components)
-    else:
-        table = Table(title="local stack")
-        for column in ("component", "state", "pid", "port", "log"):
-            table.add_column(column)
-        for c in components:
-            table.add_row(
-                c.name, "running" if c.running else "not running", str(c.pid or "—"), str(c.port), str(c.log)
-            )
-        console.print(table)
-    if not all(c.running for c in components):
-        raise typer.Exit(1)
 
 
 # --- topics ---------------------------------------------------------------------------------------
@@ -406,12 +357,17 @@ def lag(
 def outbox_backlog(
     service: Annotated[str | None, typer.Argument(help="one service (its schema name)")] = None,
     every_schema: Annotated[
-        bool, typer.Option("--every-schema", help="every schema with an outbox table, not just the services")
+        bool,
+        typer.Option(
+            "--every-schema", hidden=True, help="no effect: every schema with an outbox table is listed"
+        ),
     ] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Events waiting in each service's transactional outbox, and the age of the oldest."""
-    rows = _run(outbox.backlog(from_env().database_admin_url, service, every_schema=every_schema))
+    """Events waiting in each service's transactional outbox (every schema holding an `outbox`
+    table), and the age of the oldest."""
+    del every_schema  # kept so scripts that pass it still work
+    rows = _run(outbox.backlog(from_env().database_admin_url, service))
     if as_json:
         _print_json(rows)
         return
@@ -449,7 +405,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
-    except (CliError, StackError) as exc:
+    except CliError as exc:
         if debug:
             raise
         err.print(f"chasqui: {exc}", markup=False)

@@ -1,4 +1,8 @@
-"""Outbox backlog per service schema: how many events wait to be published and how old the oldest is."""
+"""Outbox backlog per service schema: how many events wait to be published and how old the oldest is.
+
+The service schemas are found in the database: every schema that holds an `outbox` table (each
+service creates its own at its first start), so no list of services is kept here.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
-from chasqui_local.stack import SERVICE_ROLES
 
 from chasqui_cli.errors import CliError
 
@@ -42,15 +45,15 @@ def _redacted(dsn: str) -> str:
     return dsn
 
 
-async def backlog(dsn: str, service: str | None = None, *, every_schema: bool = False) -> list[OutboxRow]:
-    """One row per schema holding an outbox table: the five services' by default, all with
-    `every_schema`, or the one named by `service` (a service name is its schema name)."""
+async def backlog(dsn: str, service: str | None = None) -> list[OutboxRow]:
+    """One row per schema holding an outbox table, or for the one named by `service` (a service's
+    schema is named after it, e.g. `employment_matching`)."""
     try:
         conn = await asyncio.wait_for(asyncpg.connect(dsn), 10)
     except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
         raise CliError(
             f"cannot connect to PostgreSQL at {_redacted(dsn)} ({type(exc).__name__}: {exc}); "
-            "is it running (`chasqui stack status`) and is DATABASE_ADMIN_URL right?"
+            "is it running (locally: `chasqui-local status`) and is DATABASE_ADMIN_URL right?"
         ) from None
     try:
         schemas = [
@@ -67,8 +70,6 @@ async def backlog(dsn: str, service: str | None = None, *, every_schema: bool = 
                     "(a service creates it at its first start)"
                 )
             schemas = [service]
-        elif not every_schema:
-            schemas = [schema for schema in schemas if schema in SERVICE_ROLES]
         rows = []
         for schema in schemas:
             table = f"{_quote(schema)}.outbox"

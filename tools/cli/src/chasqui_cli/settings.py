@@ -1,4 +1,10 @@
-"""Where the CLI connects: environment variables first, else the local stack's addresses."""
+"""Where the CLI connects: the platform's addresses from the environment, as the services read them.
+
+KAFKA_BOOTSTRAP_SERVERS (default 127.0.0.1:19092, the services' default too) and
+DATABASE_ADMIN_URL, else DATABASE_URL (a role that can read every service schema's outbox). On a
+developer's machine `eval "$(uv run chasqui-local env --export)"` sets both for the local stack; in
+Kubernetes they come from the operator's secrets. The CLI never starts anything.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +12,9 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from chasqui_local.config import DEFAULT_KAFKA_PORT, HOST, LocalConfig
-from chasqui_local.postgres import admin_dsn
-
 from chasqui_cli.errors import CliError
+
+DEFAULT_KAFKA_BOOTSTRAP_SERVERS = "127.0.0.1:19092"
 
 
 @dataclass(frozen=True)
@@ -19,24 +24,17 @@ class Connection:
 
     @property
     def database_admin_url(self) -> str:
-        """The admin DSN: DATABASE_ADMIN_URL, else the local stack's superuser (read lazily)."""
+        """DATABASE_ADMIN_URL, else DATABASE_URL; a CliError saying what to set if neither is."""
         if self._database_admin_url:
             return self._database_admin_url
-        try:
-            return admin_dsn(LocalConfig.from_env())
-        except (OSError, ValueError) as exc:
-            raise CliError(
-                f"no DATABASE_ADMIN_URL set and the local stack's admin password is unreadable ({exc}); "
-                "run `chasqui stack up` or set DATABASE_ADMIN_URL"
-            ) from None
+        raise CliError(
+            "no DATABASE_ADMIN_URL (or DATABASE_URL) set; set it to the platform's PostgreSQL, e.g. "
+            'for the local stack: eval "$(uv run chasqui-local env --export)"'
+        )
 
 
 def from_env(environ: Mapping[str, str] | None = None) -> Connection:
     env = os.environ if environ is None else environ
-    bootstrap = env.get("KAFKA_BOOTSTRAP_SERVERS")
-    if not bootstrap:
-        try:
-            bootstrap = LocalConfig.from_env(env).kafka_bootstrap_servers
-        except ValueError:  # outside the repository: the local stack's default address
-            bootstrap = f"{HOST}:{DEFAULT_KAFKA_PORT}"
-    return Connection(bootstrap, env.get("DATABASE_ADMIN_URL") or None)
+    bootstrap = env.get("KAFKA_BOOTSTRAP_SERVERS") or DEFAULT_KAFKA_BOOTSTRAP_SERVERS
+    database = env.get("DATABASE_ADMIN_URL") or env.get("DATABASE_URL") or None
+    return Connection(bootstrap, database)

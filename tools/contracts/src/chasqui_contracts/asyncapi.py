@@ -14,7 +14,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import yaml
-
 from chasqui_common.envelope import (
     H_CAUSATION,
     H_CONTENT_TYPE,

@@ -114,13 +114,20 @@ def status_of(error: DomainError) -> int:
 
 
 def domain_problem(request: Request, exc: DomainError) -> JSONResponse:
-    """RFC 9457 document of a domain error: type from its code, the failing field when known."""
-    errors = None
-    if exc.field is not None:
-        errors = [
-            FieldError(field=exc.field, value=_jsonable(exc.value), expected=exc.expected or exc.detail)
-        ]
-    return problem_response(request, status_of(exc), exc.code, exc.title, exc.detail, errors=errors)
+    """RFC 9457 document of a domain error: type from its code, every violation in `errors`,
+    and the error's extension members (e.g. `existing_id`)."""
+    errors = [
+        FieldError(field=v.field, value=_jsonable(v.value), expected=v.expected) for v in exc.violations
+    ]
+    return problem_response(
+        request,
+        status_of(exc),
+        exc.code,
+        exc.title,
+        exc.detail,
+        errors=errors or None,
+        extra=exc.extensions(),
+    )
 
 
 def install_problem_handlers(app: FastAPI) -> None:

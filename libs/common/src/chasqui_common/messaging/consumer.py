@@ -1,19 +1,24 @@
-"""The consumer pipeline: decode, validate, apply once (inbox), retry, or dead-letter and move on."""
+"""The consumer pipeline: decode, validate, apply once (inbox), retry, or dead-letter and move on.
+
+`EventConsumer` holds the handlers and the pipeline (`process_batch`); `ConsumerRunner` runs it on
+a Kafka consumer group with aiokafka: poll a batch, take every record to its outcome, then commit
+(docs/adr/0005-consumers-on-aiokafka.md)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import ssl
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal, TypeVar
 
 import asyncpg
-from faststream import AckPolicy
-from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import KafkaError
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from pydantic import ValidationError
@@ -103,47 +108,28 @@ class EventConsumer:
     ) -> None:
         self._bindings = _Bindings(pool, outbox, dead_letters, clock)
 
-    def subscribe(
+    async def start(
         self,
-        broker: KafkaBroker,
+        bootstrap_servers: str | list[str],
         *,
+        group_suffix: str = "",
+        ssl_context: ssl.SSLContext | None = None,
+        client_id: str | None = None,
         auto_offset_reset: Literal["earliest", "latest"] = "earliest",
         max_records: int = 500,
-        group_suffix: str = "",
-    ) -> None:
-        """Register with FastStream: records come in batches (in partition order) and the offsets
-        are committed once the whole batch reached its outcomes. A failure to dead-letter rewinds
-        the batch; the inbox turns the records already applied into no-ops on redelivery."""
-
-        async def on_batch(body: Any, message: KafkaMessage) -> None:
-            records = message.raw_message
-            await self.process_batch(
-                [
-                    RawRecord(
-                        topic=record.topic,
-                        partition=record.partition,
-                        offset=record.offset,
-                        key=record.key,
-                        value=record.value,
-                        headers=tuple(record.headers),
-                    )
-                    for record in (records if isinstance(records, tuple) else (records,))
-                ]
-            )
-
-        broker.subscriber(
-            *[topic.name for topic in self.topics],
-            batch=True,
-            max_records=max_records,
-            batch_timeout_ms=100,
+    ) -> ConsumerRunner:
+        """Join the consumer group `name + group_suffix` and process until the runner is stopped."""
+        runner = ConsumerRunner(
+            self,
+            bootstrap_servers,
             group_id=self.name + group_suffix,
+            ssl_context=ssl_context,
+            client_id=client_id,
             auto_offset_reset=auto_offset_reset,
-            ack_policy=AckPolicy.NACK_ON_ERROR,
-            parser=_tolerant_parser,
-            decoder=_raw_body,
-            title=f"{self.name}:consume",
-            description=f"Consumer group {self.name}",
-        )(on_batch)
+            max_records=max_records,
+        )
+        await runner.start()
+        return runner
 
     async def process(self, record: RawRecord) -> Outcome:
         """Handle one record to a final outcome; raises only if a dead letter cannot be written
@@ -355,27 +341,168 @@ def describe_validation_error(event_type: str, exc: ValidationError) -> str:
     return f"{event_type} payload invalid: " + "; ".join(problems)
 
 
-async def _raw_body(message: Any) -> bytes:
-    body: bytes = message.body
-    return body
+class ConsumerRunner:
+    """One EventConsumer on its Kafka consumer group (aiokafka, manual commits).
+
+    Each poll returns up to `max_records` records, in order per partition; the whole batch goes
+    through `process_batch` (one transaction, a savepoint per record) and only once every record
+    reached its outcome (applied, duplicate, ignored or dead-lettered) are the offsets committed,
+    `last offset + 1` per partition. If an outcome cannot be reached (a dead letter cannot be
+    written), nothing is committed and the partitions are rewound to the batch's first records:
+    they come again, and the inbox turns those already applied into no-ops. A rebalance waits for
+    the batch in flight to finish and commit; `stop` does the same, then leaves the group.
+    """
+
+    def __init__(
+        self,
+        consumer: EventConsumer,
+        bootstrap_servers: str | list[str],
+        *,
+        group_id: str,
+        ssl_context: ssl.SSLContext | None = None,
+        client_id: str | None = None,
+        auto_offset_reset: Literal["earliest", "latest"] = "earliest",
+        max_records: int = 500,
+        poll_timeout_ms: int = 100,
+    ) -> None:
+        self.consumer = consumer
+        self.group_id = group_id
+        self.max_records = max_records
+        self.poll_timeout_ms = poll_timeout_ms
+        self.kafka = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap_servers,
+            group_id=group_id,
+            client_id=client_id or f"chasqui-{group_id}",
+            enable_auto_commit=False,
+            auto_offset_reset=auto_offset_reset,
+            security_protocol="SSL" if ssl_context is not None else "PLAINTEXT",
+            ssl_context=ssl_context,
+        )
+        self._in_flight = asyncio.Lock()  # held from a batch's first record to its commit
+        self._stopping = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._failures = 0
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    async def start(self) -> None:
+        self.kafka.subscribe(
+            topics=[topic.name for topic in self.consumer.topics], listener=_Rebalance(self._in_flight)
+        )
+        try:
+            await self.kafka.start()
+        except BaseException:
+            await self.kafka.stop()
+            raise
+        self._task = asyncio.create_task(self._run(), name=f"consumer-{self.group_id}")
+
+    async def stop(self, timeout: float = 20.0) -> None:
+        """Finish the batch in flight and commit it, then leave the group. After `timeout`
+        seconds the batch is abandoned instead: nothing of it is committed, so it comes again."""
+        self._stopping.set()
+        if self._task is not None:
+            try:
+                await asyncio.wait_for(asyncio.shield(self._task), timeout)
+            except TimeoutError:
+                log.warning(
+                    "consumer %s did not finish its batch in %.1fs; abandoning it", self.group_id, timeout
+                )
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
+            except Exception:
+                log.exception("consumer %s stopped with an error", self.group_id)
+        await self.kafka.stop()
+
+    async def lag(self) -> dict[TopicPartition, int]:
+        """Records behind the end of each assigned partition (those whose end is known yet)."""
+        behind: dict[TopicPartition, int] = {}
+        for tp in self.kafka.assignment():
+            highwater = self.kafka.highwater(tp)
+            if highwater is None:
+                continue
+            behind[tp] = max(0, highwater - await self.kafka.position(tp))
+        return behind
+
+    async def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                batch = await self.kafka.getmany(
+                    timeout_ms=self.poll_timeout_ms, max_records=self.max_records
+                )
+            except KafkaError as exc:
+                log.warning("consumer %s: poll failed: %s", self.group_id, exc)
+                await self._pause()
+                continue
+            if batch:
+                async with self._in_flight:
+                    await self._handle(batch)
+
+    async def _handle(self, batch: dict[TopicPartition, list[Any]]) -> None:
+        records = [
+            RawRecord(
+                topic=record.topic,
+                partition=record.partition,
+                offset=record.offset,
+                key=record.key,
+                value=record.value,
+                headers=tuple((name, value if value is not None else b"") for name, value in record.headers),
+            )
+            for partition_records in batch.values()
+            for record in partition_records
+        ]
+        try:
+            await self.consumer.process_batch(records)
+        except Exception as exc:
+            # Not every record reached an outcome: commit nothing, read the batch again.
+            assigned = self.kafka.assignment()
+            for tp, partition_records in batch.items():
+                if tp in assigned:
+                    self.kafka.seek(tp, partition_records[0].offset)
+            log.error(
+                "consumer %s: batch of %d record(s) not finished, rewinding it: %s: %s",
+                self.group_id,
+                len(records),
+                type(exc).__name__,
+                exc,
+                exc_info=exc,
+            )
+            self._failures += 1
+            await self._pause()
+            return
+        self._failures = 0
+        await self._commit({tp: partition_records[-1].offset + 1 for tp, partition_records in batch.items()})
+
+    async def _commit(self, offsets: dict[TopicPartition, int]) -> None:
+        assigned = self.kafka.assignment()
+        offsets = {tp: offset for tp, offset in offsets.items() if tp in assigned}
+        if not offsets:
+            return
+        try:
+            await self.kafka.commit(offsets)
+        except KafkaError as exc:  # CommitFailedError: the group rebalanced meanwhile
+            # The batch was applied; the partition's next owner (or this consumer after a commit
+            # that succeeds) reads from the last commit and the inbox skips what was applied.
+            log.warning("consumer %s: commit of %s failed: %s", self.group_id, offsets, exc)
+
+    async def _pause(self) -> None:
+        """Back off before reading again, without delaying a stop."""
+        delay = self.consumer.retry.delay(max(1, min(self._failures, 10)))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), delay)
 
 
-async def _tolerant_parser(record: Any, original: Callable[[Any], Awaitable[Any]]) -> Any:
-    """FastStream's parser decodes every header as UTF-8; one bad header must not wedge the
-    partition. Parse a copy without the undecodable values, keep the original record so the
-    pipeline can dead-letter it with the precise reason."""
-    try:
-        return await original(record)
-    except UnicodeDecodeError:
-        sanitized = replace(record, headers=[(name, _utf8_or_empty(raw)) for name, raw in record.headers])
-        message = await original(sanitized)
-        message.raw_message = record
-        return message
+class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Partitions are handed over only after the batch in flight finished and committed."""
 
+    def __init__(self, in_flight: asyncio.Lock) -> None:
+        self._in_flight = in_flight
 
-def _utf8_or_empty(raw: bytes) -> bytes:
-    try:
-        raw.decode()
-    except UnicodeDecodeError:
-        return b""
-    return raw
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        async with self._in_flight:  # the batch in flight commits while its partitions are still ours
+            pass
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        return None

@@ -7,6 +7,7 @@ import contextlib
 import json
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -71,6 +72,24 @@ class Outbox:
             ],
         )
         return envelopes
+
+    async def copy_rows(self, conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Record many events built ahead of time with one binary COPY (bulk imports).
+
+        Each row is `(event_id, event_type, topic, message_key, headers, body)`: the envelope's
+        id, CloudEvents type, the topic name, the message key (the subject), the JSON text of
+        the envelope's `headers()` and the body bytes — what `record` writes for one payload,
+        built elsewhere (e.g. in worker processes, from one `envelope` as a template). Like
+        `record`, the rows are published only if the surrounding transaction commits; the COPY
+        fires the outbox's statement trigger, so the relay wakes on commit.
+        """
+        if not conn.is_in_transaction():
+            raise RuntimeError("Outbox.copy_rows must run inside the transaction of the state change")
+        if rows:
+            await conn.copy_records_to_table("outbox", columns=list(_COLUMNS), records=rows)
+
+
+_COLUMNS = ("event_id", "event_type", "topic", "message_key", "headers", "body")
 
 
 class OutboxRelay:

@@ -7,7 +7,6 @@ import ssl
 from typing import Any, Protocol
 
 from aiokafka import AIOKafkaProducer
-from faststream.kafka import KafkaBroker
 
 
 class MessageSink(Protocol):
@@ -18,27 +17,10 @@ class MessageSink(Protocol):
         ...
 
 
-class BrokerSink:
-    """Sends through a FastStream KafkaBroker's producer (idempotent, acks=all)."""
-
-    def __init__(self, broker: KafkaBroker) -> None:
-        self._broker = broker
-
-    async def send(
-        self, topic: str, *, key: bytes | None, value: bytes, headers: dict[str, str]
-    ) -> asyncio.Future[Any]:
-        future: asyncio.Future[Any] = await self._broker.publish(
-            value, topic, key=key, headers=headers, no_confirm=True
-        )
-        return future
-
-
 class ProducerSink:
-    """Sends through its own idempotent (acks=all) aiokafka producer, without FastStream.
+    """Sends through its own idempotent (acks=all) aiokafka producer.
 
-    The outbox relay's sink: FastStream's `publish` adds about 15 µs of CPU per message on top
-    of the producer's own `send` (command objects, a generated correlation id header), which at
-    a bulk import's million events is a large part of the relay's CPU. Record batches of up to
+    The sink of the outbox relay and of the dead letters. Record batches of up to
     `max_batch_size` bytes per partition (aiokafka's default is 16 KiB, about ten events): the
     relay hands over thousands of events at once, and fewer, larger batches cost less CPU in
     the producer and the broker. Start before use, stop after.

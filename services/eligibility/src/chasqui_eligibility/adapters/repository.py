@@ -12,7 +12,7 @@ from chasqui_common.db.pool import Connection
 from chasqui_common.events.eligibility import DecisionCause
 from chasqui_common.events.registry import Household, HouseholdStatus
 
-from chasqui_eligibility.domain.decisions import Change, StoredDecision
+from chasqui_eligibility.domain.decisions import Change, RecordedDecision, StoredDecision
 from chasqui_eligibility.domain.vectorised import HouseholdRow, PersonRow
 
 _APPLY_SNAPSHOT = """
@@ -131,11 +131,27 @@ def _stored(r: Any) -> StoredDecision:
     )
 
 
-async def decision_rows(conn: Connection, household_id: str) -> list[dict[str, Any]]:
+async def recorded_decisions(conn: Connection, household_id: str) -> list[RecordedDecision]:
+    """The household's current decisions as recorded, by program and person."""
     rows = await conn.fetch(
-        "SELECT * FROM decisions WHERE household_id = $1 ORDER BY program, person_id", household_id
+        """
+        SELECT program, person_id, decision_id, eligible, as_of, cause, caused_by_event_id
+        FROM decisions WHERE household_id = $1 ORDER BY program, person_id
+        """,
+        household_id,
     )
-    return [dict(r) for r in rows]
+    return [
+        RecordedDecision(
+            program=r["program"],
+            person_id=r["person_id"],
+            decision_id=r["decision_id"],
+            eligible=r["eligible"],
+            as_of=r["as_of"],
+            cause=DecisionCause(r["cause"]),
+            caused_by_event_id=r["caused_by_event_id"],
+        )
+        for r in rows
+    ]
 
 
 _RECORD_CHANGES = """
@@ -245,9 +261,18 @@ async def projection_rows(
     )
 
 
-async def evaluated_on_by_household(conn: Connection) -> dict[str, date | None]:
-    rows = await conn.fetch("SELECT household_id, evaluated_on FROM households")
-    return {r["household_id"]: r["evaluated_on"] for r in rows}
+async def households_evaluated_after(conn: Connection, day: date) -> list[str]:
+    """Households decided after `day` (by events) or never decided."""
+    rows = await conn.fetch(
+        "SELECT household_id FROM households WHERE evaluated_on IS NULL OR evaluated_on > $1", day
+    )
+    return [r["household_id"] for r in rows]
+
+
+async def projection_source(conn: Connection) -> str:
+    """Which projection this connection reads (database and schema): the in-memory copy's key."""
+    value: str = await conn.fetchval("SELECT current_database() || '.' || current_schema()")
+    return value
 
 
 async def last_swept(conn: Connection) -> date | None:

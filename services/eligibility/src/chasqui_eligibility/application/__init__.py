@@ -1,1 +1,1 @@
-"""Use cases: event handlers, the sweep, simulation and queries."""
+"""Use cases: event handlers, commands, queries and the sweep."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from chasqui_common.application.unit_of_work import UnitOfWork
 from chasqui_common.events.eligibility import DecisionCause
 from chasqui_common.events.registry import (
     Household,
@@ -15,12 +16,12 @@ from chasqui_common.events.registry import (
     MemberRemoved,
     MemberUpdated,
 )
-from chasqui_common.messaging.consumer import EventConsumer, HandlerContext
+from chasqui_common.messaging.consumer import EventConsumer
 from chasqui_common.topics import REGISTRY_HOUSEHOLDS
 
 from chasqui_eligibility.adapters import repository
 from chasqui_eligibility.application.decide import decide_and_record
-from chasqui_eligibility.application.service import Eligibility
+from chasqui_eligibility.application.rule_book import rule_book
 
 
 class HouseholdEvent(Protocol):
@@ -41,27 +42,29 @@ REGISTRY_EVENTS = (
 )
 
 
-def make_consumer(app: Eligibility, name: str = "eligibility") -> EventConsumer:
+async def on_household_event(uow: UnitOfWork, event: HouseholdEvent) -> None:
+    """Every registry event carries the whole snapshot: the projection simply takes it. One round
+    trip applies it and returns the decisions recorded so far; CEL (compiled once per rule-set
+    version) decides; one more writes only the decisions that changed."""
+    today = uow.clock.today()
+    caused_by = uow.event.id
+    stored = await repository.apply_snapshot(uow.conn, event.household, caused_by, today)
+    outcome = await decide_and_record(
+        uow.conn,
+        rule_book(),
+        event.household,
+        stored,
+        today,
+        cause=DecisionCause.REGISTRY_EVENT,
+        caused_by=caused_by,
+    )
+    if outcome.announced:
+        await uow.publish(*outcome.announced)
+
+
+def make_consumer(name: str = "eligibility") -> EventConsumer:
+    """The consumer of registry.households (`name` is its group and inbox name)."""
     consumer = EventConsumer(name, topics=[REGISTRY_HOUSEHOLDS])
-
-    async def on_household_event(ctx: HandlerContext, event: HouseholdEvent) -> None:
-        # Every registry event carries the whole snapshot: the projection simply takes it. One
-        # round trip applies it and returns the decisions recorded so far; CEL (compiled once
-        # per rule-set version) decides; one more writes only the decisions that changed.
-        today = app.clock.today()
-        stored = await repository.apply_snapshot(ctx.conn, event.household, ctx.envelope.id, today)
-        outcome = await decide_and_record(
-            ctx.conn,
-            app.book,
-            event.household,
-            stored,
-            today,
-            cause=DecisionCause.REGISTRY_EVENT,
-            caused_by=ctx.envelope.id,
-        )
-        if outcome.announced:
-            await ctx.publish(*outcome.announced)
-
     for model in REGISTRY_EVENTS:
         consumer.on(model)(on_household_event)
     return consumer

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-import asyncpg
+from chasqui_common.db.pool import Connection
 
 from chasqui_eligibility.adapters import repository
 from chasqui_eligibility.domain.vectorised import Columns, append_columns, columns_from_rows
@@ -26,20 +26,33 @@ class ProjectionCache:
         self._columns = None
         self._seen_seq = 0
 
-    async def current(self, pool: asyncpg.Pool) -> Columns:
+    async def current(self, conn: Connection) -> Columns:
         async with self._lock:
-            async with pool.acquire() as conn:
-                if self._columns is None:
-                    households, persons, top = await repository.projection_rows(conn)
-                    self._columns = columns_from_rows(households, persons)
-                else:
-                    households, persons, top = await repository.projection_rows(
-                        conn, max(0, self._seen_seq - LATE_COMMIT_MARGIN)
-                    )
-                    if households:
-                        self._columns = append_columns(self._columns, columns_from_rows(households, persons))
-                self._seen_seq = top
+            if self._columns is None:
+                households, persons, top = await repository.projection_rows(conn)
+                self._columns = columns_from_rows(households, persons)
+            else:
+                households, persons, top = await repository.projection_rows(
+                    conn, max(0, self._seen_seq - LATE_COMMIT_MARGIN)
+                )
+                if households:
+                    self._columns = append_columns(self._columns, columns_from_rows(households, persons))
+            self._seen_seq = top
             columns = self._columns
             if columns.size > 2 * max(1, int(columns.alive.sum())) + LATE_COMMIT_MARGIN:
                 self.invalidate()  # mostly dead rows: reload compactly next time
             return columns
+
+
+# One copy per projection (database and schema) this process reads: a process normally runs
+# one eligibility service, but tests may start several, each on its own schema.
+_CACHES: dict[str, ProjectionCache] = {}
+
+
+async def projection_columns(conn: Connection) -> Columns:
+    """The projection `conn` reads, as columns, refreshed with what changed since last time."""
+    source = await repository.projection_source(conn)
+    cache = _CACHES.get(source)
+    if cache is None:
+        cache = _CACHES[source] = ProjectionCache()
+    return await cache.current(conn)

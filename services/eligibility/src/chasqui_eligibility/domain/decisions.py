@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from uuid import UUID
 
-from chasqui_common.events.eligibility import BenefitKind
+from chasqui_common.events.eligibility import BenefitKind, DecisionCause
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,23 @@ class StoredDecision:
     @property
     def paid_amount(self) -> int | None:
         return self.benefit_amount_centimos if self.eligible else None
+
+
+@dataclass(frozen=True)
+class RecordedDecision:
+    """The current decision as recorded for a unit, with the event that caused it."""
+
+    program: str
+    person_id: str  # "" for household programs
+    decision_id: UUID
+    eligible: bool
+    as_of: date
+    cause: DecisionCause
+    caused_by_event_id: UUID | None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.program, self.person_id)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 import numpy as np
 
@@ -20,6 +19,14 @@ class DepartmentImpact:
     households_losing: int = 0
     people_gaining: int = 0
     people_losing: int = 0
+
+
+@dataclass(frozen=True)
+class SampledUnit:
+    """One unit (a household, or a person of it) in a simulation's sample."""
+
+    household_id: str
+    person_id: str | None
 
 
 @dataclass
@@ -40,8 +47,8 @@ class SimulationResult:
     current_monthly_cost_centimos: int
     candidate_monthly_cost_centimos: int
     by_department: list[DepartmentImpact] = field(default_factory=list)
-    sample_gaining: list[dict[str, Any]] = field(default_factory=list)
-    sample_losing: list[dict[str, Any]] = field(default_factory=list)
+    sample_gaining: list[SampledUnit] = field(default_factory=list)
+    sample_losing: list[SampledUnit] = field(default_factory=list)
 
     @property
     def monthly_cost_change_centimos(self) -> int:
@@ -86,13 +93,13 @@ def simulate(
         tally(unit_hh[gained], "people_gaining")
         tally(unit_hh[lost], "people_losing")
 
-    def sample(mask: Array) -> list[dict[str, Any]]:
+    def sample(mask: Array) -> list[SampledUnit]:
         rows = np.flatnonzero(mask)[:sample_size]
         return [
-            {
-                "household_id": str(cols.household_ids[unit_hh[r]]),
-                "person_id": str(cols.person_ids[r]) if per_person else None,
-            }
+            SampledUnit(
+                household_id=str(cols.household_ids[unit_hh[r]]),
+                person_id=str(cols.person_ids[r]) if per_person else None,
+            )
             for r in rows.tolist()
         ]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 import asyncpg
 from chasqui_common.db.pool import Connection
@@ -25,7 +25,7 @@ from chasqui_employment_matching.domain.models import (
 )
 from chasqui_employment_matching.domain.scoring import VacancyStatus
 
-Side = str  # "seeker" | "vacancy"
+Side = Literal["seeker", "vacancy"]  # whose top-N list: a seeker's vacancies or a vacancy's seekers
 
 _SEEKER_COLUMNS = (
     "seeker_id, person_id, document_type, document_number, given_names, paternal_surname, "

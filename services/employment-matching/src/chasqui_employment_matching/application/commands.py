@@ -1,12 +1,17 @@
-"""Use cases that change state: each commits its changes, the recomputed matches and its events together."""
+"""Use cases that change state: each commits its changes, the recomputed matches and its events together.
+
+Every command is `async def verb_noun(uow: UnitOfWork, command: VerbNoun) -> Result`; the caller
+(a route through `Transactions.command`, the consumer pipeline or the sweep) opens the transaction.
+"""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, replace
+from datetime import date
 
-from chasqui_common.db.pool import Connection
+from chasqui_common.application.unit_of_work import UnitOfWork
+from chasqui_common.errors import NotFound
 from chasqui_common.events.employment import (
     ApplicationSubmitted,
     JobSeekerRegistered,
@@ -20,7 +25,15 @@ from chasqui_common.events.registry import Consent, Contact, IdentityDocument
 
 from chasqui_employment_matching.adapters import repository
 from chasqui_employment_matching.application import matching
-from chasqui_employment_matching.application.matching import Publish
+from chasqui_employment_matching.domain.errors import (
+    ApplicationExists,
+    ClosingDatePassed,
+    EmployerExists,
+    PlacementExists,
+    SeekerExists,
+    VacancyNotOpen,
+    VacancyReserved,
+)
 from chasqui_employment_matching.domain.models import (
     Application,
     Employer,
@@ -33,23 +46,73 @@ from chasqui_employment_matching.domain.models import (
 from chasqui_employment_matching.domain.scoring import VacancyStatus, assess
 
 
-class NotFound(LookupError):
-    def __init__(self, what: str, identifier: str) -> None:
-        super().__init__(f"{what} {identifier} does not exist")
-        self.what = what
-        self.identifier = identifier
-
-
-class Conflict(RuntimeError):
-    def __init__(self, kind: str, detail: str, existing_id: str | None = None) -> None:
-        super().__init__(detail)
-        self.kind = kind
-        self.detail = detail
-        self.existing_id = existing_id
-
-
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+# -- commands ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegisterSeeker:
+    seeker: JobSeeker  # with a new id (`new_id()`)
+
+
+@dataclass(frozen=True)
+class UpdateSeeker:
+    seeker: JobSeeker  # the whole profile; source and referral are kept from the stored seeker
+
+
+@dataclass(frozen=True)
+class RegisterReferredSeeker:
+    seeker: JobSeeker  # built from a migrant referral, with a new id in case it is new
+
+
+@dataclass(frozen=True)
+class RegisterEmployer:
+    employer: Employer
+
+
+@dataclass(frozen=True)
+class PublishVacancy:
+    vacancy: Vacancy  # with a new id (`new_id()`)
+
+
+@dataclass(frozen=True)
+class CloseVacancy:
+    vacancy_id: str
+    reason: VacancyClosedReason = VacancyClosedReason.CLOSED
+
+
+@dataclass(frozen=True)
+class ExpireVacancies:
+    """Close, as expired, the open vacancies whose closing date is before today."""
+
+
+@dataclass(frozen=True)
+class CreateFair:
+    fair: JobFair  # with a new id (`new_id()`)
+
+
+@dataclass(frozen=True)
+class RegisterAttendee:
+    fair_id: str
+    seeker_id: str
+
+
+@dataclass(frozen=True)
+class SubmitApplication:
+    seeker_id: str
+    vacancy_id: str
+
+
+@dataclass(frozen=True)
+class ConfirmPlacement:
+    seeker_id: str
+    vacancy_id: str
+    start_date: date
+    monthly_salary: int | None
+    formal: bool | None  # None: the vacancy's flag
 
 
 # -- job seekers ---------------------------------------------------------------------------------
@@ -79,28 +142,30 @@ def seeker_payload(seeker: JobSeeker) -> dict[str, object]:
     }
 
 
-async def register_seeker(conn: Connection, publish: Publish, seeker: JobSeeker) -> JobSeeker:
-    existing = await repository.find_seeker_by_document(conn, seeker.document_type, seeker.document_number)
+async def register_seeker(uow: UnitOfWork, command: RegisterSeeker) -> JobSeeker:
+    seeker = command.seeker
+    existing = await repository.find_seeker_by_document(
+        uow.conn, seeker.document_type, seeker.document_number
+    )
     if existing is not None:
-        raise Conflict(
-            "job-seeker-exists",
+        raise SeekerExists(
             f"a job seeker with {seeker.document_type.value} {seeker.document_number} is already registered",
             existing.seeker_id,
         )
-    saved = await repository.insert_seeker(conn, seeker)
-    await publish(JobSeekerRegistered(**seeker_payload(saved)))
-    await matching.recompute_for_seeker(conn, publish, saved.seeker_id)
+    saved = await repository.insert_seeker(uow.conn, seeker)
+    await uow.publish(JobSeekerRegistered(**seeker_payload(saved)))
+    await matching.recompute_for_seeker(uow, saved.seeker_id)
     return saved
 
 
-async def update_seeker(conn: Connection, publish: Publish, seeker: JobSeeker) -> JobSeeker:
-    old = await repository.get_seeker(conn, seeker.seeker_id, for_update=True)
+async def update_seeker(uow: UnitOfWork, command: UpdateSeeker) -> JobSeeker:
+    seeker = command.seeker
+    old = await repository.get_seeker(uow.conn, seeker.seeker_id, for_update=True)
     if old is None:
-        raise NotFound("job seeker", seeker.seeker_id)
-    other = await repository.find_seeker_by_document(conn, seeker.document_type, seeker.document_number)
+        raise _not_found("job seeker", seeker.seeker_id)
+    other = await repository.find_seeker_by_document(uow.conn, seeker.document_type, seeker.document_number)
     if other is not None and other.seeker_id != seeker.seeker_id:
-        raise Conflict(
-            "job-seeker-exists",
+        raise SeekerExists(
             f"{seeker.document_type.value} {seeker.document_number} belongs to another job seeker",
             other.seeker_id,
         )
@@ -108,22 +173,21 @@ async def update_seeker(conn: Connection, publish: Publish, seeker: JobSeeker) -
     changed = changed_fields(old, seeker)
     if not changed:
         return old
-    saved = await repository.update_seeker(conn, seeker)
-    await publish(JobSeekerUpdated(**seeker_payload(saved), changed=changed))
-    await matching.recompute_for_seeker(conn, publish, saved.seeker_id)
+    saved = await repository.update_seeker(uow.conn, seeker)
+    await uow.publish(JobSeekerUpdated(**seeker_payload(saved), changed=changed))
+    await matching.recompute_for_seeker(uow, saved.seeker_id)
     return saved
 
 
-async def register_or_update_from_referral(
-    conn: Connection, publish: Publish, seeker: JobSeeker
-) -> JobSeeker:
+async def register_referred_seeker(uow: UnitOfWork, command: RegisterReferredSeeker) -> JobSeeker:
     """A referral creates the seeker, or refreshes identity and contact of the one with that document
     (keeping the occupations and skills recorded at the Centro de Empleo when the referral has none)."""
+    seeker = command.seeker
     existing = await repository.find_seeker_by_document(
-        conn, seeker.document_type, seeker.document_number, for_update=True
+        uow.conn, seeker.document_type, seeker.document_number, for_update=True
     )
     if existing is None:
-        return await register_seeker(conn, publish, seeker)
+        return await register_seeker(uow, RegisterSeeker(seeker))
     merged = replace(
         existing,
         person_id=seeker.person_id,
@@ -143,30 +207,30 @@ async def register_or_update_from_referral(
         referral_id=seeker.referral_id,
         active=True,
     )
-    return await update_seeker(conn, publish, merged)
+    return await update_seeker(uow, UpdateSeeker(merged))
 
 
 # -- employers and vacancies ---------------------------------------------------------------------
 
 
-async def register_employer(conn: Connection, employer: Employer) -> Employer:
-    if not await repository.insert_employer(conn, employer):
-        raise Conflict(
-            "employer-exists", f"an employer with RUC {employer.ruc} is already registered", employer.ruc
-        )
+async def register_employer(uow: UnitOfWork, command: RegisterEmployer) -> Employer:
+    employer = command.employer
+    if not await repository.insert_employer(uow.conn, employer):
+        raise EmployerExists(f"an employer with RUC {employer.ruc} is already registered", employer.ruc)
     return employer
 
 
-async def publish_vacancy(conn: Connection, publish: Publish, vacancy: Vacancy, today: date) -> Vacancy:
-    employer = await repository.get_employer(conn, vacancy.employer_ruc)
+async def publish_vacancy(uow: UnitOfWork, command: PublishVacancy) -> Vacancy:
+    vacancy, today = command.vacancy, uow.clock.today()
+    employer = await repository.get_employer(uow.conn, vacancy.employer_ruc)
     if employer is None:
-        raise NotFound("employer", vacancy.employer_ruc)
-    if vacancy.fair_id is not None and await repository.get_fair(conn, vacancy.fair_id) is None:
-        raise NotFound("job fair", vacancy.fair_id)
+        raise _not_found("employer", vacancy.employer_ruc)
+    if vacancy.fair_id is not None and await repository.get_fair(uow.conn, vacancy.fair_id) is None:
+        raise _not_found("job fair", vacancy.fair_id)
     if vacancy.closes_on < today:
-        raise Conflict("vacancy-closing-date", f"closes_on {vacancy.closes_on} is before today ({today})")
-    saved = await repository.insert_vacancy(conn, vacancy)
-    await publish(
+        raise ClosingDatePassed(f"closes_on {vacancy.closes_on} is before today ({today})")
+    saved = await repository.insert_vacancy(uow.conn, vacancy)
+    await uow.publish(
         VacancyPublished(
             vacancy_id=saved.vacancy_id,
             employer_ruc=saved.employer_ruc,
@@ -183,7 +247,7 @@ async def publish_vacancy(conn: Connection, publish: Publish, vacancy: Vacancy, 
             job_fair_id=saved.fair_id,
         )
     )
-    await matching.recompute_for_vacancy(conn, publish, saved.vacancy_id)
+    await matching.recompute_for_vacancy(uow, saved.vacancy_id)
     return saved
 
 
@@ -194,77 +258,75 @@ _REASON_STATUS = {
 }
 
 
-async def close_vacancy(
-    conn: Connection,
-    publish: Publish,
-    vacancy_id: str,
-    reason: VacancyClosedReason = VacancyClosedReason.CLOSED,
-) -> Vacancy:
-    vacancy = await repository.get_vacancy(conn, vacancy_id, for_update=True)
+async def close_vacancy(uow: UnitOfWork, command: CloseVacancy) -> Vacancy:
+    vacancy_id, reason = command.vacancy_id, command.reason
+    vacancy = await repository.get_vacancy(uow.conn, vacancy_id, for_update=True)
     if vacancy is None:
-        raise NotFound("vacancy", vacancy_id)
+        raise _not_found("vacancy", vacancy_id)
     if vacancy.status is not VacancyStatus.OPEN:
-        raise Conflict("vacancy-not-open", f"vacancy {vacancy_id} is already {vacancy.status.value}")
-    closed = await repository.set_vacancy_status(conn, vacancy_id, _REASON_STATUS[reason])
-    await publish(
+        raise VacancyNotOpen(f"vacancy {vacancy_id} is already {vacancy.status.value}")
+    closed = await repository.set_vacancy_status(uow.conn, vacancy_id, _REASON_STATUS[reason])
+    await uow.publish(
         VacancyClosed(
             vacancy_id=vacancy_id,
             reason=reason,
-            closed_at=closed.closed_at or datetime.now(UTC),
+            closed_at=closed.closed_at or uow.clock.now(),
             positions=closed.positions,
             placements=closed.placements,
         )
     )
-    await matching.recompute_for_vacancy(conn, publish, vacancy_id)
+    await matching.recompute_for_vacancy(uow, vacancy_id)
     return closed
 
 
-async def expire_vacancies(conn: Connection, publish: Publish, today: date) -> list[str]:
-    """Close, as expired, open vacancies whose closing date has passed."""
-    expired = await repository.vacancies_past_closing(conn, today)
+async def expire_vacancies(uow: UnitOfWork, command: ExpireVacancies) -> list[str]:
+    """Close, as expired, open vacancies whose closing date has passed; returns their ids."""
+    expired = await repository.vacancies_past_closing(uow.conn, uow.clock.today())
     for vacancy_id in expired:
-        await close_vacancy(conn, publish, vacancy_id, VacancyClosedReason.EXPIRED)
+        await close_vacancy(uow, CloseVacancy(vacancy_id, VacancyClosedReason.EXPIRED))
     return expired
 
 
 # -- job fairs -----------------------------------------------------------------------------------
 
 
-async def create_fair(conn: Connection, fair: JobFair) -> JobFair:
-    await repository.insert_fair(conn, fair)
+async def create_fair(uow: UnitOfWork, command: CreateFair) -> JobFair:
+    await repository.insert_fair(uow.conn, command.fair)
+    return command.fair
+
+
+async def register_attendee(uow: UnitOfWork, command: RegisterAttendee) -> JobFair:
+    """Register a seeker at a fair (once; registering again changes nothing); returns the fair."""
+    fair_id, seeker_id = command.fair_id, command.seeker_id
+    if await repository.get_fair(uow.conn, fair_id) is None:
+        raise _not_found("job fair", fair_id)
+    if await repository.get_seeker(uow.conn, seeker_id) is None:
+        raise _not_found("job seeker", seeker_id)
+    await repository.add_attendee(uow.conn, fair_id, seeker_id)
+    fair = await repository.get_fair(uow.conn, fair_id)
+    assert fair is not None
     return fair
-
-
-async def register_attendee(conn: Connection, fair_id: str, seeker_id: str) -> bool:
-    if await repository.get_fair(conn, fair_id) is None:
-        raise NotFound("job fair", fair_id)
-    if await repository.get_seeker(conn, seeker_id) is None:
-        raise NotFound("job seeker", seeker_id)
-    return await repository.add_attendee(conn, fair_id, seeker_id)
 
 
 # -- applications and placements -----------------------------------------------------------------
 
 
-async def submit_application(
-    conn: Connection, publish: Publish, seeker_id: str, vacancy_id: str, today: date
-) -> Application:
-    seeker = await repository.get_seeker(conn, seeker_id)
+async def submit_application(uow: UnitOfWork, command: SubmitApplication) -> Application:
+    seeker_id, vacancy_id, today = command.seeker_id, command.vacancy_id, uow.clock.today()
+    seeker = await repository.get_seeker(uow.conn, seeker_id)
     if seeker is None:
-        raise NotFound("job seeker", seeker_id)
-    vacancy = await repository.get_vacancy(conn, vacancy_id, for_update=True)
+        raise _not_found("job seeker", seeker_id)
+    vacancy = await repository.get_vacancy(uow.conn, vacancy_id, for_update=True)
     if vacancy is None:
-        raise NotFound("vacancy", vacancy_id)
+        raise _not_found("vacancy", vacancy_id)
     if not vacancy.profile().is_open(today):
-        raise Conflict("vacancy-not-open", f"vacancy {vacancy_id} is not open for applications")
+        raise VacancyNotOpen(f"vacancy {vacancy_id} is not open for applications")
     if vacancy.inclusive and not seeker.disability:
-        raise Conflict("vacancy-reserved", f"vacancy {vacancy_id} is reserved for people with a disability")
-    existing = await repository.find_application(conn, seeker_id, vacancy_id)
+        raise VacancyReserved(f"vacancy {vacancy_id} is reserved for people with a disability")
+    existing = await repository.find_application(uow.conn, seeker_id, vacancy_id)
     if existing is not None:
-        raise Conflict(
-            "application-exists",
-            f"job seeker {seeker_id} already applied to vacancy {vacancy_id}",
-            existing.application_id,
+        raise ApplicationExists(
+            f"job seeker {seeker_id} already applied to vacancy {vacancy_id}", existing.application_id
         )
     assessment = assess(seeker.profile(), vacancy.profile(), today)
     application = Application(
@@ -272,10 +334,10 @@ async def submit_application(
         seeker_id=seeker_id,
         vacancy_id=vacancy_id,
         match_score=assessment.score if assessment.eligible else None,
-        submitted_at=datetime.now(UTC),
+        submitted_at=uow.clock.now(),
     )
-    await repository.insert_application(conn, application)
-    await publish(
+    await repository.insert_application(uow.conn, application)
+    await uow.publish(
         ApplicationSubmitted(
             application_id=application.application_id,
             seeker_id=seeker_id,
@@ -288,32 +350,21 @@ async def submit_application(
     return application
 
 
-async def confirm_placement(
-    conn: Connection,
-    publish: Publish,
-    *,
-    seeker_id: str,
-    vacancy_id: str,
-    start_date: date,
-    monthly_salary: int | None,
-    formal: bool | None,
-) -> Placement:
-    seeker = await repository.get_seeker(conn, seeker_id)
+async def confirm_placement(uow: UnitOfWork, command: ConfirmPlacement) -> Placement:
+    seeker_id, vacancy_id = command.seeker_id, command.vacancy_id
+    seeker = await repository.get_seeker(uow.conn, seeker_id)
     if seeker is None:
-        raise NotFound("job seeker", seeker_id)
-    vacancy = await repository.get_vacancy(conn, vacancy_id, for_update=True)
+        raise _not_found("job seeker", seeker_id)
+    vacancy = await repository.get_vacancy(uow.conn, vacancy_id, for_update=True)
     if vacancy is None:
-        raise NotFound("vacancy", vacancy_id)
-    existing = await repository.find_placement(conn, seeker_id, vacancy_id)
+        raise _not_found("vacancy", vacancy_id)
+    existing = await repository.find_placement(uow.conn, seeker_id, vacancy_id)
     if existing is not None:
-        raise Conflict(
-            "placement-exists",
-            f"job seeker {seeker_id} is already placed in vacancy {vacancy_id}",
-            existing.placement_id,
+        raise PlacementExists(
+            f"job seeker {seeker_id} is already placed in vacancy {vacancy_id}", existing.placement_id
         )
     if vacancy.status is not VacancyStatus.OPEN or vacancy.placements >= vacancy.positions:
-        raise Conflict(
-            "vacancy-not-open",
+        raise VacancyNotOpen(
             f"vacancy {vacancy_id} is {vacancy.status.value} with {vacancy.placements} of "
             f"{vacancy.positions} positions filled",
         )
@@ -321,14 +372,14 @@ async def confirm_placement(
         placement_id=new_id(),
         seeker_id=seeker_id,
         vacancy_id=vacancy_id,
-        formal=vacancy.formal if formal is None else formal,
-        start_date=start_date,
-        monthly_salary=monthly_salary,
-        confirmed_at=datetime.now(UTC),
+        formal=vacancy.formal if command.formal is None else command.formal,
+        start_date=command.start_date,
+        monthly_salary=command.monthly_salary,
+        confirmed_at=uow.clock.now(),
     )
-    await repository.insert_placement(conn, placement)
-    counted = await repository.count_placement(conn, vacancy_id)
-    await publish(
+    await repository.insert_placement(uow.conn, placement)
+    counted = await repository.count_placement(uow.conn, vacancy_id)
+    await uow.publish(
         PlacementConfirmed(
             placement_id=placement.placement_id,
             seeker_id=seeker_id,
@@ -338,10 +389,14 @@ async def confirm_placement(
             occupation_code=vacancy.occupation_code,
             ubigeo=vacancy.ubigeo,
             formal=placement.formal,
-            start_date=start_date,
-            monthly_salary=monthly_salary,
+            start_date=placement.start_date,
+            monthly_salary=placement.monthly_salary,
         )
     )
     if counted.placements >= counted.positions:
-        await close_vacancy(conn, publish, vacancy_id, VacancyClosedReason.FILLED)
+        await close_vacancy(uow, CloseVacancy(vacancy_id, VacancyClosedReason.FILLED))
     return placement
+
+
+def _not_found(what: str, identifier: str) -> NotFound:
+    return NotFound(f"{what} {identifier} does not exist")

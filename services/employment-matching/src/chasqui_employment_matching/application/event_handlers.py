@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import logging
 
+from chasqui_common.application.unit_of_work import UnitOfWork
 from chasqui_common.events.employment import SeekerSource
 from chasqui_common.events.migrants import ReferralIssued, ReferralTarget
 from chasqui_common.events.registry import EducationLevel
-from chasqui_common.messaging.consumer import EventConsumer, HandlerContext
+from chasqui_common.messaging.consumer import EventConsumer
 from chasqui_common.topics import MIGRANT_SERVICES_CASES
 
 from chasqui_employment_matching.application import commands
+from chasqui_employment_matching.application.commands import RegisterReferredSeeker
 from chasqui_employment_matching.domain import codes
-from chasqui_employment_matching.domain.codes import InvalidValue
+from chasqui_employment_matching.domain.errors import InvalidCode
 from chasqui_employment_matching.domain.models import Availability, JobSeeker
 
 log = logging.getLogger(__name__)
@@ -21,7 +23,7 @@ consumer = EventConsumer("employment-matching", topics=[MIGRANT_SERVICES_CASES])
 
 
 @consumer.on(ReferralIssued)
-async def on_referral(ctx: HandlerContext, event: ReferralIssued) -> None:
+async def on_referral(uow: UnitOfWork, event: ReferralIssued) -> None:
     """An employment referral with consent to be contacted creates or refreshes a job seeker.
 
     Consent is the person's consent on at least one contact channel; without it the referral
@@ -35,13 +37,13 @@ async def on_referral(ctx: HandlerContext, event: ReferralIssued) -> None:
         log.info("referral %s to employment has no consent to contact: not registered", event.referral_id)
         return
     seeker = seeker_from_referral(event, commands.new_id())
-    await commands.register_or_update_from_referral(ctx.conn, ctx.publish, seeker)
+    await commands.register_referred_seeker(uow, RegisterReferredSeeker(seeker))
 
 
 def seeker_from_referral(event: ReferralIssued, seeker_id: str) -> JobSeeker:
     person = event.person
     if person.document.number is None:
-        raise InvalidValue("person.document.number", None, "a document number to identify the job seeker")
+        raise InvalidCode("person.document.number", None, "a document number to identify the job seeker")
     number = codes.normalise_document("person.document", person.document.type, person.document.number)
     profile = event.employment
     occupations = tuple(c for c in (profile.occupations if profile else ()) if c.isdigit() and len(c) == 4)

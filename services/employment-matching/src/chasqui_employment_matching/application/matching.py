@@ -5,17 +5,16 @@ replaced) and merges its new score into the lists of the vacancies concerned; a 
 one vacancy does the same the other way round. Lists that cannot be merged are recomputed
 from everyone (`ranking.NeedsRecompute`). A vacancy that closes, fills or expires scores as
 ineligible everywhere, so it leaves every list. All of it runs under one advisory lock in
-the caller's transaction, and a vacancy entering a seeker's list for the first time ever
+the caller's unit of work, and a vacancy entering a seeker's list for the first time ever
 is announced with MatchProposed through the outbox.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from collections.abc import Mapping, Sequence
+from datetime import date
 
-from chasqui_common.db.pool import Connection
+from chasqui_common.application.unit_of_work import UnitOfWork
 from chasqui_common.events.catalogue import EventPayload
 from chasqui_common.events.employment import MatchComponent, MatchProposed
 
@@ -26,17 +25,10 @@ from chasqui_employment_matching.domain.ranking import NeedsRecompute, merge
 from chasqui_employment_matching.domain.scoring import assess
 
 TOP_N = 10
-LIMA = ZoneInfo("America/Lima")
-
-Publish = Callable[..., Awaitable[object]]
 
 
-def lima_today() -> date:
-    return datetime.now(LIMA).date()
-
-
-async def recompute_for_seeker(conn: Connection, publish: Publish, seeker_id: str, *, n: int = TOP_N) -> None:
-    today = lima_today()
+async def recompute_for_seeker(uow: UnitOfWork, seeker_id: str, *, n: int = TOP_N) -> None:
+    conn, today = uow.conn, uow.clock.today()
     await repository.lock_matching(conn)
     seeker = await repository.get_seeker(conn, seeker_id)
     if seeker is None:
@@ -69,13 +61,11 @@ async def recompute_for_seeker(conn: Connection, publish: Publish, seeker_id: st
         for vacancy_id in recompute:
             updated.setdefault(vacancy_id, [])
     await repository.replace_lists(conn, "vacancy", updated)
-    await _announce(conn, publish, {seeker_id: (old_own, own)}, {seeker_id: seeker}, vacancies, today)
+    await _announce(uow, {seeker_id: (old_own, own)}, {seeker_id: seeker}, vacancies, today)
 
 
-async def recompute_for_vacancy(
-    conn: Connection, publish: Publish, vacancy_id: str, *, n: int = TOP_N
-) -> None:
-    today = lima_today()
+async def recompute_for_vacancy(uow: UnitOfWork, vacancy_id: str, *, n: int = TOP_N) -> None:
+    conn, today = uow.conn, uow.clock.today()
     await repository.lock_matching(conn)
     vacancy = await repository.get_vacancy(conn, vacancy_id)
     if vacancy is None:
@@ -112,12 +102,11 @@ async def recompute_for_vacancy(
         for seeker_id in recompute:
             changes[seeker_id] = (current.get(seeker_id, []), fresh.get(seeker_id, []))
     await repository.replace_lists(conn, "seeker", {s: after for s, (_, after) in changes.items()})
-    await _announce(conn, publish, changes, seekers, vacancies, today)
+    await _announce(uow, changes, seekers, vacancies, today)
 
 
 async def _announce(
-    conn: Connection,
-    publish: Publish,
+    uow: UnitOfWork,
     changes: Mapping[str, tuple[Sequence[Ranked], Sequence[Ranked]]],
     seekers: dict[str, JobSeeker],
     vacancies: dict[str, Vacancy],
@@ -130,7 +119,7 @@ async def _announce(
         for entry in after
         if entry.other_id not in {e.other_id for e in before}
     ]
-    new_pairs = await repository.record_proposals(conn, entered)
+    new_pairs = await repository.record_proposals(uow.conn, entered)
     events: list[EventPayload] = []
     for seeker_id, vacancy_id in sorted(new_pairs):
         seeker, vacancy = seekers.get(seeker_id), vacancies.get(vacancy_id)
@@ -138,7 +127,7 @@ async def _announce(
             continue
         events.append(match_proposed(seeker, vacancy, today))
     if events:
-        await publish(*events)
+        await uow.publish(*events)
 
 
 def match_proposed(seeker: JobSeeker, vacancy: Vacancy, today: date) -> MatchProposed:

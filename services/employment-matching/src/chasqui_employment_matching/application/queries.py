@@ -1,62 +1,186 @@
-"""Read-only use cases: matches with their explanation, statistics."""
+"""Read-only use cases: seekers, employers, vacancies, fairs, applications, placements, explained
+matches and statistics. Each is `async def verb_noun(reader: Reader, query: VerbNounQuery) -> Result`."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import dataclass
 
-from chasqui_common.db.pool import Connection
+from chasqui_common.application.unit_of_work import Reader
+from chasqui_common.errors import NotFound
+from chasqui_common.events.registry import DocumentType
 
 from chasqui_employment_matching.adapters import repository
-from chasqui_employment_matching.application.commands import NotFound
-from chasqui_employment_matching.application.matching import TOP_N, lima_today
-from chasqui_employment_matching.domain.models import DepartmentStats, MatchView
-from chasqui_employment_matching.domain.scoring import assess
+from chasqui_employment_matching.application.matching import TOP_N
+from chasqui_employment_matching.domain.models import (
+    Application,
+    DepartmentStats,
+    Employer,
+    JobFair,
+    JobSeeker,
+    Placement,
+    Vacancy,
+)
+from chasqui_employment_matching.domain.scoring import Component, assess
+
+# -- queries and results -------------------------------------------------------------------------
 
 
-async def seeker_matches(conn: Connection, seeker_id: str, limit: int = TOP_N) -> list[MatchView]:
-    """The stored best vacancies of a seeker, explained; a vacancy closed since is never shown."""
-    seeker = await repository.get_seeker(conn, seeker_id)
+@dataclass(frozen=True)
+class FindSeekersQuery:
+    """Job seekers with this identity document (at most one); the number in canonical form."""
+
+    document_type: DocumentType
+    document_number: str
+
+
+@dataclass(frozen=True)
+class GetSeekerQuery:
+    seeker_id: str
+
+
+@dataclass(frozen=True)
+class SeekerMatchesQuery:
+    seeker_id: str
+    limit: int = TOP_N
+
+
+@dataclass(frozen=True)
+class GetEmployerQuery:
+    ruc: str
+
+
+@dataclass(frozen=True)
+class GetVacancyQuery:
+    vacancy_id: str
+
+
+@dataclass(frozen=True)
+class VacancyMatchesQuery:
+    vacancy_id: str
+    limit: int = TOP_N
+
+
+@dataclass(frozen=True)
+class GetFairQuery:
+    fair_id: str
+
+
+@dataclass(frozen=True)
+class GetApplicationQuery:
+    application_id: str
+
+
+@dataclass(frozen=True)
+class GetPlacementQuery:
+    placement_id: str
+
+
+@dataclass(frozen=True)
+class DepartmentStatsQuery:
+    """Per department: active seekers, vacancies and positions, placements and formal placements."""
+
+
+@dataclass(frozen=True)
+class MatchView:
+    """A stored match with its explanation, as the API shows it."""
+
+    seeker_id: str
+    vacancy_id: str
+    score: int
+    components: tuple[Component, ...]
+
+
+# -- job seekers ---------------------------------------------------------------------------------
+
+
+async def find_seekers(reader: Reader, query: FindSeekersQuery) -> list[JobSeeker]:
+    seeker = await repository.find_seeker_by_document(reader.conn, query.document_type, query.document_number)
+    return [seeker] if seeker is not None else []
+
+
+async def get_seeker(reader: Reader, query: GetSeekerQuery) -> JobSeeker:
+    seeker = await repository.get_seeker(reader.conn, query.seeker_id)
     if seeker is None:
-        raise NotFound("job seeker", seeker_id)
-    today = lima_today()
+        raise _not_found("job seeker", query.seeker_id)
+    return seeker
+
+
+async def seeker_matches(reader: Reader, query: SeekerMatchesQuery) -> list[MatchView]:
+    """The stored best vacancies of a seeker, explained; a vacancy closed since is never shown."""
+    seeker_id = query.seeker_id
+    seeker = await get_seeker(reader, GetSeekerQuery(seeker_id))
+    today = reader.clock.today()
     views = []
-    for entry in await repository.top_list(conn, "seeker", seeker_id, limit):
-        vacancy = await repository.get_vacancy(conn, entry.other_id)
+    for entry in await repository.top_list(reader.conn, "seeker", seeker_id, query.limit):
+        vacancy = await repository.get_vacancy(reader.conn, entry.other_id)
         if vacancy is None:
             continue
         assessment = assess(seeker.profile(), vacancy.profile(), today)
         if assessment.eligible:
-            views.append(
-                MatchView(
-                    seeker_id,
-                    vacancy.vacancy_id,
-                    assessment.score,
-                    [asdict(c) for c in assessment.components],
-                )
-            )
+            views.append(MatchView(seeker_id, vacancy.vacancy_id, assessment.score, assessment.components))
     return views
 
 
-async def vacancy_matches(conn: Connection, vacancy_id: str, limit: int = TOP_N) -> list[MatchView]:
-    """The stored best seekers of a vacancy, explained; empty once the vacancy is not open."""
-    vacancy = await repository.get_vacancy(conn, vacancy_id)
+# -- employers and vacancies ---------------------------------------------------------------------
+
+
+async def get_employer(reader: Reader, query: GetEmployerQuery) -> Employer:
+    employer = await repository.get_employer(reader.conn, query.ruc)
+    if employer is None:
+        raise _not_found("employer", query.ruc)
+    return employer
+
+
+async def get_vacancy(reader: Reader, query: GetVacancyQuery) -> Vacancy:
+    vacancy = await repository.get_vacancy(reader.conn, query.vacancy_id)
     if vacancy is None:
-        raise NotFound("vacancy", vacancy_id)
-    today = lima_today()
+        raise _not_found("vacancy", query.vacancy_id)
+    return vacancy
+
+
+async def vacancy_matches(reader: Reader, query: VacancyMatchesQuery) -> list[MatchView]:
+    """The stored best seekers of a vacancy, explained; empty once the vacancy is not open."""
+    vacancy_id = query.vacancy_id
+    vacancy = await get_vacancy(reader, GetVacancyQuery(vacancy_id))
+    today = reader.clock.today()
     views = []
-    for entry in await repository.top_list(conn, "vacancy", vacancy_id, limit):
-        seeker = await repository.get_seeker(conn, entry.other_id)
+    for entry in await repository.top_list(reader.conn, "vacancy", vacancy_id, query.limit):
+        seeker = await repository.get_seeker(reader.conn, entry.other_id)
         if seeker is None:
             continue
         assessment = assess(seeker.profile(), vacancy.profile(), today)
         if assessment.eligible:
-            views.append(
-                MatchView(
-                    seeker.seeker_id, vacancy_id, assessment.score, [asdict(c) for c in assessment.components]
-                )
-            )
+            views.append(MatchView(seeker.seeker_id, vacancy_id, assessment.score, assessment.components))
     return views
 
 
-async def department_stats(conn: Connection) -> list[DepartmentStats]:
-    return await repository.department_stats(conn)
+# -- job fairs, applications, placements, statistics ---------------------------------------------
+
+
+async def get_fair(reader: Reader, query: GetFairQuery) -> JobFair:
+    fair = await repository.get_fair(reader.conn, query.fair_id)
+    if fair is None:
+        raise _not_found("job fair", query.fair_id)
+    return fair
+
+
+async def get_application(reader: Reader, query: GetApplicationQuery) -> Application:
+    application = await repository.get_application(reader.conn, query.application_id)
+    if application is None:
+        raise _not_found("application", query.application_id)
+    return application
+
+
+async def get_placement(reader: Reader, query: GetPlacementQuery) -> Placement:
+    placement = await repository.get_placement(reader.conn, query.placement_id)
+    if placement is None:
+        raise _not_found("placement", query.placement_id)
+    return placement
+
+
+async def department_stats(reader: Reader, query: DepartmentStatsQuery) -> list[DepartmentStats]:
+    return await repository.department_stats(reader.conn)
+
+
+def _not_found(what: str, identifier: str) -> NotFound:
+    return NotFound(f"{what} {identifier} does not exist")

@@ -8,7 +8,7 @@ import logging
 from chasqui_common.bootstrap import ServiceRuntime
 
 from chasqui_employment_matching.application import commands
-from chasqui_employment_matching.application.matching import lima_today
+from chasqui_employment_matching.application.commands import ExpireVacancies
 
 log = logging.getLogger(__name__)
 SWEEP_INTERVAL_SECONDS = 300.0
@@ -18,8 +18,7 @@ async def expire_vacancies(rt: ServiceRuntime) -> None:
     """Every few minutes, close what expired (matching already ignores them from the closing date)."""
     while True:
         try:
-            async with rt.unit_of_work() as uow:
-                expired = await commands.expire_vacancies(uow.conn, uow.publish, lima_today())
+            expired = await rt.transactions.command(commands.expire_vacancies, ExpireVacancies())
             if expired:
                 log.info("closed %d expired vacancies", len(expired))
         except asyncio.CancelledError:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -179,13 +179,3 @@ class DepartmentStats:
     positions: int = 0
     placements: int = 0
     formal_placements: int = 0
-
-
-@dataclass
-class MatchView:
-    """A stored match with its explanation, as the API shows it."""
-
-    seeker_id: str
-    vacancy_id: str
-    score: int
-    components: list[dict[str, object]] = field(default_factory=list)

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 import asyncpg
 from chasqui_common.db.pool import Connection
 from chasqui_common.events.migrants import CaseService, ReferralTarget
 from chasqui_common.events.registry import DocumentType, Sex
 
-from chasqui_migrant_services.domain.appointments import AppointmentStatus, SlotDay
+from chasqui_migrant_services.domain.appointments import Appointment, AppointmentStatus, SlotDay
 from chasqui_migrant_services.domain.attention_points import (
     AttentionPoint,
     format_opening_hours,
     parse_opening_hours,
 )
-from chasqui_migrant_services.domain.cases import Case, CaseStatus, HistoryEntry
+from chasqui_migrant_services.domain.cases import Case, CaseStatus, HistoryEntry, Referral
 from chasqui_migrant_services.domain.migrants import WATCHED_DOCUMENTS, Document, Migrant
 
 # ---------------------------------------------------------------- attention points
@@ -59,8 +59,13 @@ async def insert_point(conn: Connection, point: AttentionPoint) -> bool:
     return True
 
 
-async def set_capacity(conn: Connection, code: str, service: CaseService, capacity: int) -> None:
-    """Set a service's daily capacity; days already booked keep the larger of new capacity and bookings."""
+async def set_capacity(
+    conn: Connection, code: str, service: CaseService, capacity: int, today: date | None = None
+) -> None:
+    """Set a service's daily capacity; booked days from `today` on keep the larger of it and their bookings.
+
+    Without `today` (a new attention point has no booked days) the database's current date is used.
+    """
     await conn.execute(
         """
         INSERT INTO service_capacity (attention_point, service, daily_capacity) VALUES ($1, $2, $3)
@@ -73,11 +78,12 @@ async def set_capacity(conn: Connection, code: str, service: CaseService, capaci
     await conn.execute(
         """
         UPDATE slot_days SET capacity = GREATEST($3, booked)
-        WHERE attention_point = $1 AND service = $2 AND day >= CURRENT_DATE
+        WHERE attention_point = $1 AND service = $2 AND day >= coalesce($4::date, CURRENT_DATE)
         """,
         code,
         service.value,
         capacity,
+        today,
     )
 
 
@@ -430,7 +436,7 @@ async def insert_appointment(
 
 async def get_appointment(
     conn: Connection, appointment_id: str, *, for_update: bool = False
-) -> dict[str, Any] | None:
+) -> Appointment | None:
     key = _uuid(appointment_id)
     if key is None:
         return None
@@ -442,7 +448,7 @@ async def get_appointment(
 
 async def list_appointments(
     conn: Connection, *, migrant_id: str | None, attention_point: str | None, day: date | None, limit: int
-) -> list[dict[str, Any]]:
+) -> list[Appointment]:
     rows = await conn.fetch(
         """
         SELECT * FROM appointments
@@ -470,19 +476,19 @@ async def cancel_appointment(conn: Connection, appointment_id: str, reason: str,
     )
 
 
-def _appointment(row: asyncpg.Record) -> dict[str, Any]:
-    return {
-        "appointment_id": str(row["id"]),
-        "migrant_id": str(row["migrant_id"]),
-        "case_id": str(row["case_id"]) if row["case_id"] else None,
-        "attention_point": row["attention_point"],
-        "service": CaseService(row["service"]),
-        "day": row["day"],
-        "status": AppointmentStatus(row["status"]),
-        "booked_at": row["booked_at"],
-        "cancelled_at": row["cancelled_at"],
-        "cancel_reason": row["cancel_reason"],
-    }
+def _appointment(row: asyncpg.Record) -> Appointment:
+    return Appointment(
+        appointment_id=str(row["id"]),
+        migrant_id=str(row["migrant_id"]),
+        case_id=str(row["case_id"]) if row["case_id"] else None,
+        attention_point=row["attention_point"],
+        service=CaseService(row["service"]),
+        day=row["day"],
+        status=AppointmentStatus(row["status"]),
+        booked_at=row["booked_at"],
+        cancelled_at=row["cancelled_at"],
+        cancel_reason=row["cancel_reason"],
+    )
 
 
 # ---------------------------------------------------------------- referrals
@@ -518,30 +524,30 @@ async def insert_referral(
     )
 
 
-async def get_referral(conn: Connection, referral_id: str) -> dict[str, Any] | None:
+async def get_referral(conn: Connection, referral_id: str) -> Referral | None:
     key = _uuid(referral_id)
     row = await conn.fetchrow("SELECT * FROM referrals WHERE id = $1", key) if key else None
     return _referral(row) if row else None
 
 
-async def list_referrals(conn: Connection, case_id: str) -> list[dict[str, Any]]:
+async def list_referrals(conn: Connection, case_id: str) -> list[Referral]:
     rows = await conn.fetch(
         "SELECT * FROM referrals WHERE case_id = $1 ORDER BY issued_at", uuid.UUID(case_id)
     )
     return [_referral(row) for row in rows]
 
 
-def _referral(row: asyncpg.Record) -> dict[str, Any]:
-    return {
-        "referral_id": str(row["id"]),
-        "case_id": str(row["case_id"]),
-        "migrant_id": str(row["migrant_id"]),
-        "attention_point": row["attention_point"],
-        "target": ReferralTarget(row["target"]),
-        "notes": row["notes"],
-        "issued_at": row["issued_at"],
-        "issued_by": row["issued_by"],
-    }
+def _referral(row: asyncpg.Record) -> Referral:
+    return Referral(
+        referral_id=str(row["id"]),
+        case_id=str(row["case_id"]),
+        migrant_id=str(row["migrant_id"]),
+        attention_point=row["attention_point"],
+        target=ReferralTarget(row["target"]),
+        notes=row["notes"],
+        issued_at=row["issued_at"],
+        issued_by=row["issued_by"],
+    )
 
 
 # ---------------------------------------------------------------- document expiry watch
@@ -582,25 +588,53 @@ async def claim_expiring_documents(conn: Connection, today: date, until: date) -
 # ---------------------------------------------------------------- statistics
 
 
-async def attention_point_stats(conn: Connection, start: date, end: date) -> list[asyncpg.Record]:
+@dataclass(frozen=True)
+class PointActivity:
+    """What happened at one attention point in a period."""
+
+    code: str
+    name: str
+    cases_opened: int
+    cases_closed: int
+    appointments_booked: int
+    appointments_cancelled: int
+    referrals_by_target: dict[str, int]
+
+
+async def attention_point_stats(conn: Connection, start: date, end: date) -> list[PointActivity]:
     """Per attention point, in [start, end] (Lima dates): cases opened/closed, appointments, referrals."""
-    return await conn.fetch(
+    rows = await conn.fetch(
         """
         SELECT p.code, p.name,
             (SELECT count(*) FROM cases c WHERE c.attention_point = p.code
-                AND (c.opened_at AT TIME ZONE INTERVAL '-05:00')::date BETWEEN $1 AND $2) AS cases_opened,
+                AND (c.opened_at AT TIME ZONE 'America/Lima')::date BETWEEN $1 AND $2) AS cases_opened,
             (SELECT count(*) FROM cases c WHERE c.attention_point = p.code
-                AND (c.closed_at AT TIME ZONE INTERVAL '-05:00')::date BETWEEN $1 AND $2) AS cases_closed,
+                AND (c.closed_at AT TIME ZONE 'America/Lima')::date BETWEEN $1 AND $2) AS cases_closed,
             (SELECT count(*) FROM appointments a WHERE a.attention_point = p.code
                 AND a.day BETWEEN $1 AND $2 AND a.status = 'booked') AS appointments_booked,
             (SELECT count(*) FROM appointments a WHERE a.attention_point = p.code
                 AND a.day BETWEEN $1 AND $2 AND a.status = 'cancelled') AS appointments_cancelled,
             (SELECT coalesce(jsonb_object_agg(target, n), '{}'::jsonb) FROM (
                 SELECT r.target, count(*) AS n FROM referrals r WHERE r.attention_point = p.code
-                  AND (r.issued_at AT TIME ZONE INTERVAL '-05:00')::date BETWEEN $1 AND $2 GROUP BY r.target
+                  AND (r.issued_at AT TIME ZONE 'America/Lima')::date BETWEEN $1 AND $2 GROUP BY r.target
              ) t) AS referrals
         FROM attention_points p ORDER BY p.code
         """,
         start,
         end,
+    )
+    return [_activity(row) for row in rows]
+
+
+def _activity(row: asyncpg.Record) -> PointActivity:
+    referrals = row["referrals"]
+    by_target = json.loads(referrals) if isinstance(referrals, str) else dict(referrals)
+    return PointActivity(
+        code=row["code"],
+        name=row["name"],
+        cases_opened=row["cases_opened"],
+        cases_closed=row["cases_closed"],
+        appointments_booked=row["appointments_booked"],
+        appointments_cancelled=row["appointments_cancelled"],
+        referrals_by_target={str(target): int(n) for target, n in by_target.items()},
     )

@@ -8,10 +8,12 @@ from chasqui_common.events.migrants import CaseService, EmploymentProfile, Refer
 from chasqui_common.events.registry import DocumentType, Sex
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from chasqui_migrant_services.domain.appointments import AppointmentStatus
+from chasqui_migrant_services.application.commands import ExpirySweep
+from chasqui_migrant_services.application.queries import AttentionPointStats, FreeSlots
+from chasqui_migrant_services.domain.appointments import Appointment, AppointmentStatus
 from chasqui_migrant_services.domain.attention_points import AttentionPoint, format_opening_hours
-from chasqui_migrant_services.domain.cases import Case, CaseStatus
-from chasqui_migrant_services.domain.migrants import Migrant
+from chasqui_migrant_services.domain.cases import Case, CaseStatus, Referral
+from chasqui_migrant_services.domain.migrants import Document, Migrant
 
 
 class _In(BaseModel):
@@ -71,6 +73,24 @@ class SlotsOut(BaseModel):
     attention_point: str
     days: list[DaySlotsOut]
 
+    @classmethod
+    def of(cls, slots: FreeSlots) -> SlotsOut:
+        return cls(
+            attention_point=slots.attention_point,
+            days=[
+                DaySlotsOut(
+                    day=d.day,
+                    opens=d.opens,
+                    closes=d.closes,
+                    services=[
+                        ServiceSlotsOut(service=x.service, capacity=x.capacity, booked=x.booked, free=x.free)
+                        for x in d.services
+                    ],
+                )
+                for d in slots.days
+            ],
+        )
+
 
 class ConsentIn(_In):
     sms: bool = False
@@ -88,6 +108,9 @@ class DocumentIn(_In):
     type: DocumentType
     number: str = Field(min_length=1, max_length=30)
     expires_on: date | None = None
+
+    def document(self) -> Document:
+        return Document(self.type, self.number, self.expires_on)
 
 
 class DocumentOut(BaseModel):
@@ -237,6 +260,21 @@ class AppointmentOut(BaseModel):
     cancelled_at: datetime | None
     cancel_reason: str | None
 
+    @classmethod
+    def of(cls, a: Appointment) -> AppointmentOut:
+        return cls(
+            appointment_id=a.appointment_id,
+            migrant_id=a.migrant_id,
+            case_id=a.case_id,
+            attention_point=a.attention_point,
+            service=a.service,
+            day=a.day,
+            status=a.status,
+            booked_at=a.booked_at,
+            cancelled_at=a.cancelled_at,
+            cancel_reason=a.cancel_reason,
+        )
+
 
 class ReferralIn(_In):
     target: ReferralTarget
@@ -256,10 +294,27 @@ class ReferralOut(BaseModel):
     issued_at: datetime
     issued_by: str
 
+    @classmethod
+    def of(cls, r: Referral) -> ReferralOut:
+        return cls(
+            referral_id=r.referral_id,
+            case_id=r.case_id,
+            migrant_id=r.migrant_id,
+            attention_point=r.attention_point,
+            target=r.target,
+            notes=r.notes,
+            issued_at=r.issued_at,
+            issued_by=r.issued_by,
+        )
+
 
 class SweepOut(BaseModel):
     as_of: date
     announced: int
+
+    @classmethod
+    def of(cls, sweep: ExpirySweep) -> SweepOut:
+        return cls(as_of=sweep.as_of, announced=sweep.announced)
 
 
 class PointStatsOut(BaseModel):
@@ -277,3 +332,23 @@ class StatsOut(BaseModel):
     period_from: date = Field(serialization_alias="from")
     period_to: date = Field(serialization_alias="to")
     attention_points: list[PointStatsOut]
+
+    @classmethod
+    def of(cls, stats: AttentionPointStats) -> StatsOut:
+        return cls(
+            period_from=stats.period_from,
+            period_to=stats.period_to,
+            attention_points=[
+                PointStatsOut(
+                    attention_point=p.attention_point,
+                    name=p.name,
+                    cases_opened=p.cases_opened,
+                    cases_closed=p.cases_closed,
+                    appointments_booked=p.appointments_booked,
+                    appointments_cancelled=p.appointments_cancelled,
+                    referrals=p.referrals,
+                    referrals_by_target=p.referrals_by_target,
+                )
+                for p in stats.attention_points
+            ],
+        )

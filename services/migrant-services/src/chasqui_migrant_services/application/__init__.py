@@ -1,1 +1,1 @@
-"""Use cases called by the API and the background expiry watch."""
+"""Use cases (commands and queries) called by the API and the background expiry watch."""

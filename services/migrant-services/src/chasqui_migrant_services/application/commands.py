@@ -1,13 +1,19 @@
-"""Use cases: each runs in one unit of work, so state and the events it causes commit together."""
+"""Commands: `verb_noun(uow, command)`, each in one unit of work, so state and its events commit together.
+
+The caller (a route, through `run.command`, or the expiry watch, through `rt.transactions`) opens
+the transaction; use cases only read and write through `uow.conn`, publish through
+`uow.publish`, and take "now" and "today" from `uow.clock`.
+"""
 
 from __future__ import annotations
 
+import logging
 import uuid
-from dataclasses import replace
-from datetime import date, datetime, timedelta
-from typing import Any
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 
-from chasqui_common.bootstrap import UnitOfWork
+from chasqui_common.application import UnitOfWork
+from chasqui_common.errors import Conflict, DomainError, InvalidValue
 from chasqui_common.events.migrants import (
     AppointmentCancelled,
     AppointmentScheduled,
@@ -21,13 +27,25 @@ from chasqui_common.events.migrants import (
     ReferralIssued,
     ReferralTarget,
 )
-from chasqui_common.events.registry import Consent, Contact, IdentityDocument
+from chasqui_common.events.registry import Consent, Contact, IdentityDocument, Sex
 
 from chasqui_migrant_services.adapters import repository
-from chasqui_migrant_services.domain.appointments import AppointmentStatus, check_bookable
-from chasqui_migrant_services.domain.attention_points import LIMA, AttentionPoint, check_code, check_ubigeo
-from chasqui_migrant_services.domain.cases import Case, CaseStatus
-from chasqui_migrant_services.domain.errors import Conflict, DomainError, NotFound, SlotUnavailable
+from chasqui_migrant_services.application.lookups import (
+    load_appointment,
+    load_case,
+    load_migrant,
+    load_point,
+    load_referral,
+)
+from chasqui_migrant_services.domain.appointments import Appointment, AppointmentStatus, check_bookable
+from chasqui_migrant_services.domain.attention_points import (
+    AttentionPoint,
+    check_code,
+    check_ubigeo,
+    parse_opening_hours,
+)
+from chasqui_migrant_services.domain.cases import Case, CaseStatus, Referral
+from chasqui_migrant_services.domain.errors import SlotUnavailable
 from chasqui_migrant_services.domain.migrants import (
     EXPIRY_WINDOW_DAYS,
     Document,
@@ -39,20 +57,42 @@ from chasqui_migrant_services.domain.migrants import (
     normalise_document,
 )
 
-
-def lima_today(now: datetime) -> date:
-    return now.astimezone(LIMA).date()
-
+log = logging.getLogger(__name__)
 
 # ---------------------------------------------------------------- attention points
 
 
-async def register_point(uow: UnitOfWork, point: AttentionPoint) -> AttentionPoint:
+@dataclass(frozen=True)
+class RegisterAttentionPoint:
+    code: str
+    name: str
+    ubigeo: str
+    address: str
+    opening_hours: dict[str, str]
+    daily_capacity: dict[CaseService, int]
+
+
+@dataclass(frozen=True)
+class SetCapacity:
+    code: str
+    service: CaseService
+    daily_capacity: int
+
+
+async def register_attention_point(uow: UnitOfWork, command: RegisterAttentionPoint) -> AttentionPoint:
+    point = AttentionPoint(
+        code=command.code,
+        name=command.name,
+        ubigeo=command.ubigeo,
+        address=command.address,
+        opening_hours=parse_opening_hours(command.opening_hours),
+        daily_capacity=dict(command.daily_capacity),
+    )
     check_code(point.code)
     check_ubigeo(point.ubigeo)
     for service, capacity in point.daily_capacity.items():
         if capacity < 0:
-            raise DomainError(
+            raise InvalidValue(
                 "daily capacity cannot be negative",
                 field=f"daily_capacity.{service.value}",
                 value=capacity,
@@ -68,25 +108,42 @@ async def register_point(uow: UnitOfWork, point: AttentionPoint) -> AttentionPoi
     return point
 
 
-async def set_capacity(uow: UnitOfWork, code: str, service: CaseService, capacity: int) -> AttentionPoint:
-    await point_or_404(uow, code)
-    await repository.set_capacity(uow.conn, code, service, capacity)
-    return await point_or_404(uow, code)
-
-
-async def point_or_404(uow: UnitOfWork, code: str, field: str = "attention_point") -> AttentionPoint:
-    point = await repository.get_point(uow.conn, code)
-    if point is None:
-        raise NotFound(
-            f"attention point {code} does not exist",
-            field=field,
-            value=code,
-            expected="the code of an attention point (GET /v1/attention-points)",
-        )
-    return point
+async def set_capacity(uow: UnitOfWork, command: SetCapacity) -> AttentionPoint:
+    """Set a service's daily capacity; days already booked keep at least their bookings."""
+    await load_point(uow.conn, command.code)
+    await repository.set_capacity(
+        uow.conn, command.code, command.service, command.daily_capacity, uow.clock.today()
+    )
+    return await load_point(uow.conn, command.code)
 
 
 # ---------------------------------------------------------------- migrants
+
+
+@dataclass(frozen=True)
+class RegisterMigrant:
+    attention_point: str
+    documents: tuple[Document, ...]
+    nationality: str
+    entry_date: date | None
+    given_names: str
+    paternal_surname: str | None
+    maternal_surname: str | None
+    birth_date: date
+    sex: Sex | None
+    phone: str | None = None
+    email: str | None = None
+    consent_sms: bool = False
+    consent_email: bool = False
+    consent_whatsapp: bool = False
+    occupations: tuple[str, ...] = ()
+    skills: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SaveDocument:
+    migrant_id: str
+    document: Document
 
 
 def identity_of(m: Migrant) -> MigrantIdentity:
@@ -113,21 +170,36 @@ def contact_of(m: Migrant) -> Contact:
     )
 
 
-async def register_migrant(uow: UnitOfWork, migrant: Migrant, now: datetime) -> Migrant:
+async def register_migrant(uow: UnitOfWork, command: RegisterMigrant) -> Migrant:
     """Validate and store a person with their documents; a document already on file is a duplicate."""
+    now = uow.clock.now()
     documents = [
         replace(d, number=normalise_document(d.type, d.number, f"documents[{i}]"))
-        for i, d in enumerate(migrant.documents)
+        for i, d in enumerate(command.documents)
     ]
     check_documents(documents)
-    check_dates(migrant.birth_date, migrant.entry_date, lima_today(now))
-    migrant = replace(
-        migrant,
-        nationality=check_nationality(migrant.nationality),
-        documents=tuple(documents),
+    check_dates(command.birth_date, command.entry_date, uow.clock.today())
+    migrant = Migrant(
+        migrant_id=str(uuid.uuid4()),
+        attention_point=command.attention_point,
+        given_names=command.given_names,
+        paternal_surname=command.paternal_surname,
+        maternal_surname=command.maternal_surname,
+        birth_date=command.birth_date,
+        sex=command.sex,
+        nationality=check_nationality(command.nationality),
+        entry_date=command.entry_date,
+        phone=command.phone,
+        email=command.email,
+        consent_sms=command.consent_sms,
+        consent_email=command.consent_email,
+        consent_whatsapp=command.consent_whatsapp,
+        occupations=command.occupations,
+        skills=command.skills,
         registered_at=now,
+        documents=tuple(documents),
     )
-    await point_or_404(uow, migrant.attention_point)
+    await load_point(uow.conn, migrant.attention_point)
     for i, doc in enumerate(documents):
         owner = await repository.document_owner(uow.conn, doc.type, doc.number)
         if owner is not None:
@@ -149,13 +221,16 @@ async def register_migrant(uow: UnitOfWork, migrant: Migrant, now: datetime) -> 
     return migrant
 
 
-async def save_document(uow: UnitOfWork, migrant_id: str, doc: Document) -> Migrant:
+async def save_document(uow: UnitOfWork, command: SaveDocument) -> Migrant:
     """Add a document or renew the person's document of that type (a new expiry is watched anew)."""
-    migrant = await migrant_or_404(uow, migrant_id)
-    doc = replace(doc, number=normalise_document(doc.type, doc.number, "document"))
+    migrant = await load_migrant(uow.conn, command.migrant_id)
+    doc = replace(
+        command.document,
+        number=normalise_document(command.document.type, command.document.number, "document"),
+    )
     check_documents([doc], field="document")
     owner = await repository.document_owner(uow.conn, doc.type, doc.number)
-    if owner is not None and owner != migrant_id:
+    if owner is not None and owner != command.migrant_id:
         raise Conflict(
             f"{doc.type.value} {doc.number} already belongs to migrant {owner}",
             field="number",
@@ -163,41 +238,46 @@ async def save_document(uow: UnitOfWork, migrant_id: str, doc: Document) -> Migr
             expected="a document not registered to another person",
         )
     await repository.upsert_document(uow.conn, migrant.migrant_id, doc)
-    return await migrant_or_404(uow, migrant_id)
-
-
-async def migrant_or_404(uow: UnitOfWork, migrant_id: str, field: str = "migrant_id") -> Migrant:
-    migrant = await repository.get_migrant(uow.conn, migrant_id)
-    if migrant is None:
-        raise NotFound(
-            f"migrant {migrant_id} does not exist",
-            field=field,
-            value=migrant_id,
-            expected="the id of a registered migrant",
-        )
-    return migrant
+    return await load_migrant(uow.conn, command.migrant_id)
 
 
 # ---------------------------------------------------------------- cases
 
 
-async def open_case(
-    uow: UnitOfWork,
-    migrant_id: str,
-    attention_point: str,
-    services: tuple[CaseService, ...],
-    actor: str,
-    now: datetime,
-) -> Case:
-    await migrant_or_404(uow, migrant_id)
-    await point_or_404(uow, attention_point)
-    case = Case.open(str(uuid.uuid4()), migrant_id, attention_point, services, now, actor)
+@dataclass(frozen=True)
+class OpenCase:
+    migrant_id: str
+    attention_point: str
+    requested_services: tuple[CaseService, ...]
+    actor: str
+
+
+@dataclass(frozen=True)
+class MoveCase:
+    case_id: str
+    status: CaseStatus
+    note: str | None
+    actor: str
+
+
+async def open_case(uow: UnitOfWork, command: OpenCase) -> Case:
+    now = uow.clock.now()
+    await load_migrant(uow.conn, command.migrant_id)
+    await load_point(uow.conn, command.attention_point)
+    case = Case.open(
+        str(uuid.uuid4()),
+        command.migrant_id,
+        command.attention_point,
+        command.requested_services,
+        now,
+        command.actor,
+    )
     await repository.insert_case(uow.conn, case)
     await uow.publish(
         CaseOpened(
             case_id=case.case_id,
-            migrant_id=migrant_id,
-            attention_point=attention_point,
+            migrant_id=case.migrant_id,
+            attention_point=case.attention_point,
             requested_services=case.requested_services,
             opened_at=now,
         )
@@ -205,21 +285,9 @@ async def open_case(
     return case
 
 
-async def case_or_404(
-    uow: UnitOfWork, case_id: str, *, for_update: bool = False, field: str = "case_id"
-) -> Case:
-    case = await repository.get_case(uow.conn, case_id, for_update=for_update)
-    if case is None:
-        raise NotFound(
-            f"case {case_id} does not exist", field=field, value=case_id, expected="the id of a case"
-        )
-    return case
-
-
-async def move_case(
-    uow: UnitOfWork, case_id: str, to: CaseStatus, note: str | None, actor: str, now: datetime
-) -> Case:
+async def move_case(uow: UnitOfWork, command: MoveCase) -> Case:
     """Start working on a case or close it; referred is reached by issuing a referral."""
+    to, note = command.status, command.note
     if to is CaseStatus.REFERRED:
         raise DomainError(
             "a case becomes referred by issuing a referral",
@@ -234,8 +302,9 @@ async def move_case(
             value=note,
             expected="the outcome, e.g. 'CPP renewed' or 'referred to employment'",
         )
-    case = await case_or_404(uow, case_id, for_update=True)
-    entry = case.transition(to, at=now, actor=actor, note=note)
+    now = uow.clock.now()
+    case = await load_case(uow.conn, command.case_id, for_update=True)
+    entry = case.transition(to, at=now, actor=command.actor, note=note)
     await repository.update_case(uow.conn, case, [entry])
     if to is CaseStatus.CLOSED:
         await uow.publish(
@@ -250,24 +319,82 @@ async def move_case(
     return case
 
 
+# ---------------------------------------------------------------- referrals
+
+
+@dataclass(frozen=True)
+class IssueReferral:
+    case_id: str
+    target: ReferralTarget
+    notes: str | None
+    employment: EmploymentProfile | None
+    actor: str
+
+
+async def issue_referral(uow: UnitOfWork, command: IssueReferral) -> Referral:
+    """Refer the person; the receiver gets the identity it needs to act (see ReferralIssued)."""
+    now = uow.clock.now()
+    target, employment = command.target, command.employment
+    case = await load_case(uow.conn, command.case_id, for_update=True)
+    already = await repository.referral_targets(uow.conn, case.case_id)
+    entry = case.refer(target, already_referred_to=already, at=now, actor=command.actor)
+    if entry is not None:
+        await repository.update_case(uow.conn, case, [entry])
+    migrant = await load_migrant(uow.conn, case.migrant_id)
+    point = await load_point(uow.conn, case.attention_point)
+    if target is ReferralTarget.EMPLOYMENT and employment is None:
+        employment = EmploymentProfile(occupations=migrant.occupations, skills=migrant.skills)
+    referral_id = str(uuid.uuid4())
+    await repository.insert_referral(uow.conn, referral_id, case, target, command.notes, now, command.actor)
+    await uow.publish(
+        ReferralIssued(
+            referral_id=referral_id,
+            case_id=case.case_id,
+            migrant_id=case.migrant_id,
+            target=target,
+            attention_point=point.code,
+            attention_point_ubigeo=point.ubigeo,
+            issued_at=now,
+            notes=command.notes,
+            person=identity_of(migrant),
+            employment=employment if target is ReferralTarget.EMPLOYMENT else None,
+        )
+    )
+    return await load_referral(uow.conn, referral_id)
+
+
 # ---------------------------------------------------------------- appointments
 
 
-async def book_appointment(
-    uow: UnitOfWork,
-    migrant_id: str,
-    code: str,
-    service: CaseService,
-    day: date,
-    case_id: str | None,
-    now: datetime,
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class BookAppointment:
+    migrant_id: str
+    attention_point: str
+    service: CaseService
+    day: date
+    case_id: str | None = None
+
+
+@dataclass(frozen=True)
+class CancelAppointment:
+    appointment_id: str
+    reason: str
+
+
+async def book_appointment(uow: UnitOfWork, command: BookAppointment) -> Appointment:
     """Take one slot of the day's capacity; the last slot goes to exactly one of concurrent bookers."""
-    migrant = await migrant_or_404(uow, migrant_id)
-    point = await point_or_404(uow, code)
-    capacity = check_bookable(point, service, day, lima_today(now))
+    migrant_id, code, service, day, case_id = (
+        command.migrant_id,
+        command.attention_point,
+        command.service,
+        command.day,
+        command.case_id,
+    )
+    migrant = await load_migrant(uow.conn, migrant_id)
+    point = await load_point(uow.conn, code)
+    capacity = check_bookable(point, service, day, uow.clock.today())
     if case_id is not None:
-        case = await case_or_404(uow, case_id, field="case_id")
+        case = await load_case(uow.conn, case_id)
         if case.migrant_id != migrant_id or case.status is CaseStatus.CLOSED:
             raise Conflict(
                 f"case {case_id} is not an open case of migrant {migrant_id}",
@@ -287,7 +414,7 @@ async def book_appointment(
         )
     appointment_id = str(uuid.uuid4())
     if not await repository.insert_appointment(
-        uow.conn, appointment_id, migrant_id, case_id, code, service, day, now
+        uow.conn, appointment_id, migrant_id, case_id, code, service, day, uow.clock.now()
     ):
         raise Conflict(
             f"migrant {migrant_id} already has a {service.value} appointment at {code} on {day.isoformat()}",
@@ -310,109 +437,66 @@ async def book_appointment(
             given_names=migrant.given_names,
         )
     )
-    appointment = await repository.get_appointment(uow.conn, appointment_id)
-    assert appointment is not None
-    return appointment
+    return await load_appointment(uow.conn, appointment_id)
 
 
-async def cancel_appointment(
-    uow: UnitOfWork, appointment_id: str, reason: str, now: datetime
-) -> dict[str, Any]:
-    appointment = await repository.get_appointment(uow.conn, appointment_id, for_update=True)
-    if appointment is None:
-        raise NotFound(
-            f"appointment {appointment_id} does not exist",
-            field="appointment_id",
-            value=appointment_id,
-            expected="the id of an appointment",
-        )
-    if appointment["status"] is AppointmentStatus.CANCELLED:
+async def cancel_appointment(uow: UnitOfWork, command: CancelAppointment) -> Appointment:
+    """Cancel a booked appointment from today on and free its slot."""
+    appointment_id = command.appointment_id
+    appointment = await load_appointment(uow.conn, appointment_id, for_update=True)
+    if appointment.status is AppointmentStatus.CANCELLED:
         raise Conflict(
             f"appointment {appointment_id} is already cancelled",
             field="status",
             value="cancelled",
             expected="a booked appointment",
         )
-    if appointment["day"] < lima_today(now):
+    if appointment.day < uow.clock.today():
         raise Conflict(
-            f"appointment {appointment_id} was on {appointment['day'].isoformat()}, in the past",
+            f"appointment {appointment_id} was on {appointment.day.isoformat()}, in the past",
             field="day",
-            value=appointment["day"].isoformat(),
+            value=appointment.day.isoformat(),
             expected="an appointment from today on",
         )
-    await repository.cancel_appointment(uow.conn, appointment_id, reason, now)
-    await repository.release_slot(
-        uow.conn, appointment["attention_point"], appointment["service"], appointment["day"]
-    )
-    migrant = await migrant_or_404(uow, appointment["migrant_id"])
-    point = await point_or_404(uow, appointment["attention_point"])
+    await repository.cancel_appointment(uow.conn, appointment_id, command.reason, uow.clock.now())
+    await repository.release_slot(uow.conn, appointment.attention_point, appointment.service, appointment.day)
+    migrant = await load_migrant(uow.conn, appointment.migrant_id)
+    point = await load_point(uow.conn, appointment.attention_point)
     await uow.publish(
         AppointmentCancelled(
             appointment_id=appointment_id,
-            migrant_id=appointment["migrant_id"],
-            case_id=appointment["case_id"],
+            migrant_id=appointment.migrant_id,
+            case_id=appointment.case_id,
             attention_point=point.code,
             attention_point_name=point.name,
-            service=appointment["service"],
-            day=appointment["day"],
-            reason=reason,
+            service=appointment.service,
+            day=appointment.day,
+            reason=command.reason,
             contact=contact_of(migrant),
             given_names=migrant.given_names,
         )
     )
-    cancelled = await repository.get_appointment(uow.conn, appointment_id)
-    assert cancelled is not None
-    return cancelled
-
-
-# ---------------------------------------------------------------- referrals
-
-
-async def issue_referral(
-    uow: UnitOfWork,
-    case_id: str,
-    target: ReferralTarget,
-    notes: str | None,
-    employment: EmploymentProfile | None,
-    actor: str,
-    now: datetime,
-) -> dict[str, Any]:
-    """Refer the person; the receiver gets the identity it needs to act (see ReferralIssued)."""
-    case = await case_or_404(uow, case_id, for_update=True)
-    already = await repository.referral_targets(uow.conn, case_id)
-    entry = case.refer(target, already_referred_to=already, at=now, actor=actor)
-    if entry is not None:
-        await repository.update_case(uow.conn, case, [entry])
-    migrant = await migrant_or_404(uow, case.migrant_id)
-    point = await point_or_404(uow, case.attention_point)
-    if target is ReferralTarget.EMPLOYMENT and employment is None:
-        employment = EmploymentProfile(occupations=migrant.occupations, skills=migrant.skills)
-    referral_id = str(uuid.uuid4())
-    await repository.insert_referral(uow.conn, referral_id, case, target, notes, now, actor)
-    await uow.publish(
-        ReferralIssued(
-            referral_id=referral_id,
-            case_id=case_id,
-            migrant_id=case.migrant_id,
-            target=target,
-            attention_point=point.code,
-            attention_point_ubigeo=point.ubigeo,
-            issued_at=now,
-            notes=notes,
-            person=identity_of(migrant),
-            employment=employment if target is ReferralTarget.EMPLOYMENT else None,
-        )
-    )
-    referral = await repository.get_referral(uow.conn, referral_id)
-    assert referral is not None
-    return referral
+    return await load_appointment(uow.conn, appointment_id)
 
 
 # ---------------------------------------------------------------- document expiry watch
 
 
-async def sweep_expiring_documents(uow: UnitOfWork, today: date) -> list[DocumentExpiring]:
+@dataclass(frozen=True)
+class SweepExpiringDocuments:
+    as_of: date | None = None
+    """Sweep as if today were this date (default: today in Lima, from the clock)."""
+
+
+@dataclass(frozen=True)
+class ExpirySweep:
+    as_of: date
+    announced: int
+
+
+async def sweep_expiring_documents(uow: UnitOfWork, command: SweepExpiringDocuments) -> ExpirySweep:
     """Announce every CPP or CE expiring within the window that was not announced for that expiry."""
+    today = command.as_of or uow.clock.today()
     due = await repository.claim_expiring_documents(
         uow.conn, today, today + timedelta(days=EXPIRY_WINDOW_DAYS)
     )
@@ -420,7 +504,7 @@ async def sweep_expiring_documents(uow: UnitOfWork, today: date) -> list[Documen
     migrants: dict[str, Migrant] = {}
     for migrant_id, doc in due:
         if migrant_id not in migrants:
-            migrants[migrant_id] = await migrant_or_404(uow, migrant_id)
+            migrants[migrant_id] = await load_migrant(uow.conn, migrant_id)
         migrant = migrants[migrant_id]
         assert doc.expires_on is not None
         events.append(
@@ -436,4 +520,5 @@ async def sweep_expiring_documents(uow: UnitOfWork, today: date) -> list[Documen
         )
     if events:
         await uow.publish(*events)
-    return events
+        log.info("document expiry watch announced %d expiring documents", len(events))
+    return ExpirySweep(as_of=today, announced=len(events))

@@ -1,18 +1,48 @@
-"""Read-side use cases: free slots per day, and activity per attention point and period."""
+"""Queries: `verb_noun(reader, query)`, each in one read-only transaction (a consistent snapshot)."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
-from chasqui_common.db.pool import Connection
+from chasqui_common.application import Reader
+from chasqui_common.errors import InvalidValue
 from chasqui_common.events.migrants import CaseService
+from chasqui_common.events.registry import DocumentType
 
 from chasqui_migrant_services.adapters import repository
-from chasqui_migrant_services.domain.appointments import SlotDay, open_days
+from chasqui_migrant_services.application.lookups import (
+    load_appointment,
+    load_case,
+    load_migrant,
+    load_point,
+    load_referral,
+)
+from chasqui_migrant_services.domain.appointments import Appointment, SlotDay, open_days
 from chasqui_migrant_services.domain.attention_points import AttentionPoint
+from chasqui_migrant_services.domain.cases import Case, CaseStatus, Referral
+from chasqui_migrant_services.domain.migrants import Migrant
+
+# ---------------------------------------------------------------- attention points
+
+
+@dataclass(frozen=True)
+class ListAttentionPointsQuery:
+    pass
+
+
+@dataclass(frozen=True)
+class GetAttentionPointQuery:
+    code: str
+
+
+@dataclass(frozen=True)
+class ListFreeSlotsQuery:
+    code: str
+    start: date | None = None
+    """First day (default: today in Lima)."""
+    days: int = 14
+    service: CaseService | None = None
 
 
 @dataclass(frozen=True)
@@ -23,14 +53,31 @@ class DaySlots:
     services: list[SlotDay]
 
 
-async def free_slots(
-    conn: Connection, point: AttentionPoint, start: date, days: int, service: CaseService | None
-) -> list[DaySlots]:
-    end = start + timedelta(days=days - 1)
-    used = await repository.slot_days(conn, point.code, start, end, service)
-    services = [s for s, c in point.daily_capacity.items() if c > 0 and (service is None or s is service)]
+@dataclass(frozen=True)
+class FreeSlots:
+    attention_point: str
+    days: list[DaySlots]
+
+
+async def list_attention_points(reader: Reader, query: ListAttentionPointsQuery) -> list[AttentionPoint]:
+    return await repository.list_points(reader.conn)
+
+
+async def get_attention_point(reader: Reader, query: GetAttentionPointQuery) -> AttentionPoint:
+    return await load_point(reader.conn, query.code, field="code")
+
+
+async def list_free_slots(reader: Reader, query: ListFreeSlotsQuery) -> FreeSlots:
+    """Capacity, booked and free per open day and service, from `start` for `days` days."""
+    point = await load_point(reader.conn, query.code, field="code")
+    start = query.start or reader.clock.today()
+    end = start + timedelta(days=query.days - 1)
+    used = await repository.slot_days(reader.conn, point.code, start, end, query.service)
+    services = [
+        s for s, c in point.daily_capacity.items() if c > 0 and (query.service is None or s is query.service)
+    ]
     result: list[DaySlots] = []
-    for day in open_days(point, start, days):
+    for day in open_days(point, start, query.days):
         hours = point.hours_on(day)
         assert hours is not None
         result.append(
@@ -44,25 +91,174 @@ async def free_slots(
                 ],
             )
         )
-    return result
+    return FreeSlots(attention_point=query.code, days=result)
 
 
-async def attention_point_stats(conn: Connection, start: date, end: date) -> list[dict[str, Any]]:
-    rows = await repository.attention_point_stats(conn, start, end)
-    result = []
-    for row in rows:
-        referrals = row["referrals"]
-        by_target = json.loads(referrals) if isinstance(referrals, str) else dict(referrals)
-        result.append(
-            {
-                "attention_point": row["code"],
-                "name": row["name"],
-                "cases_opened": row["cases_opened"],
-                "cases_closed": row["cases_closed"],
-                "appointments_booked": row["appointments_booked"],
-                "appointments_cancelled": row["appointments_cancelled"],
-                "referrals": sum(by_target.values()),
-                "referrals_by_target": by_target,
-            }
+# ---------------------------------------------------------------- migrants
+
+
+@dataclass(frozen=True)
+class FindMigrantsQuery:
+    document_type: DocumentType
+    document_number: str
+
+
+@dataclass(frozen=True)
+class GetMigrantQuery:
+    migrant_id: str
+
+
+async def find_migrants(reader: Reader, query: FindMigrantsQuery) -> list[Migrant]:
+    """Look a person up by one of their documents (spaces and dots ignored, any case)."""
+    number = query.document_number.replace(" ", "").replace(".", "").upper()
+    return await repository.find_migrants(reader.conn, query.document_type, number)
+
+
+async def get_migrant(reader: Reader, query: GetMigrantQuery) -> Migrant:
+    return await load_migrant(reader.conn, query.migrant_id)
+
+
+# ---------------------------------------------------------------- cases and referrals
+
+
+@dataclass(frozen=True)
+class ListCasesQuery:
+    migrant_id: str | None = None
+    attention_point: str | None = None
+    status: CaseStatus | None = None
+    limit: int = 100
+
+
+@dataclass(frozen=True)
+class GetCaseQuery:
+    case_id: str
+
+
+@dataclass(frozen=True)
+class ListReferralsQuery:
+    case_id: str
+
+
+@dataclass(frozen=True)
+class GetReferralQuery:
+    referral_id: str
+
+
+async def list_cases(reader: Reader, query: ListCasesQuery) -> list[Case]:
+    """Newest first, without their history."""
+    return await repository.list_cases(
+        reader.conn,
+        migrant_id=query.migrant_id,
+        attention_point=query.attention_point,
+        status=query.status,
+        limit=query.limit,
+    )
+
+
+async def get_case(reader: Reader, query: GetCaseQuery) -> Case:
+    """The case with its history."""
+    return await load_case(reader.conn, query.case_id)
+
+
+async def list_referrals(reader: Reader, query: ListReferralsQuery) -> list[Referral]:
+    """A case's referrals in the order they were issued."""
+    case = await load_case(reader.conn, query.case_id)
+    return await repository.list_referrals(reader.conn, case.case_id)
+
+
+async def get_referral(reader: Reader, query: GetReferralQuery) -> Referral:
+    return await load_referral(reader.conn, query.referral_id)
+
+
+# ---------------------------------------------------------------- appointments
+
+
+@dataclass(frozen=True)
+class ListAppointmentsQuery:
+    migrant_id: str | None = None
+    attention_point: str | None = None
+    day: date | None = None
+    limit: int = 200
+
+
+@dataclass(frozen=True)
+class GetAppointmentQuery:
+    appointment_id: str
+
+
+async def list_appointments(reader: Reader, query: ListAppointmentsQuery) -> list[Appointment]:
+    """By day, then booking time."""
+    return await repository.list_appointments(
+        reader.conn,
+        migrant_id=query.migrant_id,
+        attention_point=query.attention_point,
+        day=query.day,
+        limit=query.limit,
+    )
+
+
+async def get_appointment(reader: Reader, query: GetAppointmentQuery) -> Appointment:
+    return await load_appointment(reader.conn, query.appointment_id)
+
+
+# ---------------------------------------------------------------- statistics
+
+
+@dataclass(frozen=True)
+class GetAttentionPointStatsQuery:
+    start: date | None = None
+    """First day (default: 30 days before `end`)."""
+    end: date | None = None
+    """Last day, inclusive (default: today in Lima)."""
+
+
+@dataclass(frozen=True)
+class PointStats:
+    attention_point: str
+    name: str
+    cases_opened: int
+    cases_closed: int
+    appointments_booked: int
+    appointments_cancelled: int
+    referrals: int
+    referrals_by_target: dict[str, int]
+
+
+@dataclass(frozen=True)
+class AttentionPointStats:
+    period_from: date
+    period_to: date
+    attention_points: list[PointStats]
+
+
+async def get_attention_point_stats(
+    reader: Reader, query: GetAttentionPointStatsQuery
+) -> AttentionPointStats:
+    """Cases opened and closed, appointments (by appointment day) and referrals per attention point."""
+    end = query.end or reader.clock.today()
+    start = query.start or end - timedelta(days=30)
+    if start > end:
+        raise InvalidValue(
+            "the period starts after it ends",
+            field="from",
+            value=start.isoformat(),
+            expected=f"a date not after {end}",
         )
-    return result
+    rows = await repository.attention_point_stats(reader.conn, start, end)
+    return AttentionPointStats(
+        period_from=start,
+        period_to=end,
+        attention_points=[
+            PointStats(
+                attention_point=row.code,
+                name=row.name,
+                cases_opened=row.cases_opened,
+                cases_closed=row.cases_closed,
+                appointments_booked=row.appointments_booked,
+                appointments_cancelled=row.appointments_cancelled,
+                referrals=sum(row.referrals_by_target.values()),
+                referrals_by_target=row.referrals_by_target,
+            )
+            for row in rows
+        ],
+    )

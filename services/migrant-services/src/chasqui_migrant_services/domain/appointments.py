@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from chasqui_common.errors import DomainError
 from chasqui_common.events.migrants import CaseService
 
 from chasqui_migrant_services.domain.attention_points import AttentionPoint
-from chasqui_migrant_services.domain.errors import DomainError, SlotUnavailable
+from chasqui_migrant_services.domain.errors import SlotUnavailable
 
 BOOKING_HORIZON_DAYS = 90
 
@@ -17,6 +18,22 @@ BOOKING_HORIZON_DAYS = 90
 class AppointmentStatus(StrEnum):
     BOOKED = "booked"
     CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class Appointment:
+    """One person's booking of one slot (attention point, service, day)."""
+
+    appointment_id: str
+    migrant_id: str
+    case_id: str | None
+    attention_point: str
+    service: CaseService
+    day: date
+    status: AppointmentStatus
+    booked_at: datetime
+    cancelled_at: datetime | None = None
+    cancel_reason: str | None = None
 
 
 @dataclass(frozen=True)

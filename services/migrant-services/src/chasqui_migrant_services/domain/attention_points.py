@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time
 
+from chasqui_common.clock import LIMA
+from chasqui_common.errors import InvalidValue
 from chasqui_common.events.migrants import CaseService
 
-from chasqui_migrant_services.domain.errors import DomainError
-
-# Peru keeps UTC-5 all year (no daylight saving), so a fixed offset is exact.
-LIMA = timezone(timedelta(hours=-5), "America/Lima")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CODE = re.compile(r"^[A-Z][A-Z0-9_-]{1,31}$")
 
@@ -45,7 +43,7 @@ def parse_opening_hours(raw: dict[str, str]) -> dict[str, Hours]:
     hours: dict[str, Hours] = {}
     for weekday, span in raw.items():
         if weekday not in WEEKDAYS:
-            raise DomainError(
+            raise InvalidValue(
                 f"unknown weekday {weekday!r} in opening hours",
                 field=f"opening_hours.{weekday}",
                 value=weekday,
@@ -58,7 +56,7 @@ def parse_opening_hours(raw: dict[str, str]) -> dict[str, Hours]:
             if h1 < 24 and h2 < 24 and m1 < 60 and m2 < 60:
                 opens, closes = time(h1, m1), time(h2, m2)
         if opens is None or closes is None or opens >= closes:
-            raise DomainError(
+            raise InvalidValue(
                 f"opening hours for {weekday} are not a valid span",
                 field=f"opening_hours.{weekday}",
                 value=span,
@@ -66,7 +64,7 @@ def parse_opening_hours(raw: dict[str, str]) -> dict[str, Hours]:
             )
         hours[weekday] = Hours(opens, closes)
     if not hours:
-        raise DomainError(
+        raise InvalidValue(
             "an attention point must open at least one day a week",
             field="opening_hours",
             value=raw,
@@ -81,7 +79,7 @@ def format_opening_hours(hours: dict[str, Hours]) -> dict[str, str]:
 
 def check_code(code: str) -> str:
     if not CODE.match(code):
-        raise DomainError(
+        raise InvalidValue(
             f"attention point code {code!r} is not valid",
             field="code",
             value=code,
@@ -101,7 +99,7 @@ def check_ubigeo(ubigeo: str) -> str:
         except (KeyError, ValueError):
             valid = False
     if not valid:
-        raise DomainError(
+        raise InvalidValue(
             f"ubigeo {ubigeo!r} is not an INEI district",
             field="ubigeo",
             value=ubigeo,

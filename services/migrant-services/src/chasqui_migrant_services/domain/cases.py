@@ -6,9 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from chasqui_common.errors import Conflict, DomainError, InvalidTransition, InvalidValue
 from chasqui_common.events.migrants import CaseService, ReferralTarget
-
-from chasqui_migrant_services.domain.errors import Conflict, DomainError, InvalidTransition
 
 
 class CaseStatus(StrEnum):
@@ -44,6 +43,20 @@ class HistoryEntry:
     note: str | None = None
 
 
+@dataclass(frozen=True)
+class Referral:
+    """A case's referral of the person to another service of the State."""
+
+    referral_id: str
+    case_id: str
+    migrant_id: str
+    attention_point: str
+    target: ReferralTarget
+    notes: str | None
+    issued_at: datetime
+    issued_by: str
+
+
 @dataclass
 class Case:
     case_id: str
@@ -67,7 +80,7 @@ class Case:
         actor: str,
     ) -> Case:
         if not requested_services:
-            raise DomainError(
+            raise InvalidValue(
                 "a case needs at least one requested service",
                 field="requested_services",
                 value=[],

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import pycountry
+from chasqui_common.errors import InvalidValue
 from chasqui_common.events.registry import DocumentType, Sex
-
-from chasqui_migrant_services.domain.errors import DomainError
 
 # Documents a person attended at a Migracentro can show (DNI for Peruvians attended there too).
 ACCEPTED_DOCUMENTS = (
@@ -74,7 +73,7 @@ class Migrant:
 
 def normalise_document(type_: DocumentType, number: str, field: str = "documents") -> str:
     if type_ not in ACCEPTED_DOCUMENTS:
-        raise DomainError(
+        raise InvalidValue(
             f"document type {type_.value} is not accepted",
             field=f"{field}.type",
             value=type_.value,
@@ -83,7 +82,7 @@ def normalise_document(type_: DocumentType, number: str, field: str = "documents
     value = re.sub(r"[\s.]", "", number).upper()
     pattern, shape = _NUMBER[type_]
     if not pattern.match(value):
-        raise DomainError(
+        raise InvalidValue(
             f"{type_.value} number {number!r} is not valid",
             field=f"{field}.number",
             value=number,
@@ -94,7 +93,7 @@ def normalise_document(type_: DocumentType, number: str, field: str = "documents
 
 def check_documents(documents: list[Document], field: str = "documents") -> None:
     if not documents:
-        raise DomainError(
+        raise InvalidValue(
             "a person needs at least one identity document",
             field=field,
             value=[],
@@ -103,7 +102,7 @@ def check_documents(documents: list[Document], field: str = "documents") -> None
     seen: set[DocumentType] = set()
     for i, doc in enumerate(documents):
         if doc.type in seen:
-            raise DomainError(
+            raise InvalidValue(
                 f"two {doc.type.value} documents given",
                 field=f"{field}[{i}].type",
                 value=doc.type.value,
@@ -111,7 +110,7 @@ def check_documents(documents: list[Document], field: str = "documents") -> None
             )
         seen.add(doc.type)
         if doc.type in WATCHED_DOCUMENTS and doc.expires_on is None:
-            raise DomainError(
+            raise InvalidValue(
                 f"a {doc.type.value} has an expiry date",
                 field=f"{field}[{i}].expires_on",
                 value=None,
@@ -128,7 +127,7 @@ def check_nationality(code: str) -> str:
     """ISO 3166-1 alpha-3 (VEN, COL, PER...); alpha-2 is refused rather than guessed."""
     value = code.strip().upper()
     if len(value) != 3 or pycountry.countries.get(alpha_3=value) is None:
-        raise DomainError(
+        raise InvalidValue(
             f"nationality {code!r} is not an ISO 3166-1 alpha-3 country code",
             field="nationality",
             value=code,
@@ -139,14 +138,14 @@ def check_nationality(code: str) -> str:
 
 def check_dates(birth_date: date, entry_date: date | None, today: date) -> None:
     if birth_date > today or birth_date < today - timedelta(days=365 * 120):
-        raise DomainError(
+        raise InvalidValue(
             "birth date is not plausible",
             field="birth_date",
             value=birth_date.isoformat(),
             expected=f"a date in the last 120 years, not after {today.isoformat()}",
         )
     if entry_date is not None and (entry_date > today or entry_date < birth_date):
-        raise DomainError(
+        raise InvalidValue(
             "entry date into Peru is not plausible",
             field="entry_date",
             value=entry_date.isoformat(),

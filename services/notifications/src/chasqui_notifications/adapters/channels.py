@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from typing import Any, Protocol
+from typing import NotRequired, Protocol, TypedDict
 
 import httpx
 from chasqui_common.events.notifications import DeliveryChannel
@@ -160,6 +160,22 @@ def _smtp_failure(code: int, text: bytes | str) -> Exception:
     return TransientFailure(reason) if 400 <= code < 500 else PermanentFailure(reason)
 
 
+ProviderRequest = TypedDict(
+    "ProviderRequest",
+    {
+        "from": str,
+        "to": str,
+        "reference": str,
+        "template": str,
+        "type": NotRequired[str],
+        "text": str,
+        "encoding": NotRequired[str],
+        "segments": NotRequired[list[str]],
+    },
+)
+"""The JSON body posted to an SMS or WhatsApp provider (`from` is a Python keyword, hence the form)."""
+
+
 class HttpProviderTransport:
     """SMS or WhatsApp through a provider's HTTP API: JSON POST with a bearer token."""
 
@@ -181,19 +197,26 @@ class HttpProviderTransport:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._client = httpx.AsyncClient(timeout=timeout, headers=headers)
 
-    def payload(self, message: OutgoingMessage) -> dict[str, Any]:
-        body: dict[str, Any] = {
+    def payload(self, message: OutgoingMessage) -> ProviderRequest:
+        if self.channel is DeliveryChannel.SMS:
+            plan = plan_sms(message.text)
+            return {
+                "from": self.sender,
+                "to": message.to,
+                "reference": str(message.delivery_id),
+                "template": message.template,
+                "text": plan.text,
+                "encoding": plan.encoding.value,
+                "segments": list(plan.parts),
+            }
+        return {
             "from": self.sender,
             "to": message.to,
             "reference": str(message.delivery_id),
             "template": message.template,
+            "type": "text",
+            "text": message.text,
         }
-        if self.channel is DeliveryChannel.SMS:
-            plan = plan_sms(message.text)
-            body.update(text=plan.text, encoding=plan.encoding.value, segments=list(plan.parts))
-        else:
-            body.update(type="text", text=message.text)
-        return body
 
     async def send(self, message: OutgoingMessage) -> str | None:
         try:

@@ -13,53 +13,39 @@ from chasqui_common.db.pool import Connection
 from chasqui_common.events.notifications import DeliveryChannel, DeliveryStatus
 
 from chasqui_notifications.domain.consent import ChannelConsent, ContactCard
-
-SENDING = "sending"  # internal: claimed by a dispatcher, provider call in flight
+from chasqui_notifications.domain.delivery import Delivery
 
 
 @dataclass(frozen=True)
-class Delivery:
-    delivery_id: uuid.UUID
-    event_id: uuid.UUID
-    event_type: str
-    person_id: str
-    channel: DeliveryChannel
-    template: str
-    language: str
-    needs_employment_contact: bool
-    subject: str | None
-    body_text: str
-    body_html: str | None
-    status: str
-    reason: str | None
-    attempts: int
-    not_before: datetime | None
-    created_at: datetime
-    updated_at: datetime
-    sent_at: datetime | None
+class ChannelStatusCount:
+    """How many messages of one channel are in one status."""
 
-    @classmethod
-    def from_row(cls, row: asyncpg.Record) -> Delivery:
-        return cls(
-            delivery_id=row["delivery_id"],
-            event_id=row["event_id"],
-            event_type=row["event_type"],
-            person_id=row["person_id"],
-            channel=DeliveryChannel(row["channel"]),
-            template=row["template"],
-            language=row["language"],
-            needs_employment_contact=row["needs_employment_contact"],
-            subject=row["subject"],
-            body_text=row["body_text"],
-            body_html=row["body_html"],
-            status=row["status"],
-            reason=row["reason"],
-            attempts=row["attempts"],
-            not_before=row["not_before"],
-            created_at=row["created_at"],
-            updated_at=row["updated_at"],
-            sent_at=row["sent_at"],
-        )
+    channel: str
+    status: str
+    count: int
+
+
+def _delivery(row: asyncpg.Record) -> Delivery:
+    return Delivery(
+        delivery_id=row["delivery_id"],
+        event_id=row["event_id"],
+        event_type=row["event_type"],
+        person_id=row["person_id"],
+        channel=DeliveryChannel(row["channel"]),
+        template=row["template"],
+        language=row["language"],
+        needs_employment_contact=row["needs_employment_contact"],
+        subject=row["subject"],
+        body_text=row["body_text"],
+        body_html=row["body_html"],
+        status=row["status"],
+        reason=row["reason"],
+        attempts=row["attempts"],
+        not_before=row["not_before"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        sent_at=row["sent_at"],
+    )
 
 
 def _card(row: asyncpg.Record) -> ContactCard:
@@ -168,7 +154,7 @@ async def claim_due(conn: Connection, channel: DeliveryChannel, now: datetime, l
         now,
         limit,
     )
-    return [Delivery.from_row(row) for row in rows]
+    return [_delivery(row) for row in rows]
 
 
 async def claim_interrupted(conn: Connection, now: datetime, limit: int) -> list[Delivery]:
@@ -180,7 +166,7 @@ async def claim_interrupted(conn: Connection, now: datetime, limit: int) -> list
         now,
         limit,
     )
-    return [Delivery.from_row(row) for row in rows]
+    return [_delivery(row) for row in rows]
 
 
 async def pending_for_person(
@@ -197,7 +183,7 @@ async def pending_for_person(
         person_id,
         [c.value for c in channels],
     )
-    return [Delivery.from_row(row) for row in rows]
+    return [_delivery(row) for row in rows]
 
 
 async def update_status(
@@ -240,17 +226,18 @@ async def history(conn: Connection, person_id: str, limit: int) -> list[Delivery
         person_id,
         limit,
     )
-    return [Delivery.from_row(row) for row in rows]
+    return [_delivery(row) for row in rows]
 
 
-async def summary(conn: Connection) -> list[asyncpg.Record]:
-    return await conn.fetch(
+async def summary(conn: Connection) -> list[ChannelStatusCount]:
+    rows = await conn.fetch(
         "SELECT channel, status, count(*) AS n FROM deliveries GROUP BY channel, status ORDER BY 1, 2"
     )
+    return [ChannelStatusCount(row["channel"], row["status"], int(row["n"])) for row in rows]
 
 
 async def delivery(conn: Connection, delivery_id: uuid.UUID) -> Delivery:
     row = await conn.fetchrow("SELECT * FROM deliveries WHERE delivery_id = $1", delivery_id)
     if row is None:
         raise LookupError(f"delivery {delivery_id} does not exist")
-    return Delivery.from_row(row)
+    return _delivery(row)

@@ -14,9 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from chasqui_common.clock import LIMA
 from chasqui_common.events.notifications import DeliveryChannel
-
-from chasqui_notifications.domain.quiet_hours import LIMA
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 DEFAULT_LANGUAGE = "es"
@@ -151,6 +150,10 @@ class TemplateRenderer:
             f"no template {key!r} for channel {channel.value} in language {language!r} "
             f"or {self.default_language!r} under {self.directory}"
         )
+
+
+RENDERER = TemplateRenderer()
+"""The service's templates (the packaged folder, default language `es`)."""
 
 
 def _one_line(text: str) -> str:

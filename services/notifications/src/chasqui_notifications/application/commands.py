@@ -2,43 +2,55 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import UTC, datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
-from chasqui_common.bootstrap import UnitOfWork
+from chasqui_common.application.unit_of_work import UnitOfWork
 from chasqui_common.events.notifications import DeliveryChannel, DeliveryStatus
 
 from chasqui_notifications.adapters import repository
-from chasqui_notifications.application.status import status_changed
-from chasqui_notifications.domain.consent import ContactCard
+from chasqui_notifications.adapters.templates import RENDERER
+from chasqui_notifications.application.models import PersonPreferences
+from chasqui_notifications.domain.delivery import status_changed
+from chasqui_notifications.domain.errors import UnsupportedLanguage
 
 
-async def set_preferences(
-    uow: UnitOfWork,
-    person_id: str,
-    *,
-    consent: dict[DeliveryChannel, bool],
-    language: str | None,
-    at: datetime | None = None,
-) -> tuple[ContactCard, int]:
+@dataclass(frozen=True)
+class SetPreferences:
+    """The person's choices: consent per channel (channels left out stay as they are) and language."""
+
+    person_id: str
+    consent: Mapping[DeliveryChannel, bool] = field(default_factory=dict)
+    language: str | None = None
+
+
+async def set_preferences(uow: UnitOfWork, command: SetPreferences) -> PersonPreferences:
     """Apply the person's choices; messages not yet handed to a provider on a withdrawn channel
-    are suppressed in the same transaction. Returns the card and how many were suppressed."""
-    at = at or datetime.now(UTC)
-    card = await repository.card_for_update(uow.conn, person_id)
-    card = card.apply_choice(consent, at)
-    if language:
-        card = replace(card, language=language)
+    are suppressed in the same transaction (`suppressed` says how many)."""
+    languages = RENDERER.languages()
+    if command.language is not None and command.language not in languages:
+        raise UnsupportedLanguage(
+            f"language={command.language!r} has no templates",
+            field="language",
+            value=command.language,
+            expected=f"one of {languages}",
+        )
+    at = uow.clock.now()
+    card = await repository.card_for_update(uow.conn, command.person_id)
+    card = card.apply_choice(dict(command.consent), at)
+    if command.language:
+        card = replace(card, language=command.language)
     await repository.save_card(uow.conn, card)
-    withdrawn = [channel for channel, granted in consent.items() if not granted]
+    withdrawn = [channel for channel, granted in command.consent.items() if not granted]
     suppressed = 0
     if withdrawn:
-        for delivery in await repository.pending_for_person(uow.conn, person_id, withdrawn):
+        for delivery in await repository.pending_for_person(uow.conn, command.person_id, withdrawn):
             reason = f"consent for {delivery.channel.value} withdrawn"
             await repository.update_status(
-                uow.conn, delivery.delivery_id, "suppressed_consent", reason=reason
+                uow.conn, delivery.delivery_id, DeliveryStatus.SUPPRESSED_CONSENT.value, reason=reason
             )
             await uow.publish(
                 status_changed(delivery, DeliveryStatus.SUPPRESSED_CONSENT, reason=reason, at=at)
             )
             suppressed += 1
-    return card, suppressed
+    return PersonPreferences.of(card, suppressed)

@@ -8,14 +8,17 @@ holds a partition; the dispatcher sends what is queued.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
+from chasqui_common.application.unit_of_work import UnitOfWork
 from chasqui_common.events import eligibility, employment, migrants, registry
 from chasqui_common.events.catalogue import EventPayload
 from chasqui_common.events.notifications import DeliveryStatus
-from chasqui_common.messaging.consumer import EventConsumer, HandlerContext
+from chasqui_common.messaging.consumer import EventConsumer
 from chasqui_common.topics import (
     ELIGIBILITY_DECISIONS,
     EMPLOYMENT_JOB_SEEKERS,
@@ -26,21 +29,17 @@ from chasqui_common.topics import (
 )
 
 from chasqui_notifications.adapters import repository
-from chasqui_notifications.adapters.repository import Delivery
-from chasqui_notifications.adapters.templates import TemplateRenderer
-from chasqui_notifications.application.status import status_changed
+from chasqui_notifications.adapters.templates import RENDERER
 from chasqui_notifications.domain import notices
-from chasqui_notifications.domain.delivery import plan_channels
+from chasqui_notifications.domain.delivery import plan_channels, status_changed
 from chasqui_notifications.domain.notices import Notice, Reading
 
 log = logging.getLogger(__name__)
 
-E = TypeVar("E", bound=EventPayload)
-Reader = Callable[[Any, datetime], Reading]
+EventReading = Callable[[Any, datetime], Reading]
+"""What an event means for the people it concerns (domain/notices.py), given its time."""
 
-RENDERER = TemplateRenderer()
-
-READERS: list[tuple[type[EventPayload], Reader]] = [
+READINGS: list[tuple[type[EventPayload], EventReading]] = [
     (registry.HouseholdRegistered, notices.read_household),
     (registry.HouseholdUpdated, notices.read_household),
     (registry.MemberAdded, notices.read_household),
@@ -59,58 +58,76 @@ READERS: list[tuple[type[EventPayload], Reader]] = [
 ]
 
 
-def build_consumer(name: str = "notifications", renderer: TemplateRenderer = RENDERER) -> EventConsumer:
+def build_consumer(name: str = "notifications") -> EventConsumer:
     """A consumer with a handler for every person-relevant event; each instance binds on its own."""
     consumer = EventConsumer(
-        name, topics=[
+        name,
+        topics=[
             REGISTRY_HOUSEHOLDS,
             MIGRANT_SERVICES_MIGRANTS,
             MIGRANT_SERVICES_CASES,
             ELIGIBILITY_DECISIONS,
             EMPLOYMENT_JOB_SEEKERS,
             EMPLOYMENT_VACANCIES,
-        ]
+        ],
     )
-    for model, reader in READERS:
-        consumer.on(model)(_handler(reader, renderer))
+    for model, reading in READINGS:
+        consumer.on(model)(_handler(reading))
     return consumer
 
 
-def _handler(reader: Reader, renderer: TemplateRenderer) -> Callable[[HandlerContext, Any], Awaitable[None]]:
-    async def handle(ctx: HandlerContext, event: Any) -> None:
-        await apply_reading(ctx, reader(event, ctx.envelope.time), renderer)
+def _handler(reading: EventReading) -> Callable[[UnitOfWork, Any], Awaitable[None]]:
+    async def handle(uow: UnitOfWork, event: Any) -> None:
+        envelope = uow.event
+        await apply_reading(
+            uow, ApplyReading(reading(event, envelope.time), event_id=envelope.id, event_type=envelope.type)
+        )
 
     return handle
 
 
-async def apply_reading(ctx: HandlerContext, reading: Reading, renderer: TemplateRenderer) -> None:
+@dataclass(frozen=True)
+class ApplyReading:
+    """What event `event_id` (of type `event_type`) teaches about contacts and asks to tell people."""
+
+    reading: Reading
+    event_id: uuid.UUID
+    event_type: str
+
+
+async def apply_reading(uow: UnitOfWork, command: ApplyReading) -> int:
+    """Merge the contact updates, then record one delivery per notice and reachable channel
+    (queued or suppressed by consent); returns how many deliveries were recorded now."""
     # Cards are locked in person order so concurrent consumers cannot deadlock on a household.
-    for update in sorted(reading.updates, key=lambda u: u.person_id):
-        card = await repository.card_for_update(ctx.conn, update.person_id)
-        await repository.save_card(ctx.conn, card.apply_upstream(update))
-    for notice in reading.notices:
-        await queue_notice(ctx, notice, renderer)
+    for update in sorted(command.reading.updates, key=lambda u: u.person_id):
+        card = await repository.card_for_update(uow.conn, update.person_id)
+        await repository.save_card(uow.conn, card.apply_upstream(update))
+    recorded = 0
+    for notice in command.reading.notices:
+        recorded += await _queue_notice(uow, command, notice)
+    return recorded
 
 
-async def queue_notice(ctx: HandlerContext, notice: Notice, renderer: TemplateRenderer) -> None:
-    card = await repository.card_for_update(ctx.conn, notice.person_id)
+async def _queue_notice(uow: UnitOfWork, command: ApplyReading, notice: Notice) -> int:
+    card = await repository.card_for_update(uow.conn, notice.person_id)
     plans = plan_channels(card, needs_employment_contact=notice.needs_employment_contact)
     if not plans:
         log.info(
             "no channel to reach person %s for %s (event %s)",
             notice.person_id,
             notice.template,
-            ctx.envelope.id,
+            command.event_id,
         )
-        return
+        return 0
     context = {"given_names": card.given_names or "", **notice.context}
     context["greeting"] = notices.greeting(context["given_names"])
+    recorded = 0
     for plan in plans:
-        message = renderer.render(notice.template, plan.channel, context, card.language)
+        message = RENDERER.render(notice.template, plan.channel, context, card.language)
         delivery_id = await repository.insert_delivery(
-            ctx.conn,
-            event_id=ctx.envelope.id,
-            event_type=ctx.envelope.type,
+            uow.conn,
+            event_id=command.event_id,
+            event_type=command.event_type,
             person_id=notice.person_id,
             channel=plan.channel,
             template=notice.template,
@@ -124,8 +141,9 @@ async def queue_notice(ctx: HandlerContext, notice: Notice, renderer: TemplateRe
         )
         if delivery_id is None:
             continue  # this (event, person, channel) was recorded already: never twice
-        delivery = await repository.delivery(ctx.conn, delivery_id)
-        await ctx.publish(status_changed(delivery, DeliveryStatus(plan.status), reason=plan.reason))
-
-
-__all__ = ["Delivery", "build_consumer"]
+        delivery = await repository.delivery(uow.conn, delivery_id)
+        await uow.publish(
+            status_changed(delivery, DeliveryStatus(plan.status), reason=plan.reason, at=uow.clock.now())
+        )
+        recorded += 1
+    return recorded

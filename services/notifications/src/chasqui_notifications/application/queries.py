@@ -1,31 +1,78 @@
-"""Read side for the API: a person's message history, preferences and totals per channel."""
+"""Read side for the API: a person's message history and preferences, totals, the templates."""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
-import asyncpg
+from chasqui_common.application.unit_of_work import Reader
 
 from chasqui_notifications.adapters import repository
-from chasqui_notifications.adapters.repository import Delivery
-from chasqui_notifications.domain.consent import ContactCard
+from chasqui_notifications.adapters.templates import RENDERER, TemplateInfo
+from chasqui_notifications.application.models import PersonPreferences
+from chasqui_notifications.domain.delivery import Delivery
+from chasqui_notifications.domain.errors import PersonUnknown
 
 
-async def history(pool: asyncpg.Pool, person_id: str, limit: int) -> list[Delivery]:
-    async with pool.acquire() as conn:
-        return await repository.history(conn, person_id, limit)
+@dataclass(frozen=True)
+class ListNotifications:
+    person_id: str
+    limit: int = 100
 
 
-async def preferences(pool: asyncpg.Pool, person_id: str) -> ContactCard | None:
-    async with pool.acquire() as conn:
-        return await repository.card(conn, person_id)
+@dataclass(frozen=True)
+class DeliveryHistory:
+    """The person's latest messages, newest first."""
+
+    person_id: str
+    items: list[Delivery]
 
 
-async def totals(pool: asyncpg.Pool) -> dict[str, dict[str, int]]:
+async def list_notifications(reader: Reader, query: ListNotifications) -> DeliveryHistory:
+    items = await repository.history(reader.conn, query.person_id, query.limit)
+    return DeliveryHistory(query.person_id, items)
+
+
+@dataclass(frozen=True)
+class SummarizeNotifications:
+    """Every message of the service, counted."""
+
+
+@dataclass(frozen=True)
+class DeliveryTotals:
     """Messages per channel and status, e.g. {"sms": {"sent": 3, "deferred_quiet_hours": 1}}."""
-    async with pool.acquire() as conn:
-        rows = await repository.summary(conn)
-    out: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        out.setdefault(row["channel"], {})[row["status"]] = int(row["n"])
-    return out
+
+    by_channel: dict[str, dict[str, int]]
+
+
+async def summarize_notifications(reader: Reader, query: SummarizeNotifications) -> DeliveryTotals:
+    totals: dict[str, dict[str, int]] = {}
+    for row in await repository.summary(reader.conn):
+        totals.setdefault(row.channel, {})[row.status] = row.count
+    return DeliveryTotals(totals)
+
+
+@dataclass(frozen=True)
+class GetPreferences:
+    person_id: str
+
+
+async def get_preferences(reader: Reader, query: GetPreferences) -> PersonPreferences:
+    card = await repository.card(reader.conn, query.person_id)
+    if card is None:
+        # No field/value: the 404 body stays as it was (type, title, detail, no `errors`).
+        raise PersonUnknown(f"no contact card for person_id={query.person_id!r}")
+    return PersonPreferences.of(card)
+
+
+@dataclass(frozen=True)
+class ListTemplates:
+    """Every template key and language, with the channels it can render."""
+
+
+@dataclass(frozen=True)
+class TemplateCatalogue:
+    items: list[TemplateInfo]
+
+
+async def list_templates(reader: Reader, query: ListTemplates) -> TemplateCatalogue:
+    return TemplateCatalogue(RENDERER.catalogue())

@@ -1,15 +1,69 @@
-"""Which channels a notice goes to, with which status, and what a provider's answer means."""
+"""Deliveries: which channels a notice goes to, with which status, what a provider's answer means,
+and the status event that tells the platform (ids and status, no contact data)."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 
-from chasqui_common.events.notifications import DeliveryChannel, DeliveryStatus
+from chasqui_common.events.notifications import DeliveryChannel, DeliveryStatus, DeliveryStatusChanged
 
 from chasqui_notifications.domain.consent import ContactCard
 
 CHANNEL_ORDER = (DeliveryChannel.EMAIL, DeliveryChannel.SMS, DeliveryChannel.WHATSAPP)
+SENDING = "sending"  # internal: claimed by a dispatcher, provider call in flight
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message to one person on one channel, caused by one event (unique on those three)."""
+
+    delivery_id: uuid.UUID
+    event_id: uuid.UUID
+    event_type: str
+    person_id: str
+    channel: DeliveryChannel
+    template: str
+    language: str
+    needs_employment_contact: bool
+    subject: str | None
+    body_text: str
+    body_html: str | None
+    status: str
+    reason: str | None
+    attempts: int
+    not_before: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    sent_at: datetime | None
+
+
+def status_changed(
+    delivery: Delivery,
+    status: DeliveryStatus,
+    *,
+    at: datetime,
+    reason: str | None = None,
+    attempts: int | None = None,
+    not_before: datetime | None = None,
+) -> DeliveryStatusChanged:
+    """The event published when `delivery` moves to `status` at `at`."""
+    return DeliveryStatusChanged(
+        delivery_id=str(delivery.delivery_id),
+        person_id=delivery.person_id,
+        channel=DeliveryChannel(delivery.channel),
+        status=status,
+        reason=reason,
+        template=delivery.template,
+        language=delivery.language,
+        event_id=str(delivery.event_id),
+        event_type=delivery.event_type,
+        attempts=delivery.attempts if attempts is None else attempts,
+        not_before=not_before.astimezone(UTC) if not_before else None,
+        occurred_at=at,
+    )
 
 
 @dataclass(frozen=True)

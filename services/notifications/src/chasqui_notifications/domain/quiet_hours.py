@@ -6,13 +6,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from chasqui_common.clock import LIMA
 from chasqui_common.events.notifications import DeliveryChannel
-
-LIMA = ZoneInfo("America/Lima")
 
 
 @dataclass(frozen=True)
 class QuietHours:
+    """The night window (in `zone`) during which `channels` wait; every rule takes the instant `at`."""
+
     start: time = time(21, 0)
     end: time = time(8, 0)
     zone: ZoneInfo = LIMA

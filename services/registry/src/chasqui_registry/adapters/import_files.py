@@ -22,6 +22,9 @@ from chasqui_registry.domain.model import HouseholdDraft
 
 Format = Literal["csv", "jsonl"]
 
+JsonObject = dict[str, Any]
+"""A JSON object as a file gives it or as it will be serialized (input to, or output of, a model)."""
+
 HOUSEHOLD_COLUMNS = (
     "household_key",
     "registering_unit",
@@ -129,7 +132,7 @@ class ParsedHousehold:
     fmt: Format = "csv"
     # What the file said, not yet validated: CSV rows (column -> stripped value) or the JSONL object.
     # `groups()` fills it; `build()` turns it into `draft` (or errors), e.g. in a worker process.
-    raw: list[dict[str, str]] | dict[str, Any] | None = None
+    raw: list[dict[str, str]] | JsonObject | None = None
 
     @property
     def import_key(self) -> str:
@@ -408,12 +411,14 @@ def _broken(row: int, column: str, value: Any, reason: str) -> ParsedHousehold:
     return ParsedHousehold("", "", [row], errors=[RowError(row, None, column, value, reason)])
 
 
-def _date(value: str) -> str:
+def parse_date(value: str) -> str:
+    """A `DD/MM/YYYY` date as ISO `YYYY-MM-DD`; anything else as it is (validation names it)."""
     match = _DMY.match(value)
     return f"{match[3]}-{int(match[2]):02d}-{int(match[1]):02d}" if match else value
 
 
-def _flag(value: str) -> Any:
+def parse_flag(value: str) -> Any:
+    """A yes/no cell (true/false, 1/0, yes/no, si/sí/no, x; empty = false) as a bool, else as it is."""
     lowered = value.lower()
     if lowered in _TRUE:
         return True
@@ -422,37 +427,37 @@ def _flag(value: str) -> Any:
     return value  # let validation name it
 
 
-def _csv_member(row: dict[str, str]) -> dict[str, Any]:
+def _csv_member(row: dict[str, str]) -> JsonObject:
     def get(name: str) -> str:
         return row.get(name, "")
 
-    member: dict[str, Any] = {
+    member: JsonObject = {
         "document": {"type": get("document_type").upper(), "number": get("document_number") or None},
         "given_names": get("given_names"),
         "paternal_surname": get("paternal_surname") or None,
         "maternal_surname": get("maternal_surname") or None,
-        "birth_date": _date(get("birth_date")),
+        "birth_date": parse_date(get("birth_date")),
         "sex": get("sex").upper(),
         "relationship": get("relationship").upper(),
         "disability": {
             "severity": get("disability_severity").lower() or "none",
-            "certified": _flag(get("disability_certified")),
+            "certified": parse_flag(get("disability_certified")),
         },
-        "pregnant": _flag(get("pregnant")),
+        "pregnant": parse_flag(get("pregnant")),
         "pension": get("pension").lower() or "none",
         "education": {
             "level": get("education_level").lower() or "none",
-            "in_school": _flag(get("in_school")),
-            "secondary_completed": _flag(get("secondary_completed")),
-            "secondary_last_year": _flag(get("secondary_last_year")),
+            "in_school": parse_flag(get("in_school")),
+            "secondary_completed": parse_flag(get("secondary_completed")),
+            "secondary_last_year": parse_flag(get("secondary_last_year")),
         },
         "contact": {
             "phone": get("phone") or None,
             "email": get("email") or None,
             "consent": {
-                "sms": _flag(get("consent_sms")),
-                "email": _flag(get("consent_email")),
-                "whatsapp": _flag(get("consent_whatsapp")),
+                "sms": parse_flag(get("consent_sms")),
+                "email": parse_flag(get("consent_email")),
+                "whatsapp": parse_flag(get("consent_whatsapp")),
             },
         },
     }
@@ -461,27 +466,27 @@ def _csv_member(row: dict[str, str]) -> dict[str, Any]:
     return member
 
 
-def _csv_household(rows: list[dict[str, str]]) -> dict[str, Any]:
+def _csv_household(rows: list[dict[str, str]]) -> JsonObject:
     """Household columns are read from the HEAD's row (the first row if there is no head)."""
     head = next((r for r in rows if r.get("relationship", "").upper() == "HEAD"), rows[0])
-    household: dict[str, Any] = {
+    household: JsonObject = {
         "ubigeo": head["ubigeo"],
         "address": head["address"],
-        "residence_since": _date(head["residence_since"]),
+        "residence_since": parse_date(head["residence_since"]),
         "registering_unit": head["registering_unit"],
         "members": [_csv_member(r) for r in rows],
     }
     if head.get("cse_level"):
         household["classification"] = {
             "level": head["cse_level"].upper(),
-            "valid_from": _date(head.get("cse_valid_from", "")),
-            "valid_until": _date(head.get("cse_valid_until", "")),
+            "valid_from": parse_date(head.get("cse_valid_from", "")),
+            "valid_until": parse_date(head.get("cse_valid_until", "")),
             "source": head.get("cse_source") or "ULE",
         }
     return {k: v for k, v in household.items() if v != ""}
 
 
-def _build(parsed: ParsedHousehold, data: dict[str, Any], rows: list[dict[str, str]] | None = None) -> None:
+def _build(parsed: ParsedHousehold, data: JsonObject, rows: list[dict[str, str]] | None = None) -> None:
     if rows is not None:
         parsed.member_rows = [int(r["__row__"]) for r in rows]
     try:

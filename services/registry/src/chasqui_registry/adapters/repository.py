@@ -2,21 +2,95 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
+import asyncpg
 from chasqui_common.db.pool import Connection
 from chasqui_common.events.registry import Classification, Household, HouseholdStatus, Member
+
+from chasqui_registry.domain.errors import DocumentTaken, Violation
 
 
 @dataclass(frozen=True)
 class DocumentOwner:
+    """The registered person holding a document, their household and its import row key."""
+
     household_id: str
     person_id: str
     import_key: str | None
+
+
+@dataclass(frozen=True)
+class ClassificationEntry:
+    """One CSE assignment in a household's history."""
+
+    level: str
+    valid_from: date
+    valid_until: date
+    source: str
+    assigned_at: datetime
+
+
+@dataclass(frozen=True)
+class PersonRecord:
+    """A person who holds or held a document, with their household's status."""
+
+    person_id: str
+    household_id: str
+    registered: bool
+    household_status: HouseholdStatus
+    removed_reason: str | None
+    member: Member
+
+
+@dataclass(frozen=True)
+class ImportRowErrorRecord:
+    """A rejected row of an import, as stored."""
+
+    row_number: int
+    household_key: str | None
+    field: str
+    value: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class ImportRecord:
+    """An import's progress and its first row errors (`error_count` has the total)."""
+
+    import_id: str
+    filename: str
+    format: str
+    status: str
+    rows_read: int
+    households_read: int
+    households_imported: int
+    households_skipped: int
+    households_rejected: int
+    error: str | None
+    created_at: datetime
+    finished_at: datetime | None
+    error_count: int
+    errors: tuple[ImportRowErrorRecord, ...]
+
+
+@contextlib.contextmanager
+def _documents_settled_by_index() -> Iterator[None]:
+    """Two requests registered the same document at once: the unique index settled it."""
+    try:
+        yield
+    except asyncpg.UniqueViolationError as exc:
+        raise DocumentTaken(
+            "a document in this request was registered by another household at the same moment",
+            [Violation("members", None, f"documents not registered in another household ({exc.detail})")],
+            existing_household_id="unknown",
+        ) from None
 
 
 def _member_row(household_id: str, position: int, member: Member) -> tuple[Any, ...]:
@@ -31,6 +105,12 @@ def _member_row(household_id: str, position: int, member: Member) -> tuple[Any, 
 
 
 async def insert_household(conn: Connection, household: Household, *, import_key: str | None = None) -> None:
+    """Insert a household, its members and its CSE (DocumentTaken if a document was taken meanwhile)."""
+    with _documents_settled_by_index():
+        await _insert_household(conn, household, import_key)
+
+
+async def _insert_household(conn: Connection, household: Household, import_key: str | None) -> None:
     await conn.execute(
         """
         INSERT INTO households (household_id, ubigeo, address, residence_since, registering_unit,
@@ -114,23 +194,26 @@ async def add_member(conn: Connection, household_id: str, member: Member) -> Non
     position = await conn.fetchval(
         "SELECT COALESCE(max(position) + 1, 0) FROM persons WHERE household_id = $1", UUID(household_id)
     )
-    await conn.execute(
-        """
-        INSERT INTO persons (person_id, household_id, position, document_type, document_number, data)
-        VALUES ($1, $2, $3, $4, $5, $6::jsonb)
-        """,
-        *_member_row(household_id, position, member),
-    )
+    with _documents_settled_by_index():
+        await conn.execute(
+            """
+            INSERT INTO persons (person_id, household_id, position, document_type, document_number, data)
+            VALUES ($1, $2, $3, $4, $5, $6::jsonb)
+            """,
+            *_member_row(household_id, position, member),
+        )
 
 
 async def update_member(conn: Connection, member: Member) -> None:
-    await conn.execute(
-        "UPDATE persons SET document_type = $2, document_number = $3, data = $4::jsonb WHERE person_id = $1",
-        UUID(member.person_id),
-        member.document.type.value,
-        member.document.number,
-        json.dumps(member.model_dump(mode="json"), ensure_ascii=False),
-    )
+    with _documents_settled_by_index():
+        await conn.execute(
+            "UPDATE persons SET document_type = $2, document_number = $3, data = $4::jsonb "
+            "WHERE person_id = $1",
+            UUID(member.person_id),
+            member.document.type.value,
+            member.document.number,
+            json.dumps(member.model_dump(mode="json"), ensure_ascii=False),
+        )
 
 
 async def remove_member(conn: Connection, person_id: str, reason: str) -> None:
@@ -158,13 +241,13 @@ async def insert_classification(conn: Connection, household_id: str, classificat
     )
 
 
-async def classification_history(conn: Connection, household_id: str) -> list[dict[str, Any]]:
+async def classification_history(conn: Connection, household_id: str) -> list[ClassificationEntry]:
     rows = await conn.fetch(
         "SELECT level, valid_from, valid_until, source, assigned_at FROM classifications "
         "WHERE household_id = $1 ORDER BY id",
         UUID(household_id),
     )
-    return [dict(row) for row in rows]
+    return [ClassificationEntry(**dict(row)) for row in rows]
 
 
 async def document_owners(
@@ -193,7 +276,7 @@ async def document_owners(
     }
 
 
-async def find_persons(conn: Connection, document_type: str, document_number: str) -> list[dict[str, Any]]:
+async def find_persons(conn: Connection, document_type: str, document_number: str) -> list[PersonRecord]:
     """Every person (registered first) that has held this document, with their household."""
     rows = await conn.fetch(
         """
@@ -206,14 +289,14 @@ async def find_persons(conn: Connection, document_type: str, document_number: st
         document_number,
     )
     return [
-        {
-            "person_id": str(r["person_id"]),
-            "household_id": str(r["household_id"]),
-            "registered": r["registered"],
-            "household_status": r["status"],
-            "removed_reason": r["removed_reason"],
-            "member": json.loads(r["data"]),
-        }
+        PersonRecord(
+            person_id=str(r["person_id"]),
+            household_id=str(r["household_id"]),
+            registered=r["registered"],
+            household_status=HouseholdStatus(r["status"]),
+            removed_reason=r["removed_reason"],
+            member=Member.model_validate_json(r["data"]),
+        )
         for r in rows
     ]
 
@@ -240,7 +323,6 @@ _HOUSEHOLD_COLUMNS = [
 ]
 _PERSON_COLUMNS = ["person_id", "household_id", "position", "document_type", "document_number", "data"]
 _CLASSIFICATION_COLUMNS = ["household_id", "level", "valid_from", "valid_until", "source"]
-_OUTBOX_COLUMNS = ["event_id", "event_type", "topic", "message_key", "headers", "body"]
 
 
 async def copy_households(
@@ -249,13 +331,10 @@ async def copy_households(
     households: Sequence[tuple[Any, ...]],
     persons: Sequence[tuple[Any, ...]],
     classifications: Sequence[tuple[Any, ...]],
-    outbox: Sequence[tuple[Any, ...]],
 ) -> None:
-    """Households, persons, CSE history and their outbox rows (records in the column orders
-    above, built by `application.import_prepare`), each with one binary COPY.
-
-    COPY fires the outbox's statement trigger too, so the relay wakes on commit.
-    """
+    """Households, persons and CSE history (records in the column orders above, built by
+    `application.import_prepare`), each with one binary COPY. Their events are recorded with
+    `Outbox.copy_rows` in the same transaction."""
     if households:
         await conn.copy_records_to_table("households", columns=_HOUSEHOLD_COLUMNS, records=households)
     if persons:
@@ -264,8 +343,6 @@ async def copy_households(
         await conn.copy_records_to_table(
             "classifications", columns=_CLASSIFICATION_COLUMNS, records=classifications
         )
-    if outbox:
-        await conn.copy_records_to_table("outbox", columns=_OUTBOX_COLUMNS, records=outbox)
 
 
 async def create_import(conn: Connection, import_id: str, filename: str, fmt: str) -> None:
@@ -318,7 +395,7 @@ async def copy_import_errors(conn: Connection, import_id: str, errors: Sequence[
         )
 
 
-async def load_import(conn: Connection, import_id: str, *, error_limit: int = 1000) -> dict[str, Any] | None:
+async def load_import(conn: Connection, import_id: str, *, error_limit: int = 1000) -> ImportRecord | None:
     try:
         key = UUID(import_id)
     except ValueError:
@@ -333,8 +410,8 @@ async def load_import(conn: Connection, import_id: str, *, error_limit: int = 10
         error_limit,
     )
     error_count = await conn.fetchval("SELECT count(*) FROM import_errors WHERE import_id = $1", key)
-    result = dict(row)
-    result["import_id"] = str(result["import_id"])
-    result["error_count"] = error_count
-    result["errors"] = [dict(e) for e in errors]
-    return result
+    return ImportRecord(
+        **{**dict(row), "import_id": str(row["import_id"])},
+        error_count=error_count,
+        errors=tuple(ImportRowErrorRecord(**dict(e)) for e in errors),
+    )

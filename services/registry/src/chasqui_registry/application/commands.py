@@ -1,12 +1,16 @@
-"""Use cases called by the API: each changes state and records its event in one transaction."""
+"""Use cases that change households: each runs in the caller's unit of work and records its event.
+
+`async def verb_noun(uow: UnitOfWork, command: VerbNoun) -> Result`: the transaction is opened by
+whoever runs the use case (`Transactions.command`); a refused command raises a DomainError.
+"""
 
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from dataclasses import dataclass
 
-import asyncpg
-from chasqui_common.bootstrap import ServiceRuntime, UnitOfWork
+from chasqui_common.application.unit_of_work import UnitOfWork
+from chasqui_common.errors import NotFound
 from chasqui_common.events.registry import (
     Household,
     HouseholdClassified,
@@ -21,30 +25,83 @@ from chasqui_common.events.registry import (
 
 from chasqui_registry.adapters import repository
 from chasqui_registry.domain import household as rules
+from chasqui_registry.domain.errors import DocumentTaken, Violation
 from chasqui_registry.domain.model import (
     ClassificationDraft,
-    DocumentTaken,
     HouseholdDraft,
     HouseholdPatch,
     MemberDraft,
     MemberPatch,
-    Violation,
 )
 
+# --- commands and results ----------------------------------------------------------------------
 
-class NotFound(LookupError):
-    def __init__(self, what: str, value: str) -> None:
-        super().__init__(f"no {what} {value}")
-        self.what = what
-        self.value = value
+
+@dataclass(frozen=True)
+class RegisterHousehold:
+    draft: HouseholdDraft
+
+
+@dataclass(frozen=True)
+class UpdateHousehold:
+    household_id: str
+    patch: HouseholdPatch
+
+
+@dataclass(frozen=True)
+class AddMember:
+    household_id: str
+    draft: MemberDraft
+
+
+@dataclass(frozen=True)
+class AddedMember:
+    """The new member's id and the household after the change."""
+
+    person_id: str
+    household: Household
+
+
+@dataclass(frozen=True)
+class UpdateMember:
+    household_id: str
+    person_id: str
+    patch: MemberPatch
+
+
+@dataclass(frozen=True)
+class RemoveMember:
+    household_id: str
+    person_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ClassifyHousehold:
+    household_id: str
+    draft: ClassificationDraft
+
+
+@dataclass(frozen=True)
+class DeregisterHousehold:
+    household_id: str
+    reason: str
+
+
+# --- shared steps -----------------------------------------------------------------------------
 
 
 def new_id() -> str:
     return str(uuid.uuid4())
 
 
-def today() -> date:
-    return date.today()
+def household_not_found(household_id: str) -> NotFound:
+    return NotFound(
+        f"no household {household_id}",
+        field="household_id",
+        value=household_id,
+        expected="the id of a registered household",
+    )
 
 
 async def _check_documents(uow: UnitOfWork, household_id: str, members: tuple[Member, ...]) -> None:
@@ -71,138 +128,127 @@ async def _check_documents(uow: UnitOfWork, household_id: str, members: tuple[Me
         )
 
 
-async def _guarded(uow: UnitOfWork, household: Household) -> None:
-    await _check_documents(uow, household.household_id, household.members)
-
-
-def _document_race(exc: asyncpg.UniqueViolationError) -> DocumentTaken:
-    # Two requests registered the same document at once: the index settled it; report like the check.
-    return DocumentTaken(
-        "a document in this request was registered by another household at the same moment",
-        [Violation("members", None, f"documents not registered in another household ({exc.detail})")],
-        existing_household_id="unknown",
-    )
-
-
-async def register_household(rt: ServiceRuntime, draft: HouseholdDraft) -> Household:
-    household = rules.register(draft, household_id=new_id(), new_id=new_id, today=today())
-    try:
-        async with rt.unit_of_work() as uow:
-            await _guarded(uow, household)
-            await repository.insert_household(uow.conn, household)
-            await uow.publish(HouseholdRegistered(household_id=household.household_id, household=household))
-    except asyncpg.UniqueViolationError as exc:
-        raise _document_race(exc) from None
-    return household
-
-
 async def _load(uow: UnitOfWork, household_id: str) -> Household:
     household = await repository.load_household(uow.conn, household_id, for_update=True)
     if household is None:
-        raise NotFound("household", household_id)
+        raise household_not_found(household_id)
     return household
-
-
-async def update_household(rt: ServiceRuntime, household_id: str, patch: HouseholdPatch) -> Household:
-    async with rt.unit_of_work() as uow:
-        change = rules.update(await _load(uow, household_id), patch, today=today())
-        if change.changed:
-            await repository.update_household_row(uow.conn, change.household)
-            await uow.publish(
-                HouseholdUpdated(
-                    household_id=household_id, household=change.household, changed=change.changed
-                )
-            )
-    return change.household
-
-
-async def add_member(rt: ServiceRuntime, household_id: str, draft: MemberDraft) -> tuple[Household, str]:
-    person_id = new_id()
-    try:
-        async with rt.unit_of_work() as uow:
-            change = rules.add_member(
-                await _load(uow, household_id), draft, person_id=person_id, today=today()
-            )
-            member = change.household.members[-1]
-            await _check_documents(uow, household_id, (member,))
-            await repository.add_member(uow.conn, household_id, member)
-            await uow.publish(
-                MemberAdded(household_id=household_id, household=change.household, person_id=person_id)
-            )
-    except asyncpg.UniqueViolationError as exc:
-        raise _document_race(exc) from None
-    return change.household, person_id
 
 
 def _member(household: Household, person_id: str) -> Member:
     for member in household.members:
         if member.person_id == person_id:
             return member
-    raise NotFound("member", person_id)
+    raise NotFound(
+        f"no member {person_id}",
+        field="person_id",
+        value=person_id,
+        expected="the id of a registered member",
+    )
 
 
-async def update_member(
-    rt: ServiceRuntime, household_id: str, person_id: str, patch: MemberPatch
-) -> Household:
-    try:
-        async with rt.unit_of_work() as uow:
-            household = await _load(uow, household_id)
-            _member(household, person_id)
-            change = rules.update_member(household, person_id, patch, today=today())
-            if change.changed:
-                member = _member(change.household, person_id)
-                if "document" in change.changed:
-                    await _check_documents(uow, household_id, (member,))
-                await repository.update_member(uow.conn, member)
-                await uow.publish(
-                    MemberUpdated(
-                        household_id=household_id,
-                        household=change.household,
-                        person_id=person_id,
-                        changed=change.changed,
-                    )
-                )
-    except asyncpg.UniqueViolationError as exc:
-        raise _document_race(exc) from None
-    return change.household
+# --- use cases --------------------------------------------------------------------------------
 
 
-async def remove_member(rt: ServiceRuntime, household_id: str, person_id: str, reason: str) -> Household:
-    async with rt.unit_of_work() as uow:
-        household = await _load(uow, household_id)
-        _member(household, person_id)
-        change = rules.remove_member(household, person_id)
-        await repository.remove_member(uow.conn, person_id, reason)
+async def register_household(uow: UnitOfWork, command: RegisterHousehold) -> Household:
+    """Register a household with its members; emits `household.registered`."""
+    household = rules.register(command.draft, household_id=new_id(), new_id=new_id, today=uow.clock.today())
+    await _check_documents(uow, household.household_id, household.members)
+    await repository.insert_household(uow.conn, household)
+    await uow.publish(HouseholdRegistered(household_id=household.household_id, household=household))
+    return household
+
+
+async def update_household(uow: UnitOfWork, command: UpdateHousehold) -> Household:
+    """Change household-level data; emits `household.updated` (nothing if nothing changed)."""
+    household_id = command.household_id
+    change = rules.update(await _load(uow, household_id), command.patch, today=uow.clock.today())
+    if change.changed:
+        await repository.update_household_row(uow.conn, change.household)
         await uow.publish(
-            MemberRemoved(
-                household_id=household_id, household=change.household, person_id=person_id, reason=reason
-            )
+            HouseholdUpdated(household_id=household_id, household=change.household, changed=change.changed)
         )
     return change.household
 
 
-async def classify(rt: ServiceRuntime, household_id: str, draft: ClassificationDraft) -> Household:
-    async with rt.unit_of_work() as uow:
-        change = rules.classify(await _load(uow, household_id), draft)
-        assert change.household.classification is not None
-        await repository.update_household_row(uow.conn, change.household)
-        await repository.insert_classification(uow.conn, household_id, change.household.classification)
+async def add_member(uow: UnitOfWork, command: AddMember) -> AddedMember:
+    """Add a person to the household; emits `member.added`."""
+    household_id = command.household_id
+    person_id = new_id()
+    change = rules.add_member(
+        await _load(uow, household_id), command.draft, person_id=person_id, today=uow.clock.today()
+    )
+    member = change.household.members[-1]
+    await _check_documents(uow, household_id, (member,))
+    await repository.add_member(uow.conn, household_id, member)
+    await uow.publish(MemberAdded(household_id=household_id, household=change.household, person_id=person_id))
+    return AddedMember(person_id=person_id, household=change.household)
+
+
+async def update_member(uow: UnitOfWork, command: UpdateMember) -> Household:
+    """Change a member's data; emits `member.updated` with the changed fields (nothing if none)."""
+    household_id, person_id = command.household_id, command.person_id
+    household = await _load(uow, household_id)
+    _member(household, person_id)
+    change = rules.update_member(household, person_id, command.patch, today=uow.clock.today())
+    if change.changed:
+        member = _member(change.household, person_id)
+        if "document" in change.changed:
+            await _check_documents(uow, household_id, (member,))
+        await repository.update_member(uow.conn, member)
         await uow.publish(
-            HouseholdClassified(
+            MemberUpdated(
                 household_id=household_id,
                 household=change.household,
-                classification=change.household.classification,
+                person_id=person_id,
+                changed=change.changed,
             )
         )
     return change.household
 
 
-async def deregister(rt: ServiceRuntime, household_id: str, reason: str) -> Household:
-    async with rt.unit_of_work() as uow:
-        change = rules.deregister(await _load(uow, household_id))
-        await repository.update_household_row(uow.conn, change.household, reason=reason)
-        await repository.unregister_members(uow.conn, household_id)
-        await uow.publish(
-            HouseholdDeregistered(household_id=household_id, household=change.household, reason=reason)
+async def remove_member(uow: UnitOfWork, command: RemoveMember) -> Household:
+    """Remove a person (not the head); emits `member.removed` with the reason."""
+    household_id, person_id = command.household_id, command.person_id
+    household = await _load(uow, household_id)
+    _member(household, person_id)
+    change = rules.remove_member(household, person_id)
+    await repository.remove_member(uow.conn, person_id, command.reason)
+    await uow.publish(
+        MemberRemoved(
+            household_id=household_id,
+            household=change.household,
+            person_id=person_id,
+            reason=command.reason,
         )
+    )
+    return change.household
+
+
+async def classify_household(uow: UnitOfWork, command: ClassifyHousehold) -> Household:
+    """Assign the CSE in force (the previous one stays in the history); emits `household.classified`."""
+    household_id = command.household_id
+    change = rules.classify(await _load(uow, household_id), command.draft)
+    assert change.household.classification is not None
+    await repository.update_household_row(uow.conn, change.household)
+    await repository.insert_classification(uow.conn, household_id, change.household.classification)
+    await uow.publish(
+        HouseholdClassified(
+            household_id=household_id,
+            household=change.household,
+            classification=change.household.classification,
+        )
+    )
+    return change.household
+
+
+async def deregister_household(uow: UnitOfWork, command: DeregisterHousehold) -> Household:
+    """Deregister the household; its members' documents become free. Emits `household.deregistered`."""
+    household_id = command.household_id
+    change = rules.deregister(await _load(uow, household_id))
+    await repository.update_household_row(uow.conn, change.household, reason=command.reason)
+    await repository.unregister_members(uow.conn, household_id)
+    await uow.publish(
+        HouseholdDeregistered(household_id=household_id, household=change.household, reason=command.reason)
+    )
     return change.household

@@ -43,10 +43,17 @@ from chasqui_common.events.registry import (
 )
 from chasqui_common.messaging.outbox import Outbox
 
-from chasqui_registry.adapters.import_files import ParsedHousehold, RowError, _date, _flag
+from chasqui_registry.adapters.import_files import (
+    JsonObject,
+    ParsedHousehold,
+    RowError,
+    parse_date,
+    parse_flag,
+)
 from chasqui_registry.domain import household as rules
 from chasqui_registry.domain import ubigeo
-from chasqui_registry.domain.documents import DocumentError, normalize_document
+from chasqui_registry.domain.documents import normalize_document
+from chasqui_registry.domain.errors import DocumentError
 
 _DOCUMENT_TYPES = {t.value: t for t in DocumentType}
 _RELATIONSHIPS = frozenset(r.value for r in Relationship)
@@ -86,18 +93,28 @@ class EventTemplate:
         return cls(envelope.type, topic, headers)
 
 
+DocumentRef = tuple[str, str, int, str]
+"""(type, canonical number, file row, column) of a member's document, for the uniqueness checks."""
+
+
+class ValidHousehold(NamedTuple):
+    """A household that passed every rule needing no database, before it becomes records."""
+
+    event_data: JsonObject  # the household.registered data, as `model_dump(mode="json")` gives it
+    documents: list[DocumentRef]
+
+
 class PreparedHousehold(NamedTuple):
     """A household that passed every rule needing no database, as COPY records (a tuple: it
     crosses from the worker process, and tuples pickle cheaply)."""
 
     import_key: str
     household_key: str
-    # (type, canonical number, file row, column) of each document, for the uniqueness checks.
-    documents: list[tuple[str, str, int, str]]
+    documents: list[DocumentRef]
     household: tuple[Any, ...]
     persons: list[tuple[Any, ...]]
     classification: tuple[Any, ...] | None
-    outbox: tuple[Any, ...]
+    outbox: tuple[Any, ...]  # its household.registered event, a row for `Outbox.copy_rows`
 
 
 @dataclass
@@ -109,31 +126,31 @@ class PreparedChunk:
     fast: int = 0  # how many took the fast path (for profiling and tests)
 
 
-def prepare_chunk(groups: list[ParsedHousehold], template: EventTemplate, today: date) -> PreparedChunk:
-    """Validate each household and build its records; runs in a worker process."""
+def prepare_chunk(
+    groups: list[ParsedHousehold], template: EventTemplate, today: date, now: datetime
+) -> PreparedChunk:
+    """Validate each household and build its records; runs in a worker process.
+
+    `today` (Lima) judges dates; `now` (aware) is the time of the chunk's events."""
     chunk = PreparedChunk(households=sum(1 for g in groups if g.household_key))
-    now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    event_time = now.astimezone(UTC).isoformat().replace("+00:00", "Z")
     for parsed in groups:
-        data: dict[str, Any] | None = None
-        documents: list[tuple[str, str, int, str]] | None = None
+        valid: ValidHousehold | None = None
         if not parsed.errors and isinstance(parsed.raw, list):
-            fast = _fast_csv(parsed, parsed.raw, today)
-            if fast is not None:
-                data, documents = fast
+            valid = fast_csv_household(parsed, parsed.raw, today)
+            if valid is not None:
                 chunk.fast += 1
-        if data is None:
-            reference = _reference(parsed, today)
-            if reference is None:
+        if valid is None:
+            valid = reference_household(parsed, today)
+            if valid is None:
                 chunk.errors.extend(parsed.errors)
                 chunk.rejected += 1
                 continue
-            data, documents = reference
-        assert documents is not None
-        chunk.prepared.append(_records(parsed, data, documents, template, now))
+        chunk.prepared.append(_records(parsed, valid, template, event_time))
     return chunk
 
 
-def _new_id() -> str:
+def uuid7() -> str:
     """A UUID version 7 (RFC 9562): millisecond time first, then 74 random bits.
 
     Ids made in the same moment sort together, so a million households' rows go to the right
@@ -160,15 +177,15 @@ def _dumps(value: Any) -> str:
 
 def _records(
     parsed: ParsedHousehold,
-    data: dict[str, Any],
-    documents: list[tuple[str, str, int, str]],
+    valid: ValidHousehold,
     template: EventTemplate,
     now: str,
 ) -> PreparedHousehold:
+    data, documents = valid
     household = data["household"]
     household_id = household["household_id"]
     classification = household["classification"]
-    event_id = _new_id()
+    event_id = uuid7()
     headers = {**template.headers, H_ID: event_id, H_TIME: now, H_SUBJECT: household_id}
     try:
         body = orjson.dumps(data)
@@ -210,9 +227,7 @@ def _records(
 # --- the reference path: pydantic draft + domain rules, which word every error ------------------
 
 
-def _reference(
-    parsed: ParsedHousehold, today: date
-) -> tuple[dict[str, Any], list[tuple[str, str, int, str]]] | None:
+def reference_household(parsed: ParsedHousehold, today: date) -> ValidHousehold | None:
     parsed.build()
     if parsed.draft is not None and not parsed.errors:
         for violation in rules.household_violations(parsed.draft, today):
@@ -222,23 +237,23 @@ def _reference(
             )
     if parsed.errors or parsed.draft is None:
         return None
-    household = rules.build_household(parsed.draft, household_id=_new_id(), new_id=_new_id)
+    household = rules.build_household(parsed.draft, household_id=uuid7(), new_id=uuid7)
     data = HouseholdRegistered(household_id=household.household_id, household=household).model_dump(
         mode="json"
     )
-    documents = []
+    documents: list[DocumentRef] = []
     for index, member in enumerate(household.members):
         if member.document.number is not None:
             row, column = parsed.locate(f"members.{index}.document.number")
             documents.append((member.document.type.value, member.document.number, row, column))
-    return data, documents
+    return ValidHousehold(data, documents)
 
 
 # --- the fast path: CSV rows in the common shape, checked with plain functions -------------------
 
 
 def _fast_date(value: str) -> date | None:
-    value = _date(value)
+    value = parse_date(value)
     if len(value) != 10 or not _ISO_DATE.fullmatch(value):
         return None
     try:
@@ -253,14 +268,14 @@ def _text(value: str, longest: int) -> bool:
     return 0 < len(value) <= longest and value.isprintable()
 
 
-def _fast_csv(
+def fast_csv_household(
     parsed: ParsedHousehold, rows: list[dict[str, str]], today: date
-) -> tuple[dict[str, Any], list[tuple[str, str, int, str]]] | None:
+) -> ValidHousehold | None:
     """The household's event data and documents if it is plainly valid, else None (no verdict)."""
     if not rows or len(rows) > _MAX_MEMBERS:
         return None
-    members: list[dict[str, Any]] = []
-    documents: list[tuple[str, str, int, str]] = []
+    members: list[JsonObject] = []
+    documents: list[DocumentRef] = []
     seen: set[tuple[str, str]] = set()
     head: dict[str, str] | None = None
     for index, row in enumerate(rows):
@@ -293,7 +308,7 @@ def _fast_csv(
         or since > today
     ):
         return None
-    classification: dict[str, Any] | None = None
+    classification: JsonObject | None = None
     level = head.get("cse_level", "")
     if level:
         level = level.upper()
@@ -314,9 +329,9 @@ def _fast_csv(
             "valid_until": valid_until.isoformat(),
             "source": source,
         }
-    household_id = _new_id()
+    household_id = uuid7()
     for member in members:
-        member["person_id"] = _new_id()
+        member["person_id"] = uuid7()
     household = {
         "household_id": household_id,
         "ubigeo": code,
@@ -327,10 +342,10 @@ def _fast_csv(
         "classification": classification,
         "members": members,
     }
-    return {"household_id": household_id, "household": household}, documents
+    return ValidHousehold({"household_id": household_id, "household": household}, documents)
 
 
-def _fast_member(row: dict[str, str], today: date) -> dict[str, Any] | None:
+def _fast_member(row: dict[str, str], today: date) -> JsonObject | None:
     get = row.get
     kind = get("document_type", "").upper()
     raw_number = get("document_number", "")
@@ -377,26 +392,26 @@ def _fast_member(row: dict[str, str], today: date) -> dict[str, Any] | None:
         or level not in _EDUCATION
     ):
         return None
-    certified = _flag(get("disability_certified", ""))
-    pregnant = _flag(get("pregnant", ""))
-    in_school = _flag(get("in_school", ""))
-    completed = _flag(get("secondary_completed", ""))
-    last_year = _flag(get("secondary_last_year", ""))
-    sms = _flag(get("consent_sms", ""))
-    email_consent = _flag(get("consent_email", ""))
-    whatsapp = _flag(get("consent_whatsapp", ""))
+    certified = parse_flag(get("disability_certified", ""))
+    pregnant = parse_flag(get("pregnant", ""))
+    in_school = parse_flag(get("in_school", ""))
+    completed = parse_flag(get("secondary_completed", ""))
+    last_year = parse_flag(get("secondary_last_year", ""))
+    sms = parse_flag(get("consent_sms", ""))
+    email_consent = parse_flag(get("consent_email", ""))
+    whatsapp = parse_flag(get("consent_whatsapp", ""))
     flags = (certified, pregnant, in_school, completed, last_year, sms, email_consent, whatsapp)
     if not all(flag is True or flag is False for flag in flags):
         return None
     if certified and severity == "none":
         return None
-    if pregnant and (sex != "F" or _age(birth, today) < rules.MIN_PREGNANCY_AGE):
+    if pregnant and (sex != "F" or rules.age(birth, today) < rules.MIN_PREGNANCY_AGE):
         return None
     phone = get("phone", "") or None
     email = get("email", "") or None
-    if phone is not None and not rules._PHONE.match(phone):
+    if phone is not None and not rules.PHONE.match(phone):
         return None
-    if email is not None and (not rules._EMAIL.match(email) or not email.isprintable()):
+    if email is not None and (not rules.EMAIL.match(email) or not email.isprintable()):
         return None
     if ((sms or whatsapp) and phone is None) or (email_consent and email is None):
         return None
@@ -424,7 +439,3 @@ def _fast_member(row: dict[str, str], today: date) -> dict[str, Any] | None:
             "consent": {"sms": sms, "email": email_consent, "whatsapp": whatsapp},
         },
     }
-
-
-def _age(birth: date, today: date) -> int:
-    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))

@@ -4,27 +4,36 @@ The unit of acceptance is the household: a household with any bad row is rejecte
 row reported), every other household of the file is imported. The row key is
 `registering_unit/household_key`; a household whose key is already in the registry is skipped,
 so importing the same file again creates nothing and emits nothing.
+
+Use cases (`uow` first, as every command): `start_import`, `commit_import_batch` (one batch, one
+transaction), `finish_import`. `run_import` is the import process that reads the file and runs
+`commit_import_batch` per batch through `Transactions`; `launch_import` runs it in the
+background of the service, and `cancel_imports` (a background task) stops those at shutdown.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import multiprocessing
 import os
+import shutil
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import asyncpg
-from chasqui_common.db.pool import Connection
-from chasqui_common.messaging.outbox import Outbox
+from chasqui_common.application.unit_of_work import Transactions, UnitOfWork
+from chasqui_common.bootstrap import ServiceRuntime
+from chasqui_common.errors import InvalidValue
 
 from chasqui_registry.adapters import repository
 from chasqui_registry.adapters.import_files import FileRefused, Format, ImportFile, ParsedHousehold, RowError
@@ -64,6 +73,71 @@ class ImportReport:
 Progress = Callable[[ImportFile, ImportReport], None]
 
 
+@dataclass(frozen=True)
+class StartImport:
+    filename: str
+    format: Format
+
+
+@dataclass(frozen=True)
+class ImportStarted:
+    import_id: str
+    status: str = "queued"
+
+
+@dataclass(frozen=True)
+class RunImport:
+    """Import `path` under the `imports` row `import_id` (see `run_import`)."""
+
+    import_id: str
+    path: Path
+    format: Format
+    encoding: str = "utf-8"
+    batch_size: int = DEFAULT_BATCH
+    workers: int | None = None  # None: by file size (`default_workers`); 0: a thread of this process
+
+
+@dataclass(frozen=True)
+class ImportTotals:
+    """What an import has counted so far."""
+
+    rows_read: int
+    households_read: int
+    imported: int
+    skipped: int
+    rejected: int
+
+    @classmethod
+    def of(cls, report: ImportReport) -> ImportTotals:
+        return cls(report.rows_read, report.households_read, report.imported, report.skipped, report.rejected)
+
+
+@dataclass(frozen=True)
+class CommitImportBatch:
+    """Check one prepared batch against the registry and COPY what is accepted; `before` are the
+    import's totals before this batch (the batch's own rejections by the CPU stage included)."""
+
+    import_id: str
+    batch: PreparedChunk
+    before: ImportTotals
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    imported: int
+    skipped: int
+    rejected: int
+    errors: list[RowError]
+
+
+@dataclass(frozen=True)
+class FinishImport:
+    import_id: str
+    totals: ImportTotals
+    status: str  # completed | failed
+    error: str | None
+
+
 @dataclass
 class _Chunk:
     """The next households of the file, grouped and numbered by the reader (main process)."""
@@ -78,12 +152,17 @@ def _read(groups: Iterator[ParsedHousehold], source: ImportFile, size: int) -> _
 
 
 def _read_and_prepare(
-    groups: Iterator[ParsedHousehold], source: ImportFile, size: int, template: EventTemplate, today: date
+    groups: Iterator[ParsedHousehold],
+    source: ImportFile,
+    size: int,
+    template: EventTemplate,
+    today: date,
+    now: datetime,
 ) -> tuple[PreparedChunk, int] | None:
     chunk = _read(groups, source, size)
     if chunk is None:
         return None
-    return prepare_chunk(chunk.groups, template, today), chunk.rows_read
+    return prepare_chunk(chunk.groups, template, today, now), chunk.rows_read
 
 
 def default_workers(size: int, cpus: int | None = None) -> int:
@@ -105,15 +184,17 @@ def _worker_init() -> None:
     ubigeo.is_known("150101")
 
 
-async def _commit(conn: Connection, batch: PreparedChunk, report: ImportReport) -> list[RowError]:
-    """Set-based checks against the registry (row keys, documents), then COPY what is accepted.
+async def commit_import_batch(uow: UnitOfWork, command: CommitImportBatch) -> BatchOutcome:
+    """Set-based checks against the registry (row keys, documents), then COPY what is accepted,
+    with its events, its row errors and the import's progress.
 
     Batches commit one after another in file order, so a document used by a household of an
     earlier batch is already in the registry here and is refused naming that household."""
+    batch, conn = command.batch, uow.conn
     errors = list(batch.errors)
     existing = await repository.existing_import_keys(conn, [p.import_key for p in batch.prepared])
     fresh = [p for p in batch.prepared if p.import_key not in existing]
-    report.skipped += len(batch.prepared) - len(fresh)
+    skipped = len(batch.prepared) - len(fresh)
     owners = await repository.document_owners(
         conn, list({(kind, number) for p in fresh for kind, number, _, _ in p.documents})
     )
@@ -152,42 +233,44 @@ async def _commit(conn: Connection, batch: PreparedChunk, report: ImportReport) 
         households=[p.household for p in accepted],
         persons=[person for p in accepted for person in p.persons],
         classifications=[p.classification for p in accepted if p.classification is not None],
-        outbox=[p.outbox for p in accepted],
     )
-    report.imported += len(accepted)
-    report.rejected += len(fresh) - len(accepted)
-    return errors
+    await uow.outbox.copy_rows(conn, [p.outbox for p in accepted])
+    outcome = BatchOutcome(len(accepted), skipped, len(fresh) - len(accepted), errors)
+    await repository.copy_import_errors(conn, command.import_id, [e.as_tuple() for e in errors])
+    before = command.before
+    await repository.record_import_progress(
+        conn,
+        command.import_id,
+        rows_read=before.rows_read,
+        households_read=before.households_read,
+        imported=before.imported + outcome.imported,
+        skipped=before.skipped + outcome.skipped,
+        rejected=before.rejected + outcome.rejected,
+    )
+    return outcome
 
 
 async def run_import(
-    pool: asyncpg.Pool,
-    outbox: Outbox,
-    import_id: str,
-    path: Path,
-    fmt: Format,
-    *,
-    encoding: str = "utf-8",
-    batch_size: int = DEFAULT_BATCH,
-    progress: Progress | None = None,
-    today: date | None = None,
-    workers: int | None = None,
+    run: Transactions, command: RunImport, *, progress: Progress | None = None
 ) -> ImportReport:
-    """Import `path` under an existing `imports` row; never raises for bad content, only reports it.
+    """Import a file under an existing `imports` row; never raises for bad content, only reports it.
 
     The main process reads the file (row numbers, grouping, keys repeated in the file), hands
-    each batch to `workers` processes to validate and build records (`None`: by file size;
-    0: a thread of this process), and commits the batches in file order.
+    each batch to `command.workers` processes to validate and build records, and commits the
+    batches in file order, each with `commit_import_batch` in a transaction of its own.
     """
+    import_id = command.import_id
     report = ImportReport(import_id)
-    day = today or date.today()
+    day = run.clock.today()
     try:
-        source = await asyncio.to_thread(ImportFile, path, fmt, encoding)
+        source = await asyncio.to_thread(ImportFile, command.path, command.format, command.encoding)
     except FileRefused as exc:
-        await _finish(pool, report, "failed", str(exc))
+        await _finish(run, report, "failed", str(exc))
         return report
-    template = EventTemplate.of(outbox)
+    template = EventTemplate.of(run.outbox)
     groups = source.groups()
-    count = default_workers(source.size) if workers is None else workers
+    batch_size = command.batch_size
+    count = default_workers(source.size) if command.workers is None else command.workers
     executor = (
         ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_init)
         if count > 0
@@ -204,7 +287,9 @@ async def run_import(
             while True:
                 if executor is None:
                     future = asyncio.ensure_future(
-                        asyncio.to_thread(_read_and_prepare, groups, source, batch_size, template, day)
+                        asyncio.to_thread(
+                            _read_and_prepare, groups, source, batch_size, template, day, run.clock.now()
+                        )
                     )
                     await asyncio.wait([future])
                     if future.result() is None:
@@ -214,7 +299,9 @@ async def run_import(
                 chunk = await asyncio.to_thread(_read, groups, source, batch_size)
                 if chunk is None:
                     break
-                prepared = loop.run_in_executor(executor, prepare_chunk, chunk.groups, template, day)
+                prepared = loop.run_in_executor(
+                    executor, prepare_chunk, chunk.groups, template, day, run.clock.now()
+                )
                 await ahead.put((prepared, chunk.rows_read))
             await ahead.put(None)
         except Exception as exc:  # FileRefused (header), or a broken file: the committer decides
@@ -239,19 +326,9 @@ async def run_import(
             committing = time.perf_counter()
             for attempt in range(3):
                 try:
-                    async with pool.acquire() as conn, conn.transaction():
-                        outcome = ImportReport(import_id)
-                        errors = await _commit(conn, batch, outcome)
-                        await repository.copy_import_errors(conn, import_id, [e.as_tuple() for e in errors])
-                        await repository.record_import_progress(
-                            conn,
-                            import_id,
-                            rows_read=report.rows_read,
-                            households_read=report.households_read,
-                            imported=report.imported + outcome.imported,
-                            skipped=report.skipped + outcome.skipped,
-                            rejected=report.rejected + outcome.rejected,
-                        )
+                    outcome = await run.command(
+                        commit_import_batch, CommitImportBatch(import_id, batch, ImportTotals.of(report))
+                    )
                     break
                 except asyncpg.UniqueViolationError:
                     # Another import committed the same row key or document meanwhile: redo the
@@ -261,18 +338,18 @@ async def run_import(
             report.imported += outcome.imported
             report.skipped += outcome.skipped
             report.rejected += outcome.rejected
-            report.errors.extend(errors)
+            report.errors.extend(outcome.errors)
             if progress is not None:
                 progress(source, report)
             waited = time.perf_counter()
             report.committing_seconds += waited - committing
     except FileRefused as exc:
-        await _finish(pool, report, "failed", str(exc))
+        await _finish(run, report, "failed", str(exc))
         return report
     except BaseException as exc:
         if isinstance(exc, Exception):
             log.exception("import %s failed", import_id)
-            await _finish(pool, report, "failed", f"{type(exc).__name__}: {exc}")
+            await _finish(run, report, "failed", f"{type(exc).__name__}: {exc}")
         raise
     finally:
         feeder.cancel()
@@ -284,29 +361,95 @@ async def run_import(
         if executor is not None:
             await asyncio.to_thread(executor.shutdown, wait=True, cancel_futures=True)
     report.rows_read = source.rows_read
-    await _finish(pool, report, "completed", None)
+    await _finish(run, report, "completed", None)
     return report
 
 
-async def _finish(pool: asyncpg.Pool, report: ImportReport, status: str, error: str | None) -> None:
+async def _finish(run: Transactions, report: ImportReport, status: str, error: str | None) -> None:
     report.status = status
     report.error = error
-    async with pool.acquire() as conn:
-        await repository.record_import_progress(
-            conn,
-            report.import_id,
-            rows_read=report.rows_read,
-            households_read=report.households_read,
-            imported=report.imported,
-            skipped=report.skipped,
-            rejected=report.rejected,
-            status=status,
-            error=error,
-        )
+    await run.command(finish_import, FinishImport(report.import_id, ImportTotals.of(report), status, error))
 
 
-async def start_import(pool: asyncpg.Pool, filename: str, fmt: Format) -> str:
+async def finish_import(uow: UnitOfWork, command: FinishImport) -> None:
+    """Record an import's final counts and status (`completed`, or `failed` with the reason)."""
+    totals = command.totals
+    await repository.record_import_progress(
+        uow.conn,
+        command.import_id,
+        rows_read=totals.rows_read,
+        households_read=totals.households_read,
+        imported=totals.imported,
+        skipped=totals.skipped,
+        rejected=totals.rejected,
+        status=command.status,
+        error=command.error,
+    )
+
+
+async def start_import(uow: UnitOfWork, command: StartImport) -> ImportStarted:
+    """Create the `imports` row (status `queued`) that `run_import` reports into."""
     import_id = str(uuid.uuid4())
-    async with pool.acquire() as conn:
-        await repository.create_import(conn, import_id, filename, fmt)
-    return import_id
+    await repository.create_import(uow.conn, import_id, command.filename, command.format)
+    return ImportStarted(import_id)
+
+
+# --- imports uploaded over HTTP: format, spooling, running in the service's background --------
+
+
+def import_format(filename: str, given: str | None) -> Format:
+    """The format given, else the one the file name says; InvalidValue if neither tells."""
+    name = filename.lower()
+    if given in ("csv", "jsonl"):
+        return "csv" if given == "csv" else "jsonl"
+    if given is None and name.endswith((".jsonl", ".ndjson")):
+        return "jsonl"
+    if given is None and name.endswith(".csv"):
+        return "csv"
+    raise InvalidValue(
+        "cannot tell the file format from its name; send format=csv or format=jsonl",
+        field="format",
+        value=given,
+        expected="csv or jsonl",
+    )
+
+
+async def spool_upload(upload: BinaryIO) -> Path:
+    """Copy an uploaded file to a private temporary directory (removed when its import ends)."""
+    directory = Path(tempfile.mkdtemp(prefix="registry-import-"))
+    path = directory / "upload"
+
+    def copy() -> None:
+        with path.open("wb") as out:
+            shutil.copyfileobj(upload, out, 1 << 20)
+
+    await asyncio.to_thread(copy)
+    return path
+
+
+_running: set[asyncio.Task[Any]] = set()
+
+
+def launch_import(run: Transactions, command: RunImport) -> None:
+    """Run an uploaded file's import in the background; its spool directory goes when it ends."""
+
+    async def work() -> None:
+        try:
+            await run_import(run, command)
+        finally:
+            shutil.rmtree(command.path.parent, ignore_errors=True)
+
+    task = asyncio.create_task(work(), name=f"import-{command.import_id}")
+    _running.add(task)
+    task.add_done_callback(_running.discard)
+
+
+async def cancel_imports(_: ServiceRuntime) -> None:
+    """Background task: at shutdown, cancel imports still running (their batches roll back)."""
+    try:
+        await asyncio.Event().wait()
+    finally:
+        for task in list(_running):
+            task.cancel()
+        with contextlib.suppress(Exception):
+            await asyncio.gather(*_running, return_exceptions=True)

@@ -1,33 +1,102 @@
-"""Read use cases: a household, persons by document, an import's progress."""
+"""Read use cases: a household with its CSE history, persons by document, an import's progress.
+
+`async def verb_noun(reader: Reader, query: VerbNounQuery) -> Result`, run in a read-only
+transaction by `Transactions.query`.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
-from chasqui_common.bootstrap import ServiceRuntime
+from chasqui_common.application.unit_of_work import Reader
+from chasqui_common.errors import InvalidValue, NotFound
 from chasqui_common.events.registry import Household, IdentityDocument
 
 from chasqui_registry.adapters import repository
+from chasqui_registry.adapters.repository import (
+    ClassificationEntry,
+    ImportRecord,
+    ImportRowErrorRecord,
+    PersonRecord,
+)
+from chasqui_registry.application.commands import household_not_found
 from chasqui_registry.domain.documents import normalize_document
+from chasqui_registry.domain.errors import DocumentError
+
+__all__ = [
+    "ClassificationEntry",
+    "FindPersonsQuery",
+    "GetHouseholdQuery",
+    "GetImportQuery",
+    "HouseholdView",
+    "ImportRecord",
+    "ImportRowErrorRecord",
+    "PersonRecord",
+    "find_persons",
+    "get_household",
+    "get_import",
+]
 
 
-async def household(rt: ServiceRuntime, household_id: str) -> tuple[Household, list[dict[str, Any]]] | None:
-    async with rt.pool.acquire() as conn:
-        found = await repository.load_household(conn, household_id)
-        if found is None:
-            return None
-        return found, await repository.classification_history(conn, household_id)
+@dataclass(frozen=True)
+class GetHouseholdQuery:
+    household_id: str
 
 
-async def persons_by_document(rt: ServiceRuntime, document: IdentityDocument) -> list[dict[str, Any]]:
-    """Lookups use the canonical number, so a DNI with or without its check character matches."""
-    canonical = normalize_document(document, "document")
+@dataclass(frozen=True)
+class HouseholdView:
+    """A household's snapshot and every CSE it was assigned, oldest first."""
+
+    household: Household
+    classification_history: list[ClassificationEntry]
+
+
+@dataclass(frozen=True)
+class FindPersonsQuery:
+    document: IdentityDocument
+
+
+@dataclass(frozen=True)
+class GetImportQuery:
+    import_id: str
+
+
+async def get_household(reader: Reader, query: GetHouseholdQuery) -> HouseholdView:
+    found = await repository.load_household(reader.conn, query.household_id)
+    if found is None:
+        raise household_not_found(query.household_id)
+    history = await repository.classification_history(reader.conn, query.household_id)
+    return HouseholdView(household=found, classification_history=history)
+
+
+async def find_persons(reader: Reader, query: FindPersonsQuery) -> list[PersonRecord]:
+    """Persons who hold or held the document, registered first.
+
+    Lookups use the canonical number, so a DNI with or without its check character matches.
+    """
+    try:
+        canonical = normalize_document(query.document, "document")
+    except DocumentError as exc:
+        v = exc.violation
+        raise InvalidValue(
+            f"document_number: expected {v.expected}",
+            field="document_number",
+            value=v.value,
+            expected=v.expected,
+        ) from None
     if canonical.number is None:
         return []
-    async with rt.pool.acquire() as conn:
-        return await repository.find_persons(conn, canonical.type.value, canonical.number)
+    return await repository.find_persons(reader.conn, canonical.type.value, canonical.number)
 
 
-async def import_status(rt: ServiceRuntime, import_id: str) -> dict[str, Any] | None:
-    async with rt.pool.acquire() as conn:
-        return await repository.load_import(conn, import_id)
+async def get_import(reader: Reader, query: GetImportQuery) -> ImportRecord:
+    """Progress and per-row errors (the first 1000, ordered by row; `error_count` has the total)."""
+    found = await repository.load_import(reader.conn, query.import_id)
+    if found is None:
+        raise NotFound(
+            f"no import {query.import_id}",
+            field="import_id",
+            value=query.import_id,
+            expected="the id POST /v1/imports returned",
+        )
+    return found

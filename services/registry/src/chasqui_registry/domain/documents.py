@@ -8,7 +8,7 @@ from chasqui_common.events.registry import DocumentType, IdentityDocument
 from stdnum.exceptions import ValidationError
 from stdnum.pe import cui
 
-from chasqui_registry.domain.model import Violation
+from chasqui_registry.domain.errors import DocumentError, Violation
 
 # Carné de Extranjería, CPP, PTP and passports are alphanumeric; their issuers publish no checksum.
 _FORMATS: dict[DocumentType, tuple[re.Pattern[str], str]] = {
@@ -21,7 +21,7 @@ _FORMATS: dict[DocumentType, tuple[re.Pattern[str], str]] = {
 
 
 def normalize_document(document: IdentityDocument, field: str = "document") -> IdentityDocument:
-    """The document with its canonical number; raises ValueError carrying a Violation if invalid.
+    """The document with its canonical number; raises DocumentError (an InvalidValue carrying its Violation) if invalid.
 
     A DNI is stored as its 8-digit CUI: the optional check character is verified, then
     dropped, so `10117410` and `10117410-2` are the same person.
@@ -59,9 +59,3 @@ def normalize_document(document: IdentityDocument, field: str = "document") -> I
             Violation(f"{field}.number", document.number, f"a {document.type.value} number: {description}")
         )
     return IdentityDocument.model_construct(type=document.type, number=number)
-
-
-class DocumentError(ValueError):
-    def __init__(self, violation: Violation) -> None:
-        super().__init__(violation.expected)
-        self.violation = violation

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from chasqui_common.errors import NotFound
 from chasqui_common.events.registry import (
     Classification,
     Consent,
@@ -27,22 +28,22 @@ from chasqui_common.events.registry import (
 )
 
 from chasqui_registry.domain import ubigeo
-from chasqui_registry.domain.documents import DocumentError, normalize_document
+from chasqui_registry.domain.documents import normalize_document
+from chasqui_registry.domain.errors import DocumentError, HouseholdNotActive, InvalidHousehold, Violation
 from chasqui_registry.domain.model import (
     ClassificationDraft,
     HouseholdDraft,
-    HouseholdNotActive,
     HouseholdPatch,
-    InvalidHousehold,
     MemberDraft,
     MemberPatch,
-    Violation,
 )
 
 OLDEST_BIRTH_DATE = date(1900, 1, 1)
 MIN_PREGNANCY_AGE = 9
-_PHONE = re.compile(r"^\+?[0-9]{6,15}$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PHONE = re.compile(r"^\+?[0-9]{6,15}$")
+"""A phone number a member may give: 6 to 15 digits, optionally after '+'."""
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+"""An e-mail address a member may give (loosely: something@domain.tld, no spaces)."""
 
 IdFactory = Callable[[], str]
 _NO_CONSENT = Consent()
@@ -75,7 +76,7 @@ def _check_member(
     if member.pregnant:
         if member.sex is not Sex.FEMALE:
             found.append(Violation(f"{field}.pregnant", True, "pregnant only for a member of sex F"))
-        elif _age(member.birth_date, today) < MIN_PREGNANCY_AGE:
+        elif age(member.birth_date, today) < MIN_PREGNANCY_AGE:
             found.append(
                 Violation(f"{field}.pregnant", True, f"pregnant only for a member aged {MIN_PREGNANCY_AGE}+")
             )
@@ -95,9 +96,9 @@ def _check_member(
 
 def _contact_violations(contact: Contact, field: str) -> list[Violation]:
     found = []
-    if contact.phone is not None and not _PHONE.match(contact.phone):
+    if contact.phone is not None and not PHONE.match(contact.phone):
         found.append(Violation(f"{field}.phone", contact.phone, "6 to 15 digits, optionally after '+'"))
-    if contact.email is not None and not _EMAIL.match(contact.email):
+    if contact.email is not None and not EMAIL.match(contact.email):
         found.append(Violation(f"{field}.email", contact.email, "an e-mail address"))
     for channel, needs in (("sms", "phone"), ("whatsapp", "phone"), ("email", "email")):
         if getattr(contact.consent, channel) and getattr(contact, needs) is None:
@@ -173,7 +174,8 @@ def classification_violations(
     return []
 
 
-def _age(birth: date, today: date) -> int:
+def age(birth: date, today: date) -> int:
+    """Completed years on `today` of a person born on `birth`."""
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
@@ -252,7 +254,12 @@ def _find(household: Household, person_id: str) -> int:
     for index, member in enumerate(household.members):
         if member.person_id == person_id:
             return index
-    raise LookupError(person_id)
+    raise NotFound(
+        f"no member {person_id}",
+        field="person_id",
+        value=person_id,
+        expected="the id of a registered member",
+    )
 
 
 def update_member(household: Household, person_id: str, patch: MemberPatch, *, today: date) -> Change:

@@ -1,10 +1,8 @@
-"""What a household and its members look like as input, and the error a broken rule raises."""
+"""What a household and its members look like as input (API bodies and import rows)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from chasqui_common.events.registry import (
     Classification,
@@ -18,51 +16,6 @@ from chasqui_common.events.registry import (
     Sex,
 )
 from pydantic import BaseModel, ConfigDict, Field
-
-
-@dataclass(frozen=True)
-class Violation:
-    """One broken rule: which field, what value it had, and what was expected."""
-
-    field: str
-    value: Any
-    expected: str
-
-
-class DomainError(Exception):
-    """A command would break a registry rule; carries every violation found."""
-
-    kind = "registry.rule"
-    title = "Registry rule violated"
-    status = 422
-
-    def __init__(self, detail: str, violations: list[Violation] | None = None) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.violations = violations or []
-
-
-class InvalidHousehold(DomainError):
-    kind = "registry.invalid"
-    title = "Household data breaks a registry rule"
-
-
-class HouseholdNotActive(DomainError):
-    kind = "registry.deregistered"
-    title = "Household is deregistered"
-    status = 409
-
-
-class DocumentTaken(DomainError):
-    """A document number already belongs to an active person of another household."""
-
-    kind = "registry.document-taken"
-    title = "Document already registered"
-    status = 409
-
-    def __init__(self, detail: str, violations: list[Violation], existing_household_id: str) -> None:
-        super().__init__(detail, violations)
-        self.existing_household_id = existing_household_id
 
 
 class _Input(BaseModel):

@@ -1,20 +1,18 @@
-"""A realistic day at the four Migracentros, played against a running service over HTTP.
+"""A realistic day at the four Migracentros, played against a running migrant-services over HTTP.
 
-For the platform's run command: `chasqui-migrants-scenario --url http://127.0.0.1:8004 --token ...`
-(a token with migrants:write; `uv run chasqui-token issue --scope migrants:write`).
+Part of the Perú scenario of `make run` (`peru.migracentros`), and on its own:
+`chasqui-scenario migracentros --url http://127.0.0.1:8004 --token ...` (a token with the
+service's write scope, e.g. `uv run chasqui-token issue --scope migrants:write`).
 """
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import httpx
-
-from chasqui_migrant_services.domain.attention_points import LIMA
+from chasqui_common.clock import LIMA
 
 # (point, given names, surnames, nationality, birth date, occupations, services, referral target)
 PEOPLE: tuple[tuple[str, str, str, str, str, str, list[str], str, str | None], ...] = (
@@ -79,7 +77,7 @@ PEOPLE: tuple[tuple[str, str, str, str, str, str, list[str], str, str | None], .
 )
 
 
-def _next_open_weekday(today: date) -> date:
+def next_open_weekday(today: date) -> date:
     day = today + timedelta(days=1)
     while day.weekday() >= 5:
         day += timedelta(days=1)
@@ -140,7 +138,7 @@ async def attend_at_migracentros(client: httpx.AsyncClient) -> dict[str, Any]:
                     "migrant_id": person["migrant_id"],
                     "attention_point": point,
                     "service": service,
-                    "day": _next_open_weekday(today).isoformat(),
+                    "day": next_open_weekday(today).isoformat(),
                     "case_id": case["case_id"],
                 },
             )
@@ -164,22 +162,3 @@ async def _ok(request: Any) -> dict[str, Any]:
         )
     data: dict[str, Any] = response.json()
     return data
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--url", default="http://127.0.0.1:8004")
-    parser.add_argument("--token", required=True, help="bearer token with migrants:write")
-    args = parser.parse_args()
-
-    async def play() -> dict[str, Any]:
-        headers = {"Authorization": f"Bearer {args.token}"}
-        async with httpx.AsyncClient(base_url=args.url, headers=headers, timeout=30) as client:
-            return await attend_at_migracentros(client)
-
-    created = asyncio.run(play())
-    print(
-        f"attended {len(created['migrants'])} people at the four Migracentros: "
-        f"{len(created['cases'])} cases, {len(created['appointments'])} appointments, "
-        f"{len(created['referrals'])} referrals"
-    )

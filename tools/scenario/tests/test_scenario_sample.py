@@ -9,8 +9,8 @@ import pytest
 
 pytest.importorskip("chasqui_registry")
 
-from chasqui_local.scenario import households
 from chasqui_registry.adapters.import_files import ImportFile
+from chasqui_scenario.peru import households
 
 TODAY = date(2026, 11, 26)
 

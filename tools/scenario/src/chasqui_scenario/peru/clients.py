@@ -1,7 +1,7 @@
 """HTTP clients for the five services, with a token each, that turn failures into ScenarioError.
 
 A failure names the service, the request, what it answered and the service's log file (with its
-last lines), so `chasqui-local run` can stop with a message an operator can act on.
+last lines), so `chasqui-scenario run` can stop with a message an operator can act on.
 """
 
 from __future__ import annotations
@@ -15,15 +15,22 @@ from typing import Any
 
 import httpx
 from chasqui_common.auth.devtokens import issue_token
+from chasqui_local import services
+from chasqui_local.config import LocalConfig
+from chasqui_local.errors import StackError
+from chasqui_local.processes import tail
 
-from .. import services
-from ..config import LocalConfig
-from ..errors import StackError
-from ..processes import tail
-
+# The scope prefix each service checks (`require_scopes` in its api): not always the service's name.
+SCOPE_PREFIXES: Mapping[str, str] = {
+    "registry": "registry",
+    "eligibility": "eligibility",
+    "employment-matching": "employment",
+    "migrant-services": "migrants",
+    "notifications": "notifications",
+}
 # Scopes the scenario needs per service: write for what it does, read for what it reports.
 SCOPES: Mapping[str, tuple[str, ...]] = {
-    name: (f"{name}:read", f"{name}:write") for name in services.SERVICE_NAMES
+    name: (f"{prefix}:read", f"{prefix}:write") for name, prefix in SCOPE_PREFIXES.items()
 }
 TIMEOUT = httpx.Timeout(60.0, connect=5.0)
 

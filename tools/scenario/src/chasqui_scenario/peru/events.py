@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from chasqui_common.topics import TOPICS
 
 CATALOGUE = tuple(t.name for t in TOPICS)
@@ -41,20 +42,29 @@ def _consumer(bootstrap: str) -> AIOKafkaConsumer:
     )
 
 
-async def _partitions(consumer: AIOKafkaConsumer, topics: Iterable[str]) -> list[TopicPartition]:
-    await consumer._client.force_metadata_update()
-    result = []
-    for topic in topics:
-        for partition in sorted(consumer.partitions_for_topic(topic) or ()):
-            result.append(TopicPartition(topic, partition))
-    return result
+async def _partitions(bootstrap: str, topics: Iterable[str]) -> list[TopicPartition]:
+    """Every partition of `topics` as the cluster knows it now (topics created since a client
+    started are included; a consumer's own metadata cache could miss them)."""
+    wanted = list(topics)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15_000)
+    await admin.start()
+    try:
+        described = await admin.describe_topics(wanted)
+    finally:
+        await admin.close()
+    found = {
+        entry["topic"]: sorted(p["partition"] for p in entry["partitions"])
+        for entry in described
+        if entry.get("error_code", 0) == 0
+    }
+    return [TopicPartition(topic, partition) for topic in wanted for partition in found.get(topic, ())]
 
 
 async def end_offsets(bootstrap: str, topics: Iterable[str]) -> dict[TopicPartition, int]:
     consumer = _consumer(bootstrap)
     await consumer.start()
     try:
-        partitions = await _partitions(consumer, topics)
+        partitions = await _partitions(bootstrap, topics)
         if not partitions:
             return {}
         offsets: dict[TopicPartition, int] = await consumer.end_offsets(partitions)
@@ -101,7 +111,7 @@ class TopicReader:
     async def __aenter__(self) -> TopicReader:
         consumer = _consumer(self.bootstrap)
         await consumer.start()
-        partitions = await _partitions(consumer, self.topics)
+        partitions = await _partitions(self.bootstrap, self.topics)
         consumer.assign(partitions)
         for partition in partitions:
             consumer.seek(partition, self.start.of(partition))

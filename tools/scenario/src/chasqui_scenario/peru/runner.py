@@ -11,6 +11,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from chasqui_local import services
+from chasqui_local.config import LocalConfig
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -22,8 +24,6 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from .. import services
-from ..config import LocalConfig
 from . import households, report
 from .clients import Platform, ScenarioError, ServiceClient
 from .events import CATALOGUE, Offsets, TopicReader, dead_letters

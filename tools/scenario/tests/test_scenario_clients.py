@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from chasqui_local.scenario.clients import ScenarioError, ServiceClient, _server_error_hook
+from chasqui_scenario.peru.clients import ScenarioError, ServiceClient, _server_error_hook
 
 
 class _Broken(BaseHTTPRequestHandler):

@@ -1,6 +1,6 @@
 """The scenario's households: the registry's seeded generator, made whole and unique for this run.
 
-`chasqui_registry.sample_households` writes realistic households as CSV rows of the ULE import.
+`chasqui_scenario.sample_households` writes realistic households as CSV rows of the ULE import.
 Here the sample is
 
 - led by a few *profile* households, so even a small run has each case the programs look at:
@@ -27,8 +27,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from chasqui_registry import sample_households
-from chasqui_registry.adapters.import_files import CSV_COLUMNS
+from .. import sample_households
+from ..sample_households import CSV_COLUMNS
 
 VILLA_EL_SALVADOR = "150142"
 GENERATOR_TODAY = sample_households.TODAY

@@ -1,9 +1,8 @@
 """Migrants attended at Migracentro Ica and the three in Lima, some referred to employment.
 
-The day itself is `chasqui_migrant_services.scenario.attend_at_migracentros` (migrant-services'
-own scenario, over HTTP), played once per 100 households (at least once). Its appointments are for
-the next weekday; when repeated runs have filled a service's slots for that day, the
-Migracentro opens more through `PUT /v1/attention-points/{code}/capacity/{service}`.
+The day itself is `chasqui_scenario.migracentro_day.attend_at_migracentros` (over HTTP), played
+once per 100 households (at least once). Its appointments are for the next weekday; when
+repeated runs have filled a service's slots for that day, the Migracentro opens more through `PUT /v1/attention-points/{code}/capacity/{service}`.
 """
 
 from __future__ import annotations
@@ -13,15 +12,15 @@ from datetime import datetime
 from typing import Any
 
 import httpx
-from chasqui_migrant_services.domain.attention_points import LIMA
-from chasqui_migrant_services.scenario import PEOPLE, _next_open_weekday, attend_at_migracentros
+from chasqui_common.clock import LIMA
 
+from ..migracentro_day import PEOPLE, attend_at_migracentros, next_open_weekday
 from .clients import ScenarioError, ServiceClient
 
 
 async def _open_enough_slots(migrants: ServiceClient, rounds: int) -> int:
     """Make room for `rounds` plays of the day; returns how many capacities were raised."""
-    day = _next_open_weekday(datetime.now(LIMA).date())
+    day = next_open_weekday(datetime.now(LIMA).date())
     needed = Counter((person[0], person[7]) for person in PEOPLE for _ in range(rounds))
     raised = 0
     for (point, service), count in needed.items():

@@ -1,0 +1,66 @@
+"""/v1/job-seekers: register, update, look up, and the seeker's explained matches."""
+
+from __future__ import annotations
+
+from chasqui_common.auth import Principal
+from chasqui_common.bootstrap import UseCases
+from chasqui_common.events.registry import DocumentType
+from fastapi import Depends, Query
+
+from chasqui_employment_matching.api.routing import READ, WRITE, v1_router
+from chasqui_employment_matching.api.schemas import JobSeekerIn, JobSeekerList, JobSeekerOut, MatchesOut
+from chasqui_employment_matching.application import commands, queries
+from chasqui_employment_matching.application.commands import RegisterSeeker, UpdateSeeker
+from chasqui_employment_matching.application.matching import TOP_N
+from chasqui_employment_matching.application.queries import (
+    FindSeekersQuery,
+    GetSeekerQuery,
+    SeekerMatchesQuery,
+)
+from chasqui_employment_matching.domain import codes
+
+router = v1_router()
+
+
+@router.post("/job-seekers", status_code=201)
+async def register_seeker(body: JobSeekerIn, run: UseCases, _: Principal = Depends(WRITE)) -> JobSeekerOut:
+    command = RegisterSeeker(body.to_domain(commands.new_id()))
+    return JobSeekerOut.of(await run.command(commands.register_seeker, command))
+
+
+@router.put("/job-seekers/{seeker_id}")
+async def update_seeker(
+    seeker_id: str, body: JobSeekerIn, run: UseCases, _: Principal = Depends(WRITE)
+) -> JobSeekerOut:
+    command = UpdateSeeker(body.to_domain(codes.check_uuid("seeker_id", seeker_id)))
+    return JobSeekerOut.of(await run.command(commands.update_seeker, command))
+
+
+@router.get("/job-seekers")
+async def find_seekers(
+    run: UseCases,
+    document_type: DocumentType = Query(..., description="document type of the person"),
+    document_number: str = Query(..., min_length=1, max_length=20),
+    _: Principal = Depends(READ),
+) -> JobSeekerList:
+    """Look a job seeker up by identity document (at most one)."""
+    number = codes.normalise_document("document", document_type, document_number)
+    seekers = await run.query(queries.find_seekers, FindSeekersQuery(document_type, number))
+    return JobSeekerList(items=[JobSeekerOut.of(s) for s in seekers])
+
+
+@router.get("/job-seekers/{seeker_id}")
+async def get_seeker(seeker_id: str, run: UseCases, _: Principal = Depends(READ)) -> JobSeekerOut:
+    query = GetSeekerQuery(codes.check_uuid("seeker_id", seeker_id))
+    return JobSeekerOut.of(await run.query(queries.get_seeker, query))
+
+
+@router.get("/job-seekers/{seeker_id}/matches")
+async def seeker_matches(
+    seeker_id: str,
+    run: UseCases,
+    limit: int = Query(TOP_N, ge=1, le=TOP_N),
+    _: Principal = Depends(READ),
+) -> MatchesOut:
+    query = SeekerMatchesQuery(codes.check_uuid("seeker_id", seeker_id), limit)
+    return MatchesOut.of(await run.query(queries.seeker_matches, query))

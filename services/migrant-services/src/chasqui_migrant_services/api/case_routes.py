@@ -1,0 +1,82 @@
+"""/v1/cases and /v1/referrals: open, move and close cases; issue and read referrals."""
+
+from __future__ import annotations
+
+from chasqui_common.auth import Principal
+from chasqui_common.bootstrap import UseCases
+from fastapi import APIRouter, Depends, Query
+
+from chasqui_migrant_services.application import commands, queries
+from chasqui_migrant_services.domain.cases import CaseStatus
+
+from . import schemas as s
+from .scopes import READ, WRITE
+
+router = APIRouter()
+
+
+@router.post("/cases", status_code=201)
+async def open_case(body: s.CaseIn, run: UseCases, who: Principal = Depends(WRITE)) -> s.CaseOut:
+    command = commands.OpenCase(
+        migrant_id=body.migrant_id,
+        attention_point=body.attention_point,
+        requested_services=tuple(body.requested_services),
+        actor=who.subject,
+    )
+    return s.CaseOut.of(await run.command(commands.open_case, command))
+
+
+@router.get("/cases")
+async def list_cases(
+    run: UseCases,
+    migrant_id: str | None = None,
+    attention_point: str | None = None,
+    status: CaseStatus | None = None,
+    limit: int = Query(100, ge=1, le=1000),
+    _: Principal = Depends(READ),
+) -> list[s.CaseOut]:
+    query = queries.ListCasesQuery(
+        migrant_id=migrant_id, attention_point=attention_point, status=status, limit=limit
+    )
+    return [s.CaseOut.of(c, with_history=False) for c in await run.query(queries.list_cases, query)]
+
+
+@router.get("/cases/{case_id}")
+async def get_case(case_id: str, run: UseCases, _: Principal = Depends(READ)) -> s.CaseOut:
+    return s.CaseOut.of(await run.query(queries.get_case, queries.GetCaseQuery(case_id)))
+
+
+@router.get("/cases/{case_id}/history")
+async def case_history(case_id: str, run: UseCases, _: Principal = Depends(READ)) -> list[s.HistoryOut]:
+    case = await run.query(queries.get_case, queries.GetCaseQuery(case_id))
+    return s.CaseOut.of(case).history or []
+
+
+@router.post("/cases/{case_id}/transitions")
+async def move_case(
+    case_id: str, body: s.TransitionIn, run: UseCases, who: Principal = Depends(WRITE)
+) -> s.CaseOut:
+    """Start working on a case (in_progress) or close it with its outcome; invalid moves answer 409."""
+    command = commands.MoveCase(case_id=case_id, status=body.status, note=body.note, actor=who.subject)
+    return s.CaseOut.of(await run.command(commands.move_case, command))
+
+
+@router.post("/cases/{case_id}/referrals", status_code=201)
+async def issue_referral(
+    case_id: str, body: s.ReferralIn, run: UseCases, who: Principal = Depends(WRITE)
+) -> s.ReferralOut:
+    command = commands.IssueReferral(
+        case_id=case_id, target=body.target, notes=body.notes, employment=body.employment, actor=who.subject
+    )
+    return s.ReferralOut.of(await run.command(commands.issue_referral, command))
+
+
+@router.get("/cases/{case_id}/referrals")
+async def case_referrals(case_id: str, run: UseCases, _: Principal = Depends(READ)) -> list[s.ReferralOut]:
+    referrals = await run.query(queries.list_referrals, queries.ListReferralsQuery(case_id))
+    return [s.ReferralOut.of(r) for r in referrals]
+
+
+@router.get("/referrals/{referral_id}")
+async def get_referral(referral_id: str, run: UseCases, _: Principal = Depends(READ)) -> s.ReferralOut:
+    return s.ReferralOut.of(await run.query(queries.get_referral, queries.GetReferralQuery(referral_id)))
