@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 
-.PHONY: help setup run test test-all lint typecheck format up down status catalogue openapi asyncapi-validate contracts
+.PHONY: help setup run test test-all chaos lint typecheck format up down status catalogue openapi asyncapi-validate contracts
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -20,6 +20,11 @@ test: setup  ## run the test suite against a real Kafka and Postgres (started if
 
 test-all: setup  ## the suite plus the slow tests (chaos, benchmarks marked slow)
 	@$(UV) run pytest -m ""
+
+chaos: setup  ## every chaos scenario with its checker on a private platform (CHAOS_HOUSEHOLDS=, default 10000); rows in .local/chaos-results.jsonl
+	@mkdir -p .local
+	@CHASQUI_CHAOS_HOUSEHOLDS=$(or $(CHAOS_HOUSEHOLDS),10000) CHASQUI_CHAOS_RESULTS=$(CURDIR)/.local/chaos-results.jsonl \
+		$(UV) run pytest tests/chaos -m chaos -p no:randomly -s -q
 
 lint: setup  ## ruff lint and format check, import-linter contracts (the layers)
 	@$(UV) run ruff check .

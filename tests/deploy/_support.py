@@ -17,13 +17,14 @@ KUSTOMIZE = REPO / ".local" / "bin" / "kustomize"
 CRD_VALIDATOR = REPO / ".local" / "crd-validator" / "validate.mjs"
 OVERLAYS = ("dev", "prod")
 
-# The five services, their ports and what they consume (docs/architecture.md).
+# The six services, their ports and what they consume (docs/architecture.md).
 SERVICES: dict[str, int] = {
     "registry": 8001,
     "eligibility": 8002,
     "employment-matching": 8003,
     "migrant-services": 8004,
     "notifications": 8005,
+    "dci-gateway": 8006,
 }
 CONSUMES: dict[str, set[str]] = {
     "registry": set(),
@@ -38,6 +39,7 @@ CONSUMES: dict[str, set[str]] = {
         "migrant-services.migrants",
         "migrant-services.cases",
     },
+    "dci-gateway": {"registry.households"},
 }
 
 

@@ -19,10 +19,11 @@ from pathlib import Path
 import pytest
 from chasqui_local.config import find_repo_root
 from chasqui_local.processes import pid_alive, port_in_use, read_pid
+from chasqui_local.services import SERVICE_NAMES
 
 CLI = Path(sys.executable).parent / "chasqui-local"
 SCENARIO = Path(sys.executable).parent / "chasqui-scenario"
-SERVICES = ("registry", "eligibility", "employment-matching", "migrant-services", "notifications")
+SERVICES = SERVICE_NAMES  # every service the dev runner starts
 
 pytestmark = [
     pytest.mark.timeout(400),
@@ -137,7 +138,7 @@ def test_run_plays_the_scenario_reports_it_and_down_stops_everything(platform: P
 
     status = platform.cli("status", timeout=60)
     assert status.returncode == 0, status.stdout + status.stderr
-    assert status.stdout.count("running (pid") == 7  # kafka, postgres and the five services
+    assert status.stdout.count("running (pid") == 2 + len(SERVICES)  # kafka, postgres and every service
 
     down = platform.cli("down", timeout=180)
     assert down.returncode == 0, down.stderr

@@ -9,4 +9,5 @@ psql -v ON_ERROR_STOP=1 --username "${POSTGRES_USER}" --dbname "${POSTGRES_DB}" 
     -v employment_matching_password="${EMPLOYMENT_MATCHING_DB_PASSWORD:?}" \
     -v migrant_services_password="${MIGRANT_SERVICES_DB_PASSWORD:?}" \
     -v notifications_password="${NOTIFICATIONS_DB_PASSWORD:?}" \
+    -v dci_gateway_password="${DCI_GATEWAY_DB_PASSWORD:?}" \
     -f /docker-entrypoint-initdb.d/chasqui-roles.psql

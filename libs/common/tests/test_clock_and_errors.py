@@ -96,8 +96,19 @@ async def test_a_domain_error_becomes_problem_details_naming_field_value_and_exp
     assert invalid.headers["content-type"] == "application/problem+json"
     body = invalid.json()
     assert body["type"] == "https://chasqui.pe/problems/invalid-value"
-    assert body["errors"] == [{"field": "document_number", "value": "1234567K", "expected": "8 digits"}]
+    # issue 13: a document number in an error is masked, keeping its last 3 characters
+    assert body["errors"] == [{"field": "document_number", "value": "***67K", "expected": "8 digits"}]
     assert body["instance"] == "/v1/dni"
     assert conflict.status_code == 409
     assert conflict.json()["type"] == "https://chasqui.pe/problems/slot-unavailable"
     assert conflict.json()["title"] == "No free appointment slot"
+
+
+def test_ids_stay_readable_while_numbers_in_text_are_masked() -> None:
+    from chasqui_common.redaction import mask_shapes
+
+    text = "household 0b1f3966-b123-4630-9876-1234567890ab holds DNI 10117410-3 and phone 987 654 321"
+    masked = mask_shapes(text)
+    assert "0b1f3966-b123-4630-9876-1234567890ab" in masked
+    assert "10117410" not in masked
+    assert "987 654 321" not in masked

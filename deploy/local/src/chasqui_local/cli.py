@@ -9,10 +9,11 @@ import asyncio
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
-from . import platform, services, stack
-from .config import LocalConfig
+from . import kafka, platform, services, stack
+from .config import KAFKA_BROKER_CHOICES, LocalConfig
 from .errors import StackError
 
 
@@ -33,6 +34,15 @@ def _parser() -> argparse.ArgumentParser:
         "up", help="start Kafka, PostgreSQL and every installed service; wait until all are ready"
     )
     up.add_argument("--no-services", action="store_true", help="only the infrastructure")
+    for command in (start, up):
+        command.add_argument(
+            "--brokers",
+            type=int,
+            choices=KAFKA_BROKER_CHOICES,
+            default=None,
+            help="Kafka nodes: 1 (default) or 3 (a KRaft cluster on ports N, N+2, N+4 with "
+            "replication factor 3 and min.insync.replicas=2); also CHASQUI_KAFKA_BROKERS",
+        )
     commands.add_parser("down", help="stop the services, then Kafka and PostgreSQL")
     env = commands.add_parser("env", help="print connection settings for `eval`")
     env.add_argument("--export", action="store_true", help="prefix each line with `export `")
@@ -103,6 +113,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         config = LocalConfig.from_env()
+        if getattr(args, "brokers", None) is not None:
+            config = replace(config, kafka_brokers=args.brokers)
+        else:
+            config = kafka.running_layout(config)
         if args.command == "start":
             return _start(config, args.json)
         if args.command == "up":

@@ -1,4 +1,8 @@
-"""Runs a single-node Apache Kafka (KRaft) from Maven Central jars as a background process."""
+"""Runs Apache Kafka (KRaft) from Maven Central jars as background processes.
+
+One combined broker+controller node by default; `--brokers 3` runs three combined nodes with a
+static three-voter quorum, replication factor 3 and `min.insync.replicas=2` for every topic.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +16,12 @@ import time
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from aiokafka.admin import AIOKafkaAdminClient
 
-from .config import HOST, LocalConfig
+from .config import HOST, KafkaNode, LocalConfig
 from .errors import (
     JarFetchError,
     JavaNotFoundError,
@@ -163,12 +167,25 @@ def fetch_jars(config: LocalConfig, progress: Progress) -> Path:
     return target
 
 
-def server_properties(config: LocalConfig, data_dir: Path) -> str:
-    port, cport = config.kafka_port, config.kafka_controller_port
+def server_properties(config: LocalConfig, data_dir: Path, node: KafkaNode | None = None) -> str:
+    this = node or config.kafka_nodes[0]
+    port, cport = this.port, this.controller_port
+    replicas = config.kafka_brokers
+    # With three replicas a write needs two of them (acks=all): one node may fail without loss.
+    min_isr = "2" if replicas >= 3 else "1"
+    quorum: dict[str, str]
+    if replicas == 1:
+        quorum = {"controller.quorum.bootstrap.servers": f"{HOST}:{cport}"}
+    else:
+        quorum = {
+            "controller.quorum.voters": ",".join(
+                f"{n.node_id}@{HOST}:{n.controller_port}" for n in config.kafka_nodes
+            )
+        }
     settings = {
         "process.roles": "broker,controller",
-        "node.id": "1",
-        "controller.quorum.bootstrap.servers": f"{HOST}:{cport}",
+        "node.id": str(this.node_id),
+        **quorum,
         "listeners": f"PLAINTEXT://{HOST}:{port},CONTROLLER://{HOST}:{cport}",
         "advertised.listeners": f"PLAINTEXT://{HOST}:{port}",
         "controller.listener.names": "CONTROLLER",
@@ -177,20 +194,24 @@ def server_properties(config: LocalConfig, data_dir: Path) -> str:
         "log.dirs": str(data_dir),
         "num.partitions": "3",
         "auto.create.topics.enable": "false",
-        "offsets.topic.replication.factor": "1",
+        "default.replication.factor": str(replicas),
+        "min.insync.replicas": min_isr,
+        "offsets.topic.replication.factor": str(replicas),
         # Fewer internal partitions: the first consumer group join creates them all.
         "offsets.topic.num.partitions": "5",
-        "transaction.state.log.replication.factor": "1",
-        "transaction.state.log.min.isr": "1",
+        "transaction.state.log.replication.factor": str(replicas),
+        "transaction.state.log.min.isr": min_isr,
         "transaction.state.log.num.partitions": "5",
-        "share.coordinator.state.topic.replication.factor": "1",
-        "share.coordinator.state.topic.min.isr": "1",
+        "share.coordinator.state.topic.replication.factor": str(replicas),
+        "share.coordinator.state.topic.min.isr": min_isr,
         "group.initial.rebalance.delay.ms": "0",
         # Two cores on a laptop or CI runner: keep thread pools small.
         "num.network.threads": "2",
         "num.io.threads": "2",
         "num.recovery.threads.per.data.dir": "1",
         "log.retention.hours": "24",
+        # The log cleaner's dedupe buffer is 128 MiB by default: more than a 256 MiB heap can spare.
+        "log.cleaner.dedupe.buffer.size": str(16 * 1024 * 1024),
         "log.segment.bytes": str(64 * 1024 * 1024),
     }
     header = "# Written by chasqui-local on every start; edit chasqui_local/kafka.py instead.\n"
@@ -233,18 +254,24 @@ def log4j2_xml(log_path: Path) -> str:
 
 
 class KafkaProcess:
-    """The local broker: its files, its pid, and how to start, probe and stop it."""
+    """One local Kafka node: its files, its pid, and how to start, probe and stop it."""
 
-    name = "kafka"
-
-    def __init__(self, config: LocalConfig) -> None:
+    def __init__(self, config: LocalConfig, node: KafkaNode | None = None) -> None:
         self.config = config
-        self.paths = KafkaPaths(config.kafka_dir)
+        self.node = node or config.kafka_nodes[0]
+        self.clustered = config.kafka_brokers > 1
+        self.name = f"kafka-{self.node.node_id}" if self.clustered else "kafka"
+        self.label = f"Kafka ({self.name})" if self.clustered else "Kafka"
+        self.paths = KafkaPaths(self.node.root)
         self._popen: subprocess.Popen[bytes] | None = None
 
     @property
     def port(self) -> int:
-        return self.config.kafka_port
+        return self.node.port
+
+    @property
+    def bootstrap_server(self) -> str:
+        return f"{HOST}:{self.node.port}"
 
     @property
     def log_path(self) -> Path:
@@ -260,48 +287,48 @@ class KafkaProcess:
         """Checks that need no download: Java, and both ports free of strangers."""
         check_java(self.config.java)
         for port, what in (
-            (self.config.kafka_port, "Kafka broker"),
-            (self.config.kafka_controller_port, "Kafka controller"),
+            (self.node.port, "Kafka broker"),
+            (self.node.controller_port, "Kafka controller"),
         ):
             if port_in_use(HOST, port):
                 raise PortInUseError(
-                    f"port {port} ({what}) is in use by another process, not by this stack "
+                    f"port {port} ({what}{f' of {self.name}' if self.clustered else ''}) is in use by another process, not by this stack "
                     f"(no running broker recorded in {self.paths.pid}); stop that process or "
                     f"choose another port with "
                     f"{'CHASQUI_KAFKA_PORT' if what == 'Kafka broker' else 'CHASQUI_KAFKA_CONTROLLER_PORT'}"
                 )
 
-    def prepare(self, progress: Progress) -> Path:
-        """Fetch jars, write configuration, format storage once; return the jar directory."""
+    def prepare(self, progress: Progress, *, cluster: str | None = None) -> Path:
+        """Fetch jars, write configuration, format storage once; return the jar directory.
+
+        `cluster` is the cluster id every node of a multi-node cluster is formatted with.
+        """
         jars = fetch_jars(self.config, progress)
         self.paths.root.mkdir(parents=True, exist_ok=True)
-        self.paths.properties.write_text(server_properties(self.config, self.paths.data))
+        self.paths.properties.write_text(server_properties(self.config, self.paths.data, self.node))
         self.paths.log4j.write_text(log4j2_xml(self.paths.log))
-        cport = str(self.config.kafka_controller_port)
+        cport = (
+            ",".join(str(n.controller_port) for n in self.config.kafka_nodes)
+            if self.clustered
+            else str(self.node.controller_port)
+        )
         if (self.paths.data / "meta.properties").is_file():
             recorded = (
                 self.paths.formatted_for.read_text().strip() if self.paths.formatted_for.is_file() else cport
             )
             if recorded != cport:
                 raise StorageMismatchError(
-                    f"Kafka storage in {self.paths.data} was formatted for controller port "
-                    f"{recorded}, not {cport}; set CHASQUI_KAFKA_CONTROLLER_PORT={recorded} or "
+                    f"Kafka storage in {self.paths.data} was formatted for controller port(s) "
+                    f"{recorded}, not {cport}; set CHASQUI_KAFKA_CONTROLLER_PORT={recorded.split(',')[0]} or "
                     f"delete {self.paths.data} (its topics will be lost)"
                 )
             return jars
         progress(f"formatting Kafka storage in {self.paths.data}")
         java = self.config.java or "java"
         classpath = f"{jars}/*"
-        cluster_id = (
-            subprocess.run(
-                [java, "-cp", classpath, "kafka.tools.StorageTool", "random-uuid"],
-                capture_output=True,
-                text=True,
-                check=False,
-                timeout=120,
-            ).stdout.strip()
-            or _fallback_cluster_id()
-        )
+        cluster_id = cluster or new_cluster_id(self.config, jars)
+        # One node alone bootstraps its own quorum; a cluster's voters are static in its properties.
+        quorum_flags = [] if self.clustered else ["--standalone"]
         with self.paths.log.open("ab") as out:
             code = subprocess.run(
                 [
@@ -315,7 +342,7 @@ class KafkaProcess:
                     cluster_id,
                     "-c",
                     str(self.paths.properties),
-                    "--standalone",
+                    *quorum_flags,
                 ],
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -324,7 +351,7 @@ class KafkaProcess:
             ).returncode
         if code != 0:
             raise ProcessCrashedError(
-                f"Kafka StorageTool format failed (exit {code}); see {self.paths.log}:\n"
+                f"Kafka StorageTool format{f' of {self.name}' if self.clustered else ''} failed (exit {code}); see {self.paths.log}:\n"
                 f"{tail(self.paths.log)}"
             )
         self.paths.formatted_for.write_text(cport + "\n")
@@ -333,10 +360,11 @@ class KafkaProcess:
     def launch(self, jars: Path) -> int:
         """Start the broker detached from this process; return its pid."""
         java = self.config.java or "java"
+        # Three JVMs share the machine with PostgreSQL and the services: smaller heaps each.
+        heap = ["-Xms128m", "-Xmx256m"] if self.clustered else ["-Xms256m", "-Xmx512m"]
         command = [
             java,
-            "-Xms256m",
-            "-Xmx512m",
+            *heap,
             "-XX:+UseG1GC",
             "-Djava.awt.headless=true",
             f"-Dlog4j2.configurationFile={self.paths.log4j}",
@@ -379,15 +407,15 @@ class KafkaProcess:
             if self._exited(pid):
                 self.paths.pid.unlink(missing_ok=True)
                 raise ProcessCrashedError(
-                    f"Kafka exited during startup; last lines of {self.paths.log}:\n{tail(self.paths.log)}"
+                    f"{self.label} exited during startup; last lines of {self.paths.log}:\n{tail(self.paths.log)}"
                 )
-            answered = await cluster_id(self.config.kafka_bootstrap_servers)
+            answered = await cluster_id(self.bootstrap_server)
             # Only our broker counts: another one could answer on the port if ours lost the race.
             if answered is not None and answered == self.formatted_cluster_id():
                 return
             if time.monotonic() > deadline:
                 raise ReadinessTimeoutError(
-                    f"Kafka (pid {pid}) did not answer on {self.config.kafka_bootstrap_servers} "
+                    f"{self.label} (pid {pid}) did not answer on {self.bootstrap_server} "
                     f"within {timeout_s:.0f} s; see {self.paths.log}:\n{tail(self.paths.log)}"
                 )
             await asyncio.sleep(0.5)
@@ -401,6 +429,91 @@ class KafkaProcess:
         terminate(pid, sig=signal.SIGTERM, grace_s=STOP_GRACE_S, marker=PROCESS_MARKER)
         self.paths.pid.unlink(missing_ok=True)
         return True
+
+
+def new_cluster_id(config: LocalConfig, jars: Path) -> str:
+    """A fresh KRaft cluster id from Kafka's StorageTool (or a random one like it)."""
+    return (
+        subprocess.run(
+            [config.java or "java", "-cp", f"{jars}/*", "kafka.tools.StorageTool", "random-uuid"],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        ).stdout.strip()
+        or _fallback_cluster_id()
+    )
+
+
+def nodes(config: LocalConfig) -> list[KafkaProcess]:
+    """The Kafka processes of this configuration: one, or three for `--brokers 3`."""
+    return [KafkaProcess(config, node) for node in config.kafka_nodes]
+
+
+def all_layouts(config: LocalConfig) -> list[KafkaProcess]:
+    """Every node that may run under this state folder, single-node and cluster alike (for stop)."""
+    single = replace(config, kafka_brokers=1)
+    cluster = replace(config, kafka_brokers=3) if _cluster_ports_fit(config) else None
+    return nodes(single) + (nodes(cluster) if cluster is not None else [])
+
+
+def _cluster_ports_fit(config: LocalConfig) -> bool:
+    try:
+        replace(config, kafka_brokers=3)
+    except ValueError:
+        return False
+    return True
+
+
+def running_layout(config: LocalConfig) -> LocalConfig:
+    """The configuration of what runs: a started three-node cluster wins over the one-node default.
+
+    So `chasqui-local status`, `env` and `up` find a cluster started with `start --brokers 3`
+    without repeating the option (or CHASQUI_KAFKA_BROKERS).
+    """
+    if config.kafka_brokers != 1 or not _cluster_ports_fit(config):
+        return config
+    cluster = replace(config, kafka_brokers=3)
+    if any(process.pid() is not None for process in nodes(cluster)):
+        return cluster
+    return config
+
+
+def shared_cluster_id(config: LocalConfig, jars: Path) -> str:
+    """The id all three nodes are formatted with: the one already on disk, else a new one."""
+    for process in nodes(config):
+        if (found := process.formatted_cluster_id()) is not None:
+            return found
+    return new_cluster_id(config, jars)
+
+
+async def broker_count(bootstrap_servers: str, timeout_ms: int = 3000) -> int:
+    """How many brokers the cluster's metadata lists now (0 if none answers)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=timeout_ms)
+    try:
+        await asyncio.wait_for(admin.start(), timeout_ms / 1000)
+        described = await asyncio.wait_for(admin.describe_cluster(), timeout_ms / 1000)
+    except Exception:
+        return 0
+    finally:
+        with contextlib.suppress(Exception):
+            await admin.close()
+    return len(described.get("brokers") or [])
+
+
+async def wait_for_brokers(config: LocalConfig, timeout_s: float = READY_TIMEOUT_S) -> None:
+    """Wait until the metadata lists every broker (topics created before would get fewer replicas)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        count = await broker_count(config.kafka_bootstrap_servers)
+        if count >= config.kafka_brokers:
+            return
+        if time.monotonic() > deadline:
+            raise ReadinessTimeoutError(
+                f"only {count} of {config.kafka_brokers} Kafka brokers registered within "
+                f"{timeout_s:.0f} s at {config.kafka_bootstrap_servers}"
+            )
+        await asyncio.sleep(0.5)
 
 
 def _fallback_cluster_id() -> str:
@@ -422,11 +535,15 @@ async def _accepts_connections(host: str, port: int) -> bool:
 
 async def cluster_id(bootstrap_servers: str, timeout_ms: int = 3000) -> str | None:
     """The cluster id of the broker answering a metadata request, or None if none answers."""
-    host, _, port = bootstrap_servers.split(",")[0].rpartition(":")
     # A plain connect first: aiokafka logs an error for every refused bootstrap attempt.
-    if not await _accepts_connections(host, int(port)):
+    reachable = []
+    for server in bootstrap_servers.split(","):
+        host, _, port = server.strip().rpartition(":")
+        if await _accepts_connections(host, int(port)):
+            reachable.append(server.strip())
+    if not reachable:
         return None
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=timeout_ms)
+    admin = AIOKafkaAdminClient(bootstrap_servers=",".join(reachable), request_timeout_ms=timeout_ms)
     try:
         await asyncio.wait_for(admin.start(), timeout_ms / 1000)
         described = await asyncio.wait_for(admin.describe_cluster(), timeout_ms / 1000)

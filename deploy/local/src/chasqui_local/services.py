@@ -35,9 +35,16 @@ class ServiceSpec:
         return f"http://{HOST}:{self.port}"
 
 
-# In start order; each listens on the configured base port + its offset (8001-8005 by default,
+# In start order; each listens on the configured base port + its offset (8001-8006 by default,
 # CHASQUI_SERVICE_PORT_BASE moves them all, e.g. for a second platform on one machine).
-SERVICE_NAMES = ("registry", "eligibility", "employment-matching", "migrant-services", "notifications")
+SERVICE_NAMES = (
+    "registry",
+    "eligibility",
+    "employment-matching",
+    "migrant-services",
+    "notifications",
+    "dci-gateway",
+)
 SERVICES = tuple(
     ServiceSpec(name, DEFAULT_SERVICE_PORT_BASE + offset) for offset, name in enumerate(SERVICE_NAMES, 1)
 )

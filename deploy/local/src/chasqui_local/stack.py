@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import kafka as kafka_nodes
 from .config import LocalConfig
 from .errors import StackError
 from .kafka import KafkaProcess
@@ -17,7 +18,14 @@ from .postgres import probe as probe_postgres
 from .roles import provision_service_schema
 
 # Schema == role name; the password is "<name>-dev" (local development only).
-SERVICE_ROLES = ("registry", "eligibility", "employment_matching", "migrant_services", "notifications")
+SERVICE_ROLES = (
+    "registry",
+    "eligibility",
+    "employment_matching",
+    "migrant_services",
+    "notifications",
+    "dci_gateway",
+)
 
 Progress = Callable[[str], None]
 
@@ -61,28 +69,42 @@ async def ensure_running(
     On failure, components this call started are stopped again and a StackError is raised.
     """
     cfg = config or LocalConfig.from_env()
-    kafka, postgres = KafkaProcess(cfg), PostgresProcess(cfg)
-    kafka_pid, pg_pid = kafka.pid(), postgres.pid()
+    brokers, postgres = kafka_nodes.nodes(cfg), PostgresProcess(cfg)
+    broker_pids: dict[str, int | None] = {broker.name: broker.pid() for broker in brokers}
+    pg_pid = postgres.pid()
 
-    # Cheap checks for both components first, so nothing starts if either cannot.
-    if kafka_pid is None:
-        await asyncio.to_thread(kafka.preflight)
+    # Cheap checks for every component first, so nothing starts if one cannot.
+    for broker in brokers:
+        if broker_pids[broker.name] is None:
+            await asyncio.to_thread(broker.preflight)
     if pg_pid is None:
         await asyncio.to_thread(postgres.preflight)
 
     started: list[str] = []
     try:
-        if kafka_pid is None:
-            jars = await asyncio.to_thread(kafka.prepare, progress)
-            kafka_pid = kafka.launch(jars)
-            started.append(kafka.name)
-            progress(f"kafka: started (pid {kafka_pid}), waiting for it to answer")
+        cluster: str | None = None
+        for broker in brokers:
+            if broker_pids[broker.name] is not None:
+                continue
+            if broker.clustered and cluster is None:
+                jars = await asyncio.to_thread(kafka_nodes.fetch_jars, cfg, progress)
+                cluster = await asyncio.to_thread(kafka_nodes.shared_cluster_id, cfg, jars)
+            jars = await asyncio.to_thread(broker.prepare, progress, cluster=cluster)
+            pid = broker.launch(jars)
+            broker_pids[broker.name] = pid
+            started.append(broker.name)
+            progress(f"{broker.name}: started (pid {pid}), waiting for it to answer")
         if pg_pid is None:
             await asyncio.to_thread(postgres.prepare)
             pg_pid = postgres.launch()
             started.append(postgres.name)
             progress(f"postgres: started (pid {pg_pid}), waiting for it to answer")
-        await asyncio.gather(kafka.wait_ready(kafka_pid), postgres.wait_ready(pg_pid))
+        waits = [
+            broker.wait_ready(known) for broker in brokers if (known := broker_pids[broker.name]) is not None
+        ]
+        await asyncio.gather(*waits, postgres.wait_ready(pg_pid))
+        if len(brokers) > 1:
+            await kafka_nodes.wait_for_brokers(cfg)
         await postgres.ensure_database(DATABASE)
         dsns: dict[str, str] = {}
         if provision_services:
@@ -96,7 +118,8 @@ async def ensure_running(
                     password=dev_password(service),
                 )
     except BaseException:
-        for component in (kafka, postgres):
+        components: list[KafkaProcess | PostgresProcess] = [*brokers, postgres]
+        for component in components:
             if component.name in started:
                 await asyncio.to_thread(component.stop)
         raise
@@ -118,8 +141,10 @@ def stop(config: LocalConfig | None = None, *, only: Iterable[str] | None = None
     cfg = config or LocalConfig.from_env()
     wanted = None if only is None else set(only)
     stopped = []
-    for component in (KafkaProcess(cfg), PostgresProcess(cfg)):
-        if wanted is not None and component.name not in wanted:
+    components: list[KafkaProcess | PostgresProcess] = [*kafka_nodes.all_layouts(cfg), PostgresProcess(cfg)]
+    for component in components:
+        family = component.name.split("-")[0]  # kafka-2 is stopped with `kafka`
+        if wanted is not None and component.name not in wanted and family not in wanted:
             continue
         if component.stop():
             stopped.append(component.name)
@@ -129,7 +154,8 @@ def stop(config: LocalConfig | None = None, *, only: Iterable[str] | None = None
 def status(config: LocalConfig | None = None) -> list[ComponentStatus]:
     cfg = config or LocalConfig.from_env()
     result = []
-    for component in (KafkaProcess(cfg), PostgresProcess(cfg)):
+    components: list[KafkaProcess | PostgresProcess] = [*kafka_nodes.nodes(cfg), PostgresProcess(cfg)]
+    for component in components:
         pid = component.pid()
         result.append(
             ComponentStatus(

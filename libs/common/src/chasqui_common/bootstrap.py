@@ -26,12 +26,14 @@ from chasqui_common.clock import SYSTEM_CLOCK, Clock
 from chasqui_common.db.migrations import apply_migrations, common_migrations, load_migrations
 from chasqui_common.db.pool import create_pool
 from chasqui_common.events.catalogue import CATALOGUE, EventCatalogue
+from chasqui_common.http.limits import install_body_limit
 from chasqui_common.http.problems import install_problem_handlers
 from chasqui_common.messaging.consumer import ConsumerRunner, EventConsumer
 from chasqui_common.messaging.outbox import Outbox, OutboxRelay
 from chasqui_common.messaging.retry import RetryPolicy
 from chasqui_common.messaging.sink import ProducerSink
 from chasqui_common.settings import ServiceSettings
+from chasqui_common.telemetry import metrics
 from chasqui_common.telemetry.lag import report_consumer_lag
 from chasqui_common.telemetry.logging import configure_logging
 from chasqui_common.telemetry.tracing import configure_tracing
@@ -83,24 +85,53 @@ class ServiceRuntime:
     kafka_admin: AIOKafkaAdminClient
     consumers: list[ConsumerRunner] = field(default_factory=list)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    kafka_status: str = "ok"
+    """The last broker health check: "ok" or "unreachable: ..." (`watch_broker`)."""
 
     @property
     def clock(self) -> Clock:
         return self.transactions.clock
 
     async def readiness(self) -> dict[str, str]:
+        """What `/readyz` reports. Only the database decides readiness (`READINESS_REQUIRES`):
+        writes go to the outbox, so a broker outage must not take the API out of service. The
+        broker's state is shown as information, from the last health check (`watch_broker`),
+        so the probe never waits on an unreachable broker."""
         checks: dict[str, str] = {}
         try:
-            await asyncio.wait_for(self.pool.fetchval("SELECT 1"), 2)
+            await asyncio.wait_for(self.pool.fetchval("SELECT 1", timeout=2), 2)
             checks["database"] = "ok"
         except Exception as exc:
             checks["database"] = f"unreachable: {type(exc).__name__}: {exc}"
-        try:
-            cluster = await asyncio.wait_for(self.kafka_admin.describe_cluster(), 2)
-            checks["kafka"] = "ok" if cluster["brokers"] else "unreachable: no brokers in the metadata"
-        except Exception as exc:
-            checks["kafka"] = f"unreachable: {type(exc).__name__}: {exc}"
+        checks["kafka"] = self.kafka_status
         return checks
+
+    async def check_broker(self, timeout: float = 5.0) -> bool:
+        """Ask the cluster for its metadata; sets `kafka_status` and `chasqui_kafka_up`."""
+        try:
+            cluster = await asyncio.wait_for(self.kafka_admin.describe_cluster(), timeout)
+            status = "ok" if cluster["brokers"] else "unreachable: no brokers in the metadata"
+        except Exception as exc:
+            status = f"unreachable: {type(exc).__name__}: {exc}"
+        if status != self.kafka_status:
+            if status == "ok":
+                log.warning("Kafka is reachable again")
+            else:
+                log.warning("Kafka %s; the API stays ready, events wait in the outbox", status)
+        self.kafka_status = status
+        metrics.KAFKA_UP.labels(self.definition.name).set(1 if status == "ok" else 0)
+        return status == "ok"
+
+
+READINESS_REQUIRES = ("database",)
+"""The `/readyz` checks that must be "ok"; the others (kafka) are information."""
+
+
+async def watch_broker(rt: ServiceRuntime, interval: float) -> None:
+    """Every `interval` seconds, check the broker (chasqui_kafka_up and the `/readyz` body)."""
+    while True:
+        await rt.check_broker(timeout=max(1.0, min(5.0, interval)))
+        await asyncio.sleep(interval)
 
 
 def runtime(request: Request) -> ServiceRuntime:
@@ -136,7 +167,8 @@ def create_app(
             await stop_runtime(rt)
 
     app = FastAPI(title=definition.title, version=definition.version, lifespan=lifespan)
-    install_problem_handlers(app)
+    install_problem_handlers(app)  # and the 500 document of every unhandled error
+    install_body_limit(app, settings.http_max_body_bytes)  # 413 before any body is parsed
     if settings.auth_jwks_file or settings.auth_jwks_url:
         app.state.token_verifier = TokenVerifier(
             issuer=settings.auth_issuer,
@@ -157,9 +189,13 @@ def create_app(
         if rt is None:
             return JSONResponse({"status": "starting"}, status_code=503)
         checks = await rt.readiness()
-        ready = all(value == "ok" for value in checks.values())
+        ready = all(checks.get(name) == "ok" for name in READINESS_REQUIRES)
         return JSONResponse(
-            {"status": "ready" if ready else "not ready", "checks": checks},
+            {
+                "status": "ready" if ready else "not ready",
+                "checks": checks,
+                "required": list(READINESS_REQUIRES),
+            },
             status_code=200 if ready else 503,
         )
 
@@ -181,7 +217,13 @@ async def start_runtime(
     # Whatever started is undone, in reverse order, if a later step fails.
     async with contextlib.AsyncExitStack() as undo:
         pool = await create_pool(
-            settings.database_url, schema=schema, min_size=settings.db_pool_min, max_size=settings.db_pool_max
+            settings.database_url,
+            schema=schema,
+            min_size=settings.db_pool_min,
+            max_size=settings.db_pool_max,
+            command_timeout=settings.db_command_timeout,
+            connect_timeout=settings.db_connect_timeout,
+            acquire_timeout=settings.db_acquire_timeout,
         )
         undo.push_async_callback(pool.close)
         await migrate(definition, pool, schema)
@@ -190,7 +232,7 @@ async def start_runtime(
             topics = {t.name: t for t in definition.publishes}
             topics.update({t.name: t for c in definition.consumers for t in c.topics})
             await ensure_topics(settings.kafka_bootstrap_servers, topics.values(), ssl_context=ssl_context)
-        # A long-lived admin client: the readiness probe asks it for the cluster metadata.
+        # A long-lived admin client: the broker health check asks it for the cluster metadata.
         kafka_admin = AIOKafkaAdminClient(
             bootstrap_servers=settings.kafka_bootstrap_servers,
             client_id=f"chasqui-{definition.name}-admin",
@@ -217,6 +259,7 @@ async def start_runtime(
                 group_suffix=settings.consumer_group_suffix,
                 ssl_context=ssl_context,
                 client_id=f"chasqui-{definition.name}",
+                max_poll_interval_ms=settings.kafka_max_poll_interval_ms,
             )
             undo.push_async_callback(runner.stop, settings.shutdown_grace_seconds / 2)
             consumers.append(runner)
@@ -256,6 +299,9 @@ async def start_runtime(
             name="consumer-lag",
         )
     )
+    rt.tasks.append(
+        asyncio.create_task(watch_broker(rt, settings.kafka_health_interval), name="broker-health")
+    )
     for task in definition.background:
         rt.tasks.append(asyncio.create_task(task(rt), name=f"{definition.name}-{task.__name__}"))
     log.info("service %s started (schema %s)", definition.name, schema)
@@ -276,7 +322,14 @@ async def migrate(definition: ServiceDefinition, pool: asyncpg.Pool, schema: str
 async def migrate_only(definition: ServiceDefinition, settings: ServiceSettings) -> list[str]:
     """Apply migrations and return: what a Kubernetes migration Job runs before a rollout."""
     schema = settings.db_schema or definition.schema
-    pool = await create_pool(settings.database_url, schema=schema, min_size=1, max_size=1)
+    pool = await create_pool(
+        settings.database_url,
+        schema=schema,
+        min_size=1,
+        max_size=1,
+        command_timeout=settings.db_command_timeout,
+        connect_timeout=settings.db_connect_timeout,
+    )
     try:
         return await migrate(definition, pool, schema)
     finally:

@@ -6,7 +6,7 @@ import ssl
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -30,11 +30,30 @@ class ServiceSettings(BaseSettings):
     db_schema: str = Field("", description="The service's own schema; defaults to the service name")
     db_pool_min: int = 1
     db_pool_max: int = 10
+    db_connect_timeout: float = Field(
+        5.0,
+        gt=0,
+        description="Seconds to open one database connection (DB_CONNECT_TIMEOUT); asyncpg's own default is 60",
+    )
+    db_acquire_timeout: float = Field(
+        10.0,
+        gt=0,
+        description="Seconds to take a connection from the pool, connecting included (DB_ACQUIRE_TIMEOUT)",
+    )
+    db_command_timeout: float = Field(
+        30.0, gt=0, description="Seconds one SQL statement may run (DB_COMMAND_TIMEOUT)"
+    )
 
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     log_level: str = "INFO"
     log_json: bool = True
+    http_max_body_bytes: int = Field(
+        1024 * 1024,
+        ge=0,
+        description="Largest request body in bytes (HTTP_MAX_BODY_BYTES); larger ones get 413 before parsing. "
+        "A route may declare its own `max_body_size`; file-upload routes are not bound by this one",
+    )
 
     auth_jwks_file: Path | None = Field(None, description="JWKS file with the token signing keys")
     auth_jwks_url: str | None = Field(None, description="JWKS URL with the token signing keys")
@@ -44,14 +63,43 @@ class ServiceSettings(BaseSettings):
     outbox_batch_size: int = 500
     outbox_poll_interval: float = 1.0
     retry_max_attempts: int = 6
-    retry_base_delay: float = 0.2
-    retry_max_delay: float = 5.0
+    retry_base_delay: float = Field(
+        0.2, gt=0, description="First wait before a consumer retries a batch its environment failed"
+    )
+    retry_max_delay: float = Field(
+        5.0,
+        gt=0,
+        description="Longest wait between retries while a consumer is paused (the database or broker "
+        "is unreachable); the batch is retried until it passes, never dead-lettered",
+    )
+    kafka_max_poll_interval_ms: int = Field(
+        300_000,
+        gt=0,
+        description="Kafka max.poll.interval.ms of every consumer (KAFKA_MAX_POLL_INTERVAL_MS); a "
+        "paused consumer keeps polling, and one attempt at a batch is bounded by the database timeouts",
+    )
+    kafka_health_interval: float = Field(
+        5.0, gt=0, description="Seconds between broker health checks (chasqui_kafka_up, /readyz body)"
+    )
     shutdown_grace_seconds: float = 20.0
     lag_report_interval: float = Field(10.0, description="Seconds between consumer lag measurements")
     consumer_group_suffix: str = Field(
         "", description="Appended to every consumer group id (tests isolate parallel instances with it)"
     )
     create_topics: bool = Field(True, description="Create missing catalogue topics at start")
+
+    @model_validator(mode="after")
+    def _timeouts_below_poll_interval(self) -> ServiceSettings:
+        # One attempt at a batch waits at most for a connection, then for one statement: that must
+        # end well before Kafka considers the consumer dead and hands its partitions to another.
+        budget = self.kafka_max_poll_interval_ms / 1000 / 2
+        if self.db_acquire_timeout + self.db_command_timeout >= budget:
+            raise ValueError(
+                f"DB_ACQUIRE_TIMEOUT + DB_COMMAND_TIMEOUT ({self.db_acquire_timeout:g} + "
+                f"{self.db_command_timeout:g} s) must stay below half of KAFKA_MAX_POLL_INTERVAL_MS "
+                f"({budget:g} s)"
+            )
+        return self
 
     def kafka_ssl_context(self) -> ssl.SSLContext | None:
         """The client TLS context for KAFKA_SECURITY_PROTOCOL=SSL, or None for PLAINTEXT."""

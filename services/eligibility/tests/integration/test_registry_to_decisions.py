@@ -235,6 +235,6 @@ async def test_registry_events_drive_decisions_sweeps_and_the_api(
             assert "income" in refused.text
             problem = refused.json()
             assert problem["type"] == "https://chasqui.pe/problems/rule-set-invalid"
-            assert problem["errors"][0]["field"] == "rule_set.criteria"
+            assert problem["errors"][0]["field"] == "rule_set.criteria.0.expression"
         async with svc.client("eligibility:read") as http:
             assert (await http.post("/v1/sweeps")).status_code == 403

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from chasqui_common.values import UBIGEO_EXPECTED
 from chasqui_testing import RunningService
 
 from .payloads import seeker, unique_ruc, vacancy
@@ -20,7 +21,7 @@ async def test_bad_input_names_the_field_the_value_and_the_expectation(service: 
         assert r.json()["errors"][0] == {
             "field": "ubigeo",
             "value": "999999",
-            "expected": "an existing INEI district ubigeo",
+            "expected": UBIGEO_EXPECTED,
         }
 
         r = await http.post("/v1/job-seekers", json=seeker(occupations=["51"]))

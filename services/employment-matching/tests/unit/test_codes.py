@@ -6,13 +6,14 @@ import pytest
 from chasqui_common.errors import InvalidValue
 from chasqui_common.events.registry import DocumentType
 from chasqui_employment_matching.domain.codes import (
+    channel_consent,
     check_occupation,
-    check_ubigeo,
     department_name,
     normalise_document,
     normalise_ruc,
     normalise_skills,
 )
+from chasqui_employment_matching.domain.scoring import location_level
 
 
 def test_a_dni_is_validated_with_its_optional_check_character() -> None:
@@ -28,8 +29,36 @@ def test_migrant_documents_are_accepted_in_canonical_form() -> None:
     assert normalise_document("document", DocumentType.PASSPORT, "123456789") == "123456789"
     with pytest.raises(InvalidValue):
         normalise_document("document", DocumentType.PTP, "12")
-    with pytest.raises(InvalidValue):
+    with pytest.raises(InvalidValue) as err:
         normalise_document("document", DocumentType.NONE, "12345678")
+    assert err.value.field == "document.type"
+    with pytest.raises(InvalidValue) as err:
+        normalise_document("document", DocumentType.REFUGEE_APPLICANT, "SR-2024-001")
+    assert err.value.field == "document.type"
+
+
+def test_passports_follow_the_shared_rule_of_5_to_15_characters() -> None:
+    # Issue 13: a 13-character passport recorded by migrant-services is a job seeker here too.
+    assert normalise_document("document", DocumentType.PASSPORT, "ab1234567890c") == "AB1234567890C"
+    assert normalise_document("document", DocumentType.PASSPORT, "A1234") == "A1234"
+    with pytest.raises(InvalidValue) as err:
+        normalise_document("document", DocumentType.PASSPORT, "A123456789012345")
+    assert err.value.field == "document.number"
+    assert "5 to 15" in (err.value.expected or "")
+    with pytest.raises(InvalidValue) as err:
+        normalise_document("document", DocumentType.PASSPORT, "AB\x00123456", number_field="document_number")
+    assert err.value.field == "document_number"
+
+
+def test_sms_and_whatsapp_consent_need_a_mobile_number() -> None:
+    assert channel_consent("contact.consent", "+51987654321", sms=True, whatsapp=True) == (True, True)
+    assert channel_consent("contact.consent", "+5114123456", sms=False, whatsapp=False) == (False, False)
+    with pytest.raises(InvalidValue) as err:
+        channel_consent("contact.consent", "+5114123456", sms=True, whatsapp=False)
+    assert err.value.field == "contact.consent.sms"
+    with pytest.raises(InvalidValue) as err:
+        channel_consent("contact.consent", None, sms=False, whatsapp=True)
+    assert err.value.field == "contact.consent.whatsapp"
 
 
 def test_ruc_uses_the_check_digit() -> None:
@@ -39,13 +68,14 @@ def test_ruc_uses_the_check_digit() -> None:
     assert "check digit" in err.value.expected
 
 
-def test_ubigeo_must_be_an_existing_district() -> None:
-    assert check_ubigeo("ubigeo", "150132") == "150132"
-    with pytest.raises(InvalidValue):
-        check_ubigeo("ubigeo", "999999")
-    with pytest.raises(InvalidValue):
-        check_ubigeo("ubigeo", "15013")
+def test_department_names_and_location_levels_come_from_the_shared_ubigeo_rule() -> None:
     assert department_name("15") == "Lima"
+    assert department_name("07") == "Callao"
+    assert department_name("99") == "99"
+    assert location_level("090709", "090709") == 3  # Huaribamba: the one real code
+    assert location_level("090709", "090714") == 2  # Tayacaja
+    assert location_level("090709", "090101") == 1  # Huancavelica
+    assert location_level("090709", "150132") == 0
 
 
 def test_occupation_codes_are_four_digits() -> None:

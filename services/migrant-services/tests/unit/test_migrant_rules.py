@@ -1,4 +1,7 @@
-"""Migrant rules: documents, ISO 3166 alpha-3 nationality, and which documents are 'expiring'."""
+"""Migrant rules: accepted documents, ISO 3166 alpha-3 nationality, consent, and which documents are 'expiring'.
+
+What a document number looks like is the shared rule (chasqui_common.values, tested in libs/common).
+"""
 
 from __future__ import annotations
 
@@ -9,11 +12,11 @@ from chasqui_common.errors import DomainError
 from chasqui_common.events.registry import DocumentType
 from chasqui_migrant_services.domain.migrants import (
     Document,
+    check_consent,
     check_documents,
     check_nationality,
     identity_document,
     is_expiring,
-    normalise_document,
 )
 
 TODAY = date(2025, 3, 10)
@@ -27,13 +30,25 @@ def test_nationality_is_iso_alpha3() -> None:
         assert raised.value.field == "nationality"
 
 
-def test_document_numbers_are_normalised_and_checked() -> None:
-    assert normalise_document(DocumentType.CPP, " ab 123.456 ") == "AB123456"
+def test_a_person_attended_at_a_migracentro_shows_a_document() -> None:
     with pytest.raises(DomainError) as raised:
-        normalise_document(DocumentType.DNI, "1234")
-    assert raised.value.field == "documents.number"
-    with pytest.raises(DomainError):
-        normalise_document(DocumentType.NONE, "x")
+        check_documents([Document(DocumentType.NONE, "")])
+    assert raised.value.field == "documents[0].type"
+    with pytest.raises(DomainError) as raised:
+        check_documents([Document(DocumentType.NONE, "")], field="document")
+    assert raised.value.field == "document.type"
+
+
+def test_sms_and_whatsapp_consent_only_with_a_mobile_number() -> None:
+    check_consent("+51987654321", sms=True, whatsapp=True)
+    check_consent("+5114123456", sms=False, whatsapp=False)
+    check_consent(None, sms=False, whatsapp=False)
+    with pytest.raises(DomainError) as raised:
+        check_consent("+5114123456", sms=True, whatsapp=False)  # a Lima landline
+    assert (raised.value.field, raised.value.value) == ("contact.consent.sms", "+5114123456")
+    with pytest.raises(DomainError) as raised:
+        check_consent(None, sms=False, whatsapp=True)
+    assert raised.value.field == "contact.consent.whatsapp"
 
 
 def test_a_cpp_or_ce_needs_its_expiry_and_types_do_not_repeat() -> None:

@@ -161,3 +161,22 @@ def placement(p: Person, seeker_id: str) -> employment.PlacementConfirmed:
         start_date=date(2025, 6, 16),
         monthly_salary=1200,
     )
+
+
+def moved_in(p: Person, **consent: bool) -> registry.MemberAdded:
+    """`p` (same person_id: the registry keeps it) joins another household, e.g. a son's."""
+    registered = household(p, **consent)
+    member = registered.household.members[0].model_copy(update={"relationship": registry.Relationship.PARENT})
+    son = member.model_copy(
+        update={
+            "person_id": f"per-{uuid.uuid4().hex[:12]}",
+            "document": registry.IdentityDocument(type=registry.DocumentType.DNI, number="41234567"),
+            "given_names": "Julio",
+            "birth_date": date(1980, 5, 20),
+            "sex": registry.Sex.MALE,
+            "relationship": registry.Relationship.HEAD,
+            "contact": registry.Contact(),
+        }
+    )
+    hh = registered.household.model_copy(update={"members": (son, member)})
+    return registry.MemberAdded(household_id=hh.household_id, person_id=p.person_id, household=hh)

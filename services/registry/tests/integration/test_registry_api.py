@@ -186,17 +186,29 @@ async def test_errors_are_problem_details_naming_field_value_and_expectation(
         assert response.headers["content-type"].startswith("application/problem+json")
         assert problem["existing_household_id"] == owner
         assert problem["type"] == "https://chasqui.pe/problems/registry-document-taken"
-        assert owner in problem["detail"]
+        # (The detail names the household too, but redaction masks runs of 7+ digits, which a UUID
+        # can hold: `existing_household_id` is the field to read.)
+        assert "household" in problem["detail"]
         assert problem["errors"][0]["field"] == "members.0.document.number"
 
-        # Bad DNI check character, unknown ubigeo, two heads: every violation named at once.
-        body = household_body(head("10117410-3"), head(fresh_dni()))
+        # A bad DNI check character is refused by the shared document rule as the body is read:
+        # 422 naming the number's field, with the rule's expectation.
+        response = await client.post("/v1/households", json=household_body(head("10117410-3")))
+        assert response.status_code == 422
+        errors = {e["field"]: e for e in response.json()["errors"]}
+        assert list(errors) == ["members.0.document.number"]
+        # Document numbers echoed in errors are masked (issue 13, item 9): never the whole number.
+        assert errors["members.0.document.number"]["value"] != "10117410-3"
+        assert str(errors["members.0.document.number"]["value"]).endswith("3")
+        assert "DNI" in errors["members.0.document.number"]["expected"]
+
+        # Unknown ubigeo and two heads: every registry rule violation named at once.
+        body = household_body(head(fresh_dni()), head(fresh_dni()))
         body["ubigeo"] = "150199"
         response = await client.post("/v1/households", json=body)
         assert response.status_code == 422
+        assert response.json()["type"] == "https://chasqui.pe/problems/registry-invalid-household"
         errors = {e["field"]: e for e in response.json()["errors"]}
-        assert errors["members.0.document.number"]["value"] == "10117410-3"
-        assert "DNI" in errors["members.0.document.number"]["expected"]
         assert errors["ubigeo"]["value"] == "150199"
         assert "members.1.relationship" in errors
 
@@ -220,7 +232,8 @@ async def test_errors_are_problem_details_naming_field_value_and_expectation(
         bad = await client.get("/v1/persons", params={"document_type": "DNI", "document_number": "1234"})
         assert bad.status_code == 422
         assert bad.json()["errors"][0]["field"] == "document_number"
-        assert bad.json()["errors"][0]["value"] == "1234"
+        assert bad.json()["errors"][0]["value"] == "***"  # masked: a document number
+        assert "DNI" in bad.json()["errors"][0]["expected"]
 
         # Persons by document, with or without the DNI check character.
         found = await client.get("/v1/persons", params={"document_type": "DNI", "document_number": taken})

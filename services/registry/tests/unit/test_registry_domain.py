@@ -7,10 +7,12 @@ from itertools import count
 from typing import Any
 
 import pytest
+from chasqui_common.errors import InvalidValue
 from chasqui_common.events.registry import DocumentType, HouseholdStatus, IdentityDocument, Relationship
+from chasqui_common.values import validate_document
 from chasqui_registry.domain import household as rules
 from chasqui_registry.domain import ubigeo
-from chasqui_registry.domain.documents import normalize_document
+from chasqui_registry.domain.documents import canonical_number, normalize_document
 from chasqui_registry.domain.errors import DocumentError, HouseholdNotActive, InvalidHousehold
 from chasqui_registry.domain.model import (
     ClassificationDraft,
@@ -19,6 +21,7 @@ from chasqui_registry.domain.model import (
     MemberDraft,
     MemberPatch,
 )
+from pydantic import ValidationError
 
 TODAY = date(2025, 6, 1)
 
@@ -58,32 +61,53 @@ def fields(violations: list[Any]) -> list[str]:
     return [v.field for v in violations]
 
 
-def test_dni_keeps_its_eight_digit_cui_and_checks_the_check_character() -> None:
-    assert (
-        normalize_document(IdentityDocument(type=DocumentType.DNI, number="10117410-2")).number == "10117410"
-    )
+# Document rules themselves are the shared ones (libs/common tests them, one definition per type);
+# these tests hold the registry to them: drafts refuse what the rule refuses, on the member's field.
+
+
+def test_dni_keeps_its_eight_digit_cui() -> None:
+    assert validate_document(DocumentType.DNI, "10117410-2") == "10117410"
+    assert member(document={"type": "DNI", "number": "10117410-2"}).document.number == "10117410"
+    assert canonical_number(DocumentType.DNI, "10117410") == "10117410"
+
+
+BAD_DOCUMENTS = [
+    ("DNI", "10117410-3"),  # wrong check character
+    ("DNI", "1011741"),
+    ("DNI", "1011741A"),
+    ("DNI", ""),
+    ("DNI", None),
+    ("DNI", "١٠١١٧٤١٠"),  # 8 digits, but not ASCII ones
+    ("NONE", "123"),
+    ("CE", "12*45"),
+    ("PASSPORT", "AB1234567890123X"),  # 16 characters
+]
+
+
+@pytest.mark.parametrize(("kind", "number"), BAD_DOCUMENTS)
+def test_bad_documents_are_refused_by_the_shared_rule_on_the_members_field(
+    kind: str, number: str | None
+) -> None:
+    with pytest.raises(InvalidValue) as shared:
+        validate_document(kind, number)
+    # The registry's check (used where documents are assembled without validation, e.g. the
+    # import's fast path) says the same, on the member's field path.
     with pytest.raises(DocumentError) as caught:
-        normalize_document(IdentityDocument(type=DocumentType.DNI, number="10117410-3"))
-    assert caught.value.violation.field == "document.number"
-    assert "DNI" in caught.value.violation.expected
+        normalize_document(
+            IdentityDocument.model_construct(type=DocumentType(kind), number=number), "members.0.document"
+        )
+    assert caught.value.violation.field == "members.0.document.number"
+    assert caught.value.violation.expected == shared.value.expected
+    # A body or a JSONL line with it is refused by the model, naming the number.
+    with pytest.raises(ValidationError) as refused:
+        member(document={"type": kind, "number": number})
+    assert [e["loc"] for e in refused.value.errors()] == [("document", "number")]
 
 
-@pytest.mark.parametrize("number", ["1011741", "1011741A", "", None])
-def test_dni_needs_eight_digits(number: str | None) -> None:
-    with pytest.raises(DocumentError):
-        normalize_document(IdentityDocument(type=DocumentType.DNI, number=number))
-
-
-def test_a_child_without_documents_has_no_number() -> None:
-    assert normalize_document(IdentityDocument(type=DocumentType.NONE)).number is None
-    with pytest.raises(DocumentError):
-        normalize_document(IdentityDocument(type=DocumentType.NONE, number="123"))
-
-
-def test_migrant_documents_are_alphanumeric_and_uppercased() -> None:
-    assert normalize_document(IdentityDocument(type=DocumentType.CPP, number="ab12345c")).number == "AB12345C"
-    with pytest.raises(DocumentError):
-        normalize_document(IdentityDocument(type=DocumentType.CE, number="12*45"))
+def test_migrant_documents_are_alphanumeric_uppercased_and_a_13_character_passport_fits() -> None:
+    assert member(document={"type": "CPP", "number": "ab12345c"}).document.number == "AB12345C"
+    assert member(document={"type": "PASSPORT", "number": "AB12345678901"}).document.number == "AB12345678901"
+    assert member(document={"type": "NONE"}).document.number is None
 
 
 def test_ubigeo_is_checked_at_district_level() -> None:
@@ -93,6 +117,9 @@ def test_ubigeo_is_checked_at_district_level() -> None:
     assert ubigeo.is_known("080101")
     assert not ubigeo.is_known("150199")
     assert not ubigeo.is_known("999999")
+    # A spurious duplicate of the INEI table (Huaribamba is 090709): the shared rule removes it.
+    assert not ubigeo.is_known("090708")
+    assert ubigeo.district_name("090709") == "Huaribamba"
 
 
 def test_a_valid_household_registers_with_ids_and_canonical_documents() -> None:
@@ -136,6 +163,17 @@ def test_only_a_woman_can_be_pregnant() -> None:
 def test_consent_needs_the_channel() -> None:
     violations = rules.household_violations(draft(member(contact={"consent": {"whatsapp": True}})), TODAY)
     assert fields(violations) == ["members.0.contact.consent.whatsapp"]
+
+
+def test_sms_and_whatsapp_consent_need_a_mobile_number() -> None:
+    landline = {"phone": "(01) 412-3456", "consent": {"sms": True, "whatsapp": True, "email": False}}
+    violations = rules.household_violations(draft(member(contact=landline)), TODAY)
+    assert fields(violations) == ["members.0.contact.consent.sms", "members.0.contact.consent.whatsapp"]
+    mobile = member(contact={"phone": "0051987654321", "consent": {"sms": True}})
+    assert mobile.contact.phone == "+51987654321"
+    assert rules.household_violations(draft(mobile), TODAY) == []
+    # A landline without SMS or WhatsApp consent is fine.
+    assert rules.household_violations(draft(member(contact={"phone": "014123456"})), TODAY) == []
 
 
 def test_a_document_appears_once_per_household() -> None:

@@ -20,7 +20,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-SERVICES = ("registry", "eligibility", "employment-matching", "migrant-services", "notifications")
+SERVICES = (
+    "registry",
+    "eligibility",
+    "employment-matching",
+    "migrant-services",
+    "notifications",
+    "dci-gateway",
+)
 
 
 def service_definition(name: str) -> Any | None:

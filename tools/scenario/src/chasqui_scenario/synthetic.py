@@ -44,7 +44,9 @@ def member(
 ) -> Member:
     return Member(
         person_id=person_id,
-        document=IdentityDocument(type=document, number="12345678" if document == DocumentType.DNI else "X1"),
+        document=IdentityDocument(
+            type=document, number="12345678" if document == DocumentType.DNI else "X12345"
+        ),
         given_names=given_names,
         paternal_surname="Quispe",
         maternal_surname="Mamani",

@@ -13,8 +13,15 @@ import jwt
 from fastapi import Request
 
 from chasqui_common.http.problems import ProblemError
+from chasqui_common.redaction import cut
 
 ALGORITHMS = ["ES256", "RS256", "EdDSA"]
+
+INVALID_TOKEN_CHALLENGE = 'Bearer error="invalid_token"'
+"""The one `WWW-Authenticate` value of a refused token (RFC 6750 §3.1). Fixed on purpose: a header
+never echoes anything of the token (a `kid` that is not Latin-1 cannot even be sent in a header);
+the reason is in the problem document's `detail`."""
+NO_TOKEN_CHALLENGE = 'Bearer realm="chasqui"'
 
 
 @dataclass(frozen=True)
@@ -32,12 +39,13 @@ class AuthError(ProblemError):
 
 def _unauthorized(detail: str) -> AuthError:
     return AuthError(
-        401,
-        "unauthorized",
-        "Unauthorized",
-        detail,
-        headers={"WWW-Authenticate": f'Bearer error="invalid_token", error_description="{detail}"'},
+        401, "unauthorized", "Unauthorized", detail, headers={"WWW-Authenticate": INVALID_TOKEN_CHALLENGE}
     )
+
+
+def _shown(value: Any) -> str:
+    """A header member of the token as the detail may quote it: repr, at most 40 characters."""
+    return cut(repr(value), 40)
 
 
 class TokenVerifier:
@@ -75,20 +83,23 @@ class TokenVerifier:
     async def _key_for(self, token: str) -> Any:
         try:
             header = jwt.get_unverified_header(token)
-        except jwt.DecodeError as exc:
+        except jwt.PyJWTError as exc:
             raise _unauthorized(f"malformed token: {exc}") from None
         kid = header.get("kid")
-        if header.get("alg") not in ALGORITHMS:
-            raise _unauthorized(f"token algorithm {header.get('alg')!r} is not one of {ALGORITHMS}")
+        alg = header.get("alg")
+        if not isinstance(alg, str) or alg not in ALGORITHMS:
+            raise _unauthorized(f"token algorithm {_shown(alg)} is not one of {ALGORITHMS}")
+        if kid is not None and not isinstance(kid, str):
+            raise _unauthorized("token header 'kid' is not a string")
         if self._client is not None:
             try:
                 return (await asyncio.to_thread(self._client.get_signing_key_from_jwt, token)).key
-            except jwt.PyJWKClientError as exc:
-                raise _unauthorized(f"no signing key for kid {kid!r}: {exc}") from None
+            except jwt.PyJWTError as exc:
+                raise _unauthorized(f"no signing key for kid {_shown(kid)}: {cut(str(exc), 100)}") from None
         if kid not in self._keys:
             self._load_file()  # keys may have been rotated on disk
         if kid not in self._keys:
-            raise _unauthorized(f"token signed with unknown key id {kid!r}")
+            raise _unauthorized(f"token signed with unknown key id {_shown(kid)}")
         return self._keys[kid].key
 
     async def verify(self, token: str) -> Principal:
@@ -111,13 +122,23 @@ class TokenVerifier:
             raise _unauthorized(f"token issuer is not {self.issuer!r}") from None
         except jwt.MissingRequiredClaimError as exc:
             raise _unauthorized(f"token lacks the {exc.claim!r} claim") from None
-        except jwt.InvalidTokenError as exc:
-            raise _unauthorized(f"invalid token: {exc}") from None
+        except jwt.PyJWTError as exc:
+            raise _unauthorized(f"invalid token: {cut(str(exc), 100)}") from None
+        except (TypeError, ValueError):  # e.g. a key that does not fit the token's algorithm
+            raise _unauthorized(
+                "invalid token: its signature cannot be checked with the key it names"
+            ) from None
         raw_scopes = claims.get("scope", claims.get("scp", ""))
-        scopes = raw_scopes.split() if isinstance(raw_scopes, str) else list(raw_scopes)
+        if isinstance(raw_scopes, str):
+            scopes = raw_scopes.split()
+        elif isinstance(raw_scopes, list) and all(isinstance(scope, str) for scope in raw_scopes):
+            scopes = list(raw_scopes)
+        else:
+            raise _unauthorized("token 'scope' claim is neither a string nor a list of strings")
+        client_id = claims.get("client_id") or claims.get("azp")
         return Principal(
             subject=str(claims["sub"]),
-            client_id=claims.get("client_id") or claims.get("azp"),
+            client_id=str(client_id) if client_id is not None else None,
             scopes=frozenset(scopes),
         )
 
@@ -137,7 +158,7 @@ def require_scopes(*scopes: str) -> Callable[[Request], Awaitable[Principal]]:
                 "unauthorized",
                 "Unauthorized",
                 "a bearer token is required (Authorization: Bearer <JWT>)",
-                headers={"WWW-Authenticate": 'Bearer realm="chasqui"'},
+                headers={"WWW-Authenticate": NO_TOKEN_CHALLENGE},
             )
         principal = await verifier.verify(token.strip())
         missing = [scope for scope in scopes if scope not in principal.scopes]

@@ -5,13 +5,13 @@ Amounts are integer céntimos (S/ 1.00 = 100) so no consumer has to reason about
 
 from __future__ import annotations
 
-from datetime import date
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
 from chasqui_common.events.catalogue import EventPayload, event
 from chasqui_common.topics import ELIGIBILITY_DECISIONS
+from chasqui_common.values import Email, IsoDate, PhoneNumber, Text
 
 
 class BenefitKind(StrEnum):
@@ -40,12 +40,12 @@ class Recipient(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    person_id: str
-    given_names: str
-    paternal_surname: str | None = None
-    maternal_surname: str | None = None
-    phone: str | None = None
-    email: str | None = None
+    person_id: Text
+    given_names: Text
+    paternal_surname: Text | None = None
+    maternal_surname: Text | None = None
+    phone: PhoneNumber | None = None
+    email: Email | None = None
     consent: RecipientConsent = RecipientConsent()
 
 
@@ -64,10 +64,10 @@ class DecisionChanged(EventPayload):
     months).
     """
 
-    decision_id: str
-    household_id: str
-    program: str
-    person_id: str | None = None
+    decision_id: Text
+    household_id: Text
+    program: Text
+    person_id: Text | None = None
     eligible: bool
     previous_eligible: bool
     benefit_kind: BenefitKind
@@ -75,9 +75,9 @@ class DecisionChanged(EventPayload):
     previous_benefit_amount_centimos: int | None = None
     benefit_period_months: int | None = None
     priority_points: int | None = None
-    rule_set_version: str
-    as_of: date
-    failed_criteria: tuple[str, ...] = ()
+    rule_set_version: Text
+    as_of: IsoDate
+    failed_criteria: tuple[Text, ...] = ()
     cause: DecisionCause
-    caused_by_event_id: str | None = None
+    caused_by_event_id: Text | None = None
     recipient: Recipient | None = None

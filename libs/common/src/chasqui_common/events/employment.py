@@ -7,7 +7,6 @@ consent flags that say which channels may be used. Salaries are whole soles per 
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from chasqui_common.events.catalogue import EventPayload, event
 from chasqui_common.events.registry import Contact, IdentityDocument
 from chasqui_common.topics import EMPLOYMENT_JOB_SEEKERS, EMPLOYMENT_VACANCIES
+from chasqui_common.values import IsoDate, IsoDateTime, Text, Ubigeo
 
 
 class _Part(BaseModel):
@@ -38,21 +38,21 @@ class VacancyClosedReason(StrEnum):
 class MatchComponent(_Part):
     """One term of a match score: what was compared, the points it gave and why."""
 
-    name: str
+    name: Text
     points: int
     max_points: int
-    detail: str
+    detail: Text
 
 
 class _SeekerEvent(EventPayload):
-    seeker_id: str
-    person_id: str
+    seeker_id: Text
+    person_id: Text
     document: IdentityDocument
-    given_names: str
-    paternal_surname: str | None = None
-    maternal_surname: str | None = None
-    ubigeo: str = Field(pattern=r"^\d{6}$")
-    occupations: tuple[str, ...] = ()
+    given_names: Text
+    paternal_surname: Text | None = None
+    maternal_surname: Text | None = None
+    ubigeo: Ubigeo
+    occupations: tuple[Text, ...] = ()
     contact: Contact = Field(default_factory=Contact)
     consent_to_contact: bool = False
     source: SeekerSource = SeekerSource.CENTRO_DE_EMPLEO
@@ -66,43 +66,43 @@ class JobSeekerRegistered(_SeekerEvent):
     person's consent to be contacted about vacancies at all.
     """
 
-    referral_id: str | None = None
+    referral_id: Text | None = None
 
 
 @event("pe.chasqui.employment.job_seeker.updated.v1", topic=EMPLOYMENT_JOB_SEEKERS, subject="seeker_id")
 class JobSeekerUpdated(_SeekerEvent):
     """A job seeker's profile changed; the payload is the whole new profile, `changed` lists fields."""
 
-    changed: tuple[str, ...] = ()
-    referral_id: str | None = None
+    changed: tuple[Text, ...] = ()
+    referral_id: Text | None = None
 
 
 @event("pe.chasqui.employment.vacancy.published.v1", topic=EMPLOYMENT_VACANCIES, subject="vacancy_id")
 class VacancyPublished(EventPayload):
     """An employer's vacancy was published and is open to matching until it closes or fills."""
 
-    vacancy_id: str
-    employer_ruc: str
-    employer_name: str
-    title: str
-    occupation_code: str = Field(pattern=r"^\d{4}$", description="CNO 2015 / ISCO-08 unit group")
-    ubigeo: str = Field(pattern=r"^\d{6}$")
+    vacancy_id: Text
+    employer_ruc: Text
+    employer_name: Text
+    title: Text
+    occupation_code: Text = Field(pattern=r"^\d{4}$", description="CNO 2015 / ISCO-08 unit group")
+    ubigeo: Ubigeo
     positions: int
     formal: bool = Field(description="formal contract (planilla)")
     salary_min: int | None = None
     salary_max: int | None = None
     inclusive: bool = Field(description="reserved for people with a disability")
-    closes_on: date
-    job_fair_id: str | None = None
+    closes_on: IsoDate
+    job_fair_id: Text | None = None
 
 
 @event("pe.chasqui.employment.vacancy.closed.v1", topic=EMPLOYMENT_VACANCIES, subject="vacancy_id")
 class VacancyClosed(EventPayload):
     """A vacancy stopped accepting matches and applications: closed, filled or expired."""
 
-    vacancy_id: str
+    vacancy_id: Text
     reason: VacancyClosedReason
-    closed_at: datetime
+    closed_at: IsoDateTime
     positions: int
     placements: int
 
@@ -111,12 +111,12 @@ class VacancyClosed(EventPayload):
 class MatchProposed(EventPayload):
     """A vacancy entered a job seeker's top matches (once per seeker and vacancy), with its score."""
 
-    seeker_id: str
-    person_id: str
-    vacancy_id: str
-    title: str
-    occupation_code: str
-    ubigeo: str
+    seeker_id: Text
+    person_id: Text
+    vacancy_id: Text
+    title: Text
+    occupation_code: Text
+    ubigeo: Ubigeo
     formal: bool
     score: int
     components: tuple[MatchComponent, ...]
@@ -126,11 +126,11 @@ class MatchProposed(EventPayload):
 class ApplicationSubmitted(EventPayload):
     """A job seeker applied to a vacancy."""
 
-    application_id: str
-    seeker_id: str
-    person_id: str
-    vacancy_id: str
-    submitted_at: datetime
+    application_id: Text
+    seeker_id: Text
+    person_id: Text
+    vacancy_id: Text
+    submitted_at: IsoDateTime
     match_score: int | None = None
 
 
@@ -138,13 +138,13 @@ class ApplicationSubmitted(EventPayload):
 class PlacementConfirmed(EventPayload):
     """A job seeker was hired for a vacancy; `formal` is true for a formal contract (planilla)."""
 
-    placement_id: str
-    seeker_id: str
-    person_id: str
-    vacancy_id: str
-    employer_ruc: str
-    occupation_code: str
-    ubigeo: str
+    placement_id: Text
+    seeker_id: Text
+    person_id: Text
+    vacancy_id: Text
+    employer_ruc: Text
+    occupation_code: Text
+    ubigeo: Ubigeo
     formal: bool
-    start_date: date
+    start_date: IsoDate
     monthly_salary: int | None = None

@@ -9,14 +9,16 @@ appointments and reminders stay in order. Person data is the minimum the receive
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
+from chasqui_common.errors import InvalidValue
 from chasqui_common.events.catalogue import EventPayload, event
 from chasqui_common.events.registry import Contact, DocumentType, IdentityDocument, Sex
 from chasqui_common.topics import MIGRANT_SERVICES_CASES, MIGRANT_SERVICES_MIGRANTS
+from chasqui_common.values import IsoDate, IsoDateTime, MultilineText, Text, Ubigeo, validate_document
 
 __all__ = [
     "AppointmentCancelled",
@@ -60,26 +62,26 @@ class _Part(BaseModel):
 class MigrantIdentity(_Part):
     """Who the person is, as a receiving service needs it to register or contact them."""
 
-    migrant_id: str
+    migrant_id: Text
     document: IdentityDocument
-    document_expires_on: date | None = None
-    given_names: str
-    paternal_surname: str | None = None
-    maternal_surname: str | None = None
-    birth_date: date
+    document_expires_on: IsoDate | None = None
+    given_names: Text
+    paternal_surname: Text | None = None
+    maternal_surname: Text | None = None
+    birth_date: IsoDate
     sex: Sex | None = None
-    nationality: str = Field(description="ISO 3166-1 alpha-3 country code, e.g. VEN", pattern=r"^[A-Z]{3}$")
+    nationality: Text = Field(description="ISO 3166-1 alpha-3 country code, e.g. VEN", pattern=r"^[A-Z]{3}$")
     contact: Contact = Field(default_factory=Contact)
 
 
 class EmploymentProfile(_Part):
     """What the case learned of the person's work, for the employment service (all optional)."""
 
-    occupations: tuple[str, ...] = Field(
+    occupations: tuple[Text, ...] = Field(
         default=(), description="CNO 2015 occupation codes (4 digits) the person has worked in"
     )
-    skills: tuple[str, ...] = ()
-    education_level: str | None = None
+    skills: tuple[Text, ...] = ()
+    education_level: Text | None = None
     years_of_experience: int | None = None
 
 
@@ -87,9 +89,9 @@ class EmploymentProfile(_Part):
 class MigrantRegistered(EventPayload):
     """A person was registered at a Migracentro, with their contact and consent per channel."""
 
-    migrant_id: str
-    attention_point: str
-    registered_at: datetime
+    migrant_id: Text
+    attention_point: Text
+    registered_at: IsoDateTime
     person: MigrantIdentity
 
 
@@ -97,46 +99,46 @@ class MigrantRegistered(EventPayload):
 class CaseOpened(EventPayload):
     """A case was opened for a person at an attention point, with the services they requested."""
 
-    case_id: str
-    migrant_id: str
-    attention_point: str
+    case_id: Text
+    migrant_id: Text
+    attention_point: Text
     requested_services: tuple[CaseService, ...]
-    opened_at: datetime
+    opened_at: IsoDateTime
 
 
 @event("pe.chasqui.migrants.appointment.scheduled.v1", topic=MIGRANT_SERVICES_MIGRANTS, subject="migrant_id")
 class AppointmentScheduled(EventPayload):
     """An appointment was booked: who, when, where and for which service."""
 
-    appointment_id: str
-    migrant_id: str
-    case_id: str | None = None
-    attention_point: str
-    attention_point_name: str
-    address: str
+    appointment_id: Text
+    migrant_id: Text
+    case_id: Text | None = None
+    attention_point: Text
+    attention_point_name: Text
+    address: Text
     service: CaseService
-    day: date
-    starts_at: datetime | None = Field(
+    day: IsoDate
+    starts_at: IsoDateTime | None = Field(
         default=None, description="Start of the attention point's opening hours on that day (Lima time)"
     )
     contact: Contact = Field(default_factory=Contact)
-    given_names: str
+    given_names: Text
 
 
 @event("pe.chasqui.migrants.appointment.cancelled.v1", topic=MIGRANT_SERVICES_MIGRANTS, subject="migrant_id")
 class AppointmentCancelled(EventPayload):
     """A booked appointment was cancelled; its slot is free again."""
 
-    appointment_id: str
-    migrant_id: str
-    case_id: str | None = None
-    attention_point: str
-    attention_point_name: str
+    appointment_id: Text
+    migrant_id: Text
+    case_id: Text | None = None
+    attention_point: Text
+    attention_point_name: Text
     service: CaseService
-    day: date
-    reason: str
+    day: IsoDate
+    reason: MultilineText
     contact: Contact = Field(default_factory=Contact)
-    given_names: str
+    given_names: Text
 
 
 @event("pe.chasqui.migrants.referral.issued.v1", topic=MIGRANT_SERVICES_CASES, subject="case_id")
@@ -147,14 +149,14 @@ class ReferralIssued(EventPayload):
     into a job seeker); `employment` is set only for employment referrals, when known.
     """
 
-    referral_id: str
-    case_id: str
-    migrant_id: str
+    referral_id: Text
+    case_id: Text
+    migrant_id: Text
     target: ReferralTarget
-    attention_point: str
-    attention_point_ubigeo: str = Field(pattern=r"^\d{6}$")
-    issued_at: datetime
-    notes: str | None = None
+    attention_point: Text
+    attention_point_ubigeo: Ubigeo
+    issued_at: IsoDateTime
+    notes: MultilineText | None = None
     person: MigrantIdentity
     employment: EmploymentProfile | None = None
 
@@ -163,21 +165,33 @@ class ReferralIssued(EventPayload):
 class CaseClosed(EventPayload):
     """A case was closed, with its outcome."""
 
-    case_id: str
-    migrant_id: str
-    attention_point: str
-    outcome: str
-    closed_at: datetime
+    case_id: Text
+    migrant_id: Text
+    attention_point: Text
+    outcome: MultilineText
+    closed_at: IsoDateTime
 
 
 @event("pe.chasqui.migrants.document.expiring.v1", topic=MIGRANT_SERVICES_MIGRANTS, subject="migrant_id")
 class DocumentExpiring(EventPayload):
     """A person's CPP or Carné de Extranjería expires within 30 days; raised once per document expiry."""
 
-    migrant_id: str
+    migrant_id: Text
     document_type: DocumentType
-    document_number: str
-    expires_on: date
+    document_number: Text
+    expires_on: IsoDate
     days_left: int
-    given_names: str
+    given_names: Text
     contact: Contact = Field(default_factory=Contact)
+
+    @field_validator("document_number", mode="after")
+    @classmethod
+    def _number_fits_type(cls, number: str, info: ValidationInfo) -> str:
+        """The number follows its type's rule (`chasqui_common.values.validate_document`)."""
+        type_ = info.data.get("document_type")
+        if type_ is None:
+            return number
+        try:
+            return validate_document(type_, number) or number
+        except InvalidValue as exc:
+            raise PydanticCustomError("identity_document", "{expected}", {"expected": exc.expected}) from None

@@ -7,13 +7,13 @@ address, a name or the text that was sent.
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 
 from pydantic import Field
 
 from chasqui_common.events.catalogue import EventPayload, event
 from chasqui_common.topics import NOTIFICATIONS_DELIVERIES
+from chasqui_common.values import IsoDateTime, MultilineText, Text
 
 __all__ = ["DeliveryChannel", "DeliveryStatus", "DeliveryStatusChanged"]
 
@@ -46,19 +46,19 @@ class DeliveryStatusChanged(EventPayload):
     `person_id` and `channel` they identify the message, which is delivered at most once.
     """
 
-    delivery_id: str
-    person_id: str
+    delivery_id: Text
+    person_id: Text
     channel: DeliveryChannel
     status: DeliveryStatus
-    reason: str | None = Field(
+    reason: MultilineText | None = Field(
         default=None, description="Why: the provider's answer on failure, the consent or quiet-hours rule"
     )
-    template: str = Field(description="Template key, e.g. migrants.appointment_scheduled")
-    language: str = "es"
-    event_id: str
-    event_type: str
+    template: Text = Field(description="Template key, e.g. migrants.appointment_scheduled")
+    language: Text = "es"
+    event_id: Text
+    event_type: Text
     attempts: int = 0
-    not_before: datetime | None = Field(
+    not_before: IsoDateTime | None = Field(
         default=None, description="For deferred messages: when they will be sent (UTC)"
     )
-    occurred_at: datetime
+    occurred_at: IsoDateTime

@@ -6,23 +6,48 @@ whole household snapshot so a consumer can rebuild its projection from any singl
 
 from __future__ import annotations
 
-from datetime import date
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from chasqui_common.events.catalogue import EventPayload, event
 from chasqui_common.topics import REGISTRY_HOUSEHOLDS
+from chasqui_common.values import (
+    DocumentType,
+    Email,
+    IdentityDocument,
+    IsoDate,
+    MultilineText,
+    PhoneNumber,
+    Text,
+    Ubigeo,
+)
 
-
-class DocumentType(StrEnum):
-    DNI = "DNI"
-    CE = "CE"
-    CPP = "CPP"
-    PTP = "PTP"
-    PASSPORT = "PASSPORT"
-    REFUGEE_APPLICANT = "REFUGEE_APPLICANT"
-    NONE = "NONE"
+__all__ = [
+    "Classification",
+    "Consent",
+    "Contact",
+    "CseLevel",
+    "Disability",
+    "DisabilitySeverity",
+    "DocumentType",
+    "Education",
+    "EducationLevel",
+    "Household",
+    "HouseholdClassified",
+    "HouseholdDeregistered",
+    "HouseholdRegistered",
+    "HouseholdStatus",
+    "HouseholdUpdated",
+    "IdentityDocument",
+    "Member",
+    "MemberAdded",
+    "MemberRemoved",
+    "MemberUpdated",
+    "Pension",
+    "Relationship",
+    "Sex",
+]
 
 
 class Sex(StrEnum):
@@ -79,11 +104,6 @@ class _Part(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
 
-class IdentityDocument(_Part):
-    type: DocumentType
-    number: str | None = None
-
-
 class Disability(_Part):
     severity: DisabilitySeverity = DisabilitySeverity.NONE
     certified: bool = False
@@ -103,20 +123,20 @@ class Consent(_Part):
 
 
 class Contact(_Part):
-    phone: str | None = None
-    email: str | None = None
+    phone: PhoneNumber | None = None
+    email: Email | None = None
     consent: Consent = Field(default_factory=Consent)
 
 
 class Member(_Part):
     """A person as downstream services need them (no more)."""
 
-    person_id: str
+    person_id: Text
     document: IdentityDocument
-    given_names: str
-    paternal_surname: str | None = None
-    maternal_surname: str | None = None
-    birth_date: date
+    given_names: Text
+    paternal_surname: Text | None = None
+    maternal_surname: Text | None = None
+    birth_date: IsoDate
     sex: Sex
     relationship: Relationship
     disability: Disability = Field(default_factory=Disability)
@@ -130,24 +150,24 @@ class Classification(_Part):
     """The socioeconomic classification (CSE) in force for a household."""
 
     level: CseLevel
-    valid_from: date
-    valid_until: date
-    source: str
+    valid_from: IsoDate
+    valid_until: IsoDate
+    source: Text
 
 
 class Household(_Part):
-    household_id: str
-    ubigeo: str = Field(pattern=r"^\d{6}$")
-    address: str
-    residence_since: date
-    registering_unit: str
+    household_id: Text
+    ubigeo: Ubigeo
+    address: Text
+    residence_since: IsoDate
+    registering_unit: Text
     status: HouseholdStatus = HouseholdStatus.ACTIVE
     classification: Classification | None = None
     members: tuple[Member, ...]
 
 
 class _HouseholdEvent(EventPayload):
-    household_id: str
+    household_id: Text
     household: Household
 
 
@@ -160,30 +180,30 @@ class HouseholdRegistered(_HouseholdEvent):
 class HouseholdUpdated(_HouseholdEvent):
     """Household-level data changed (address, ubigeo, residence_since, registering unit)."""
 
-    changed: tuple[str, ...] = ()
+    changed: tuple[Text, ...] = ()
 
 
 @event("pe.chasqui.registry.member.added.v1", topic=REGISTRY_HOUSEHOLDS, subject="household_id")
 class MemberAdded(_HouseholdEvent):
     """A person joined a household."""
 
-    person_id: str
+    person_id: Text
 
 
 @event("pe.chasqui.registry.member.updated.v1", topic=REGISTRY_HOUSEHOLDS, subject="household_id")
 class MemberUpdated(_HouseholdEvent):
     """A member's data changed; `changed` lists the fields."""
 
-    person_id: str
-    changed: tuple[str, ...] = ()
+    person_id: Text
+    changed: tuple[Text, ...] = ()
 
 
 @event("pe.chasqui.registry.member.removed.v1", topic=REGISTRY_HOUSEHOLDS, subject="household_id")
 class MemberRemoved(_HouseholdEvent):
     """A person left a household (death, moved out, registration error), with the reason."""
 
-    person_id: str
-    reason: str
+    person_id: Text
+    reason: MultilineText
 
 
 @event("pe.chasqui.registry.household.classified.v1", topic=REGISTRY_HOUSEHOLDS, subject="household_id")
@@ -197,4 +217,4 @@ class HouseholdClassified(_HouseholdEvent):
 class HouseholdDeregistered(_HouseholdEvent):
     """The household left the registry; its members are no longer registered."""
 
-    reason: str
+    reason: MultilineText

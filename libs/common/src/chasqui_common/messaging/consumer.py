@@ -1,8 +1,15 @@
-"""The consumer pipeline: decode, validate, apply once (inbox), retry, or dead-letter and move on.
+"""The consumer pipeline: decode, validate, apply once (inbox), or dead-letter and move on.
 
 `EventConsumer` holds the handlers and the pipeline (`process_batch`); `ConsumerRunner` runs it on
 a Kafka consumer group with aiokafka: poll a batch, take every record to its outcome, then commit
-(docs/adr/0005-consumers-on-aiokafka.md)."""
+(docs/adr/0005-consumers-on-aiokafka.md).
+
+Two kinds of failure, two answers. A failure the *message* causes (it cannot be decoded, its
+payload is invalid, its handler raises a DomainError or a bug) dead-letters that message and the
+partition moves on. A failure of the *environment* (`retry.is_transient`: the database or the
+broker unreachable, restarting, out of connections, a timeout, a deadlock) is no fault of the
+message: the runner pauses its partitions, commits nothing, and applies the same batch again
+after a capped backoff, as long as it takes; nothing is dead-lettered for an outage."""
 
 from __future__ import annotations
 
@@ -30,10 +37,11 @@ from chasqui_common.envelope import Envelope, EnvelopeError
 from chasqui_common.events.catalogue import CATALOGUE, EventCatalogue, EventPayload
 from chasqui_common.messaging import inbox
 from chasqui_common.messaging.context import handling
-from chasqui_common.messaging.deadletter import RawRecord, send_to_dead_letters
+from chasqui_common.messaging.deadletter import RawRecord, describe_failure, send_to_dead_letters
 from chasqui_common.messaging.outbox import Outbox
-from chasqui_common.messaging.retry import RetryPolicy, is_transient
+from chasqui_common.messaging.retry import RetryPolicy, environment_reason, is_transient
 from chasqui_common.messaging.sink import MessageSink
+from chasqui_common.redaction import echo, real_cause
 from chasqui_common.telemetry import metrics
 from chasqui_common.topics import Topic
 
@@ -51,6 +59,10 @@ class Outcome(StrEnum):
 Handler = Callable[[UnitOfWork, Any], Awaitable[None]]
 """An event handler: `async def on_x(uow: UnitOfWork, event: X) -> None`; `uow.event` is the envelope."""
 
+WaitForEnvironment = Callable[[BaseException, int], Awaitable[None]]
+"""Called between attempts while the environment fails: `(error, attempt)`; returns when the next
+attempt may start, or raises to abandon the batch (nothing of it is committed)."""
+
 
 @dataclass(frozen=True)
 class _Prepared:
@@ -62,8 +74,8 @@ class _Prepared:
     handler: Handler
 
 
-class _RetryOneByOne(Exception):
-    """A transient failure inside a batch transaction: apply the batch record by record."""
+class _EnvironmentFailed(Exception):
+    """A transient failure inside a batch transaction: nothing of it was applied; try it again."""
 
 
 @dataclass
@@ -117,6 +129,7 @@ class EventConsumer:
         client_id: str | None = None,
         auto_offset_reset: Literal["earliest", "latest"] = "earliest",
         max_records: int = 500,
+        max_poll_interval_ms: int = 300_000,
     ) -> ConsumerRunner:
         """Join the consumer group `name + group_suffix` and process until the runner is stopped."""
         runner = ConsumerRunner(
@@ -127,62 +140,83 @@ class EventConsumer:
             client_id=client_id,
             auto_offset_reset=auto_offset_reset,
             max_records=max_records,
+            max_poll_interval_ms=max_poll_interval_ms,
         )
         await runner.start()
         return runner
 
-    async def process(self, record: RawRecord) -> Outcome:
-        """Handle one record to a final outcome; raises only if a dead letter cannot be written
-        (the message is then redelivered, never skipped)."""
-        started = time.perf_counter()
-        prepared = await self._prepare(record)
-        outcome = prepared if isinstance(prepared, Outcome) else await self._apply_with_retries(prepared)
-        self._count(record, outcome, time.perf_counter() - started)
+    async def process(self, record: RawRecord, *, wait: WaitForEnvironment | None = None) -> Outcome:
+        """Handle one record to a final outcome (see `process_batch`)."""
+        [outcome] = await self.process_batch([record], wait=wait)
         return outcome
 
-    async def process_batch(self, records: Sequence[RawRecord]) -> list[Outcome]:
+    async def process_batch(
+        self, records: Sequence[RawRecord], *, wait: WaitForEnvironment | None = None
+    ) -> list[Outcome]:
         """Handle a batch in order. The records to apply share one transaction, each in its own
         savepoint with its inbox claim, so a batch costs one commit. A record whose handler fails
-        for good is rolled back to its savepoint and dead-lettered; a transient failure abandons
-        the batch transaction and every record is applied again on its own, with retries."""
+        for good is rolled back to its savepoint and dead-lettered. A transient failure (the
+        database or the broker unreachable) abandons the batch transaction: `wait(error, attempt)`
+        is awaited and the same batch is applied again, without limit, until it passes; `wait`
+        may raise to give the batch up (nothing is committed then). Without `wait`, the consumer
+        sleeps its retry policy's backoff. Raises only if a dead letter cannot be written for a
+        reason that is not transient (the message is then redelivered, never skipped)."""
+        wait = wait or self._sleep_between_attempts
         started = time.perf_counter()
         outcomes: dict[int, Outcome] = {}
         pending: list[tuple[int, _Prepared]] = []
         for index, record in enumerate(records):
-            prepared = await self._prepare(record)
+            prepared = await self._prepare(record, wait)
             if isinstance(prepared, Outcome):
                 outcomes[index] = prepared
             else:
                 pending.append((index, prepared))
         if pending:
-            try:
-                applied, failed = await self._apply_together([item for _, item in pending])
-            except _RetryOneByOne:
-                for index, item in pending:
-                    outcomes[index] = await self._apply_with_retries(item)
-            else:
-                for position, ((index, item), outcome) in enumerate(zip(pending, applied, strict=True)):
-                    outcomes[index] = (
-                        outcome
-                        if outcome is not None
-                        else await self._give_up(item, failed[position], attempts=1)
-                    )
+            attempt = 0
+            while True:
+                attempt += 1
+                try:
+                    applied, failed = await self._apply_together([item for _, item in pending])
+                    break
+                except _EnvironmentFailed as exc:
+                    cause = exc.__cause__ or exc
+                    for _, item in pending:
+                        metrics.MESSAGES_FAILED.labels(self.name, item.record.topic, "true").inc()
+                    await wait(cause, attempt)
+            for position, ((index, item), outcome) in enumerate(zip(pending, applied, strict=True)):
+                outcomes[index] = (
+                    outcome
+                    if outcome is not None
+                    else await self._give_up(item, failed[position], attempts=attempt, wait=wait)
+                )
         elapsed = (time.perf_counter() - started) / max(1, len(records))
         result = [outcomes[index] for index in range(len(records))]
         for record, outcome in zip(records, result, strict=True):
             self._count(record, outcome, elapsed)
         return result
 
+    async def _sleep_between_attempts(self, exc: BaseException, attempt: int) -> None:
+        delay = self.retry.delay(attempt)
+        log.warning(
+            "consumer %s: environment failure (attempt %d, retry in %.2fs): %s: %s",
+            self.name,
+            attempt,
+            delay,
+            type(exc).__name__,
+            exc,
+        )
+        await asyncio.sleep(delay)
+
     def _count(self, record: RawRecord, outcome: Outcome, seconds: float) -> None:
         metrics.HANDLER_SECONDS.labels(self.name, record.topic).observe(seconds)
         metrics.MESSAGES_PROCESSED.labels(self.name, record.topic, outcome.value).inc()
 
-    async def _prepare(self, record: RawRecord) -> _Prepared | Outcome:
+    async def _prepare(self, record: RawRecord, wait: WaitForEnvironment) -> _Prepared | Outcome:
         """Decode, look up and validate: a final outcome for what cannot or need not be applied."""
         try:
             envelope = Envelope.from_kafka(record.headers, record.value)
         except EnvelopeError as exc:
-            return await self._dead_letter(record, exc.reason, exc.detail, attempts=0)
+            return await self._dead_letter(record, exc.reason, exc.detail, attempts=0, wait=wait)
         spec = self.catalogue.get(envelope.type)
         if spec is None:
             return await self._dead_letter(
@@ -190,6 +224,7 @@ class EventConsumer:
                 "type.unknown",
                 f"ce_type={envelope.type!r} is not in the event catalogue",
                 attempts=0,
+                wait=wait,
             )
         entry = self.handlers.get(envelope.type)
         if entry is None:
@@ -199,7 +234,11 @@ class EventConsumer:
             payload = model.model_validate(envelope.data)
         except ValidationError as exc:
             return await self._dead_letter(
-                record, "payload.invalid", describe_validation_error(envelope.type, exc), attempts=0
+                record,
+                "payload.invalid",
+                describe_validation_error(envelope.type, exc),
+                attempts=0,
+                wait=wait,
             )
         return _Prepared(record, envelope, payload, handler)
 
@@ -235,52 +274,27 @@ class EventConsumer:
                                 applied = await self._claim_and_handle(conn, bindings, item)
                             outcomes.append(Outcome.APPLIED if applied else Outcome.DUPLICATE)
                         except Exception as exc:
-                            if is_transient(exc):
-                                raise _RetryOneByOne from exc
+                            if is_transient(real_cause(exc)):
+                                raise _EnvironmentFailed from exc
                             span.set_status(Status(StatusCode.ERROR, str(exc)))
                             metrics.MESSAGES_FAILED.labels(self.name, item.record.topic, "false").inc()
                             outcomes.append(None)
                             failed[position] = exc
-        except _RetryOneByOne:
+        except _EnvironmentFailed:
             raise
         except Exception as exc:
             if is_transient(exc):  # the commit or the connection failed: nothing was applied
-                raise _RetryOneByOne from exc
+                raise _EnvironmentFailed from exc
             raise
         return outcomes, failed
 
-    async def _apply_with_retries(self, item: _Prepared) -> Outcome:
-        bindings = self._require_bindings()
+    async def _give_up(
+        self, item: _Prepared, exc: BaseException, *, attempts: int, wait: WaitForEnvironment
+    ) -> Outcome:
         record, envelope = item.record, item.envelope
-        with self._span(item) as span:
-            attempt = 0
-            while True:
-                attempt += 1
-                try:
-                    async with bindings.pool.acquire() as conn, conn.transaction():
-                        applied = await self._claim_and_handle(conn, bindings, item)
-                    return Outcome.APPLIED if applied else Outcome.DUPLICATE
-                except Exception as exc:
-                    transient = is_transient(exc)
-                    metrics.MESSAGES_FAILED.labels(self.name, record.topic, str(transient).lower()).inc()
-                    if not transient or attempt >= self.retry.max_attempts:
-                        span.set_status(Status(StatusCode.ERROR, str(exc)))
-                        return await self._give_up(item, exc, attempts=attempt)
-                    delay = self.retry.delay(attempt)
-                    log.warning(
-                        "consumer %s: transient failure on %s (attempt %d/%d, retry in %.2fs): %s",
-                        self.name,
-                        envelope.id,
-                        attempt,
-                        self.retry.max_attempts,
-                        delay,
-                        exc,
-                    )
-                    await asyncio.sleep(delay)
-
-    async def _give_up(self, item: _Prepared, exc: BaseException, *, attempts: int) -> Outcome:
-        record, envelope = item.record, item.envelope
-        reason = "handler.retries_exhausted" if is_transient(exc) else "handler.failed"
+        cause = real_cause(exc)  # not the FrozenInstanceError a frozen-dataclass exception turns into
+        reason = "handler.retries_exhausted" if is_transient(cause) else "handler.failed"
+        failure = describe_failure(exc)
         log.error(
             "consumer %s gives up on %s %s at %s[%d]@%d: %s: %s",
             self.name,
@@ -290,19 +304,38 @@ class EventConsumer:
             record.partition,
             record.offset,
             reason,
-            exc,
-            exc_info=exc,
+            failure.detail,
+            exc_info=cause,
         )
-        return await self._dead_letter(record, reason, f"{type(exc).__name__}: {exc}", attempts=attempts)
+        return await self._dead_letter(
+            record, reason, failure.detail, attempts=attempts, extra=failure.headers, wait=wait
+        )
 
     async def _claim_and_handle(self, conn: Connection, bindings: _Bindings, item: _Prepared) -> bool:
         if not await inbox.claim(conn, self.name, item.envelope):
             return False
-        with handling(item.envelope):
+        # Entered and left by hand, never with the handler's exception: a @contextmanager that is
+        # given an exception sets its __traceback__, which an exception class that is a frozen
+        # dataclass refuses (FrozenInstanceError would replace the handler's real error).
+        scope = handling(item.envelope)
+        scope.__enter__()
+        try:
             await item.handler(UnitOfWork(conn, bindings.outbox, bindings.clock, item.envelope), item.payload)
+        finally:
+            scope.__exit__(None, None, None)
         return True
 
-    async def _dead_letter(self, record: RawRecord, reason: str, detail: str, *, attempts: int) -> Outcome:
+    async def _dead_letter(
+        self,
+        record: RawRecord,
+        reason: str,
+        detail: str,
+        *,
+        attempts: int,
+        extra: dict[str, str] | None = None,
+        wait: WaitForEnvironment | None = None,
+    ) -> Outcome:
+        """Write the dead letter; while the broker is unreachable, wait and write it again."""
         bindings = self._require_bindings()
         log.warning(
             "consumer %s dead-letters %s[%d]@%d: %s: %s",
@@ -313,14 +346,24 @@ class EventConsumer:
             reason,
             detail,
         )
-        await send_to_dead_letters(
-            bindings.dead_letters,
-            record,
-            consumer=self.name,
-            reason=reason,
-            detail=detail,
-            attempts=attempts,
-        )
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                await send_to_dead_letters(
+                    bindings.dead_letters,
+                    record,
+                    consumer=self.name,
+                    reason=reason,
+                    detail=detail,
+                    attempts=attempts,
+                    extra=extra,
+                )
+                break
+            except Exception as exc:
+                if wait is None or not is_transient(exc):
+                    raise
+                await wait(exc, attempt)
         metrics.DEAD_LETTERS.labels(self.name, record.topic, reason).inc()
         return Outcome.DEAD_LETTERED
 
@@ -331,13 +374,12 @@ class EventConsumer:
 
 
 def describe_validation_error(event_type: str, exc: ValidationError) -> str:
-    """Every failing field with the value it had and what was expected."""
+    """Every failing field with the value it had (cut, personal values masked) and what was expected."""
     problems = []
     for error in exc.errors(include_url=False):
         location = ".".join(str(part) for part in error["loc"]) or "(payload)"
-        value = error.get("input")
-        shown = repr(value) if error["type"] != "missing" else "missing"
-        problems.append(f"{location}={shown[:80]}: {error['msg']}")
+        shown = repr(echo(error.get("input"), location)) if error["type"] != "missing" else "missing"
+        problems.append(f"{location}={shown}: {error['msg']}")
     return f"{event_type} payload invalid: " + "; ".join(problems)
 
 
@@ -351,6 +393,13 @@ class ConsumerRunner:
     written), nothing is committed and the partitions are rewound to the batch's first records:
     they come again, and the inbox turns those already applied into no-ops. A rebalance waits for
     the batch in flight to finish and commit; `stop` does the same, then leaves the group.
+
+    When the environment fails (the database or the broker unreachable), the runner pauses every
+    assigned partition (aiokafka `pause`), commits nothing, and keeps calling `getmany` (which
+    returns nothing from paused partitions) so it stays in its group while it waits; it retries
+    the same batch with capped backoff until it passes, then resumes. `chasqui_consumer_paused`
+    and a log line say when and why it paused, and when it resumed. A stop or a rebalance during
+    the pause gives the batch up uncommitted: it comes again, to this member or the next owner.
     """
 
     def __init__(
@@ -364,6 +413,7 @@ class ConsumerRunner:
         auto_offset_reset: Literal["earliest", "latest"] = "earliest",
         max_records: int = 500,
         poll_timeout_ms: int = 100,
+        max_poll_interval_ms: int = 300_000,
     ) -> None:
         self.consumer = consumer
         self.group_id = group_id
@@ -377,11 +427,21 @@ class ConsumerRunner:
             auto_offset_reset=auto_offset_reset,
             security_protocol="SSL" if ssl_context is not None else "PLAINTEXT",
             ssl_context=ssl_context,
+            max_poll_interval_ms=max_poll_interval_ms,
         )
         self._in_flight = asyncio.Lock()  # held from a batch's first record to its commit
         self._stopping = asyncio.Event()
+        self._handover = asyncio.Event()  # a rebalance waits for the batch in flight
         self._task: asyncio.Task[None] | None = None
         self._failures = 0
+        self._paused_reason: str | None = None
+        self._paused_since = 0.0
+        self._pause_attempts = 0
+
+    @property
+    def paused_reason(self) -> str | None:
+        """Why the runner is paused (e.g. `database_unavailable`), or None while it consumes."""
+        return self._paused_reason
 
     @property
     def running(self) -> bool:
@@ -389,7 +449,8 @@ class ConsumerRunner:
 
     async def start(self) -> None:
         self.kafka.subscribe(
-            topics=[topic.name for topic in self.consumer.topics], listener=_Rebalance(self._in_flight)
+            topics=[topic.name for topic in self.consumer.topics],
+            listener=_Rebalance(self._in_flight, self._handover),
         )
         try:
             await self.kafka.start()
@@ -434,7 +495,7 @@ class ConsumerRunner:
                 )
             except KafkaError as exc:
                 log.warning("consumer %s: poll failed: %s", self.group_id, exc)
-                await self._pause()
+                await self._back_off()
                 continue
             if batch:
                 async with self._in_flight:
@@ -454,13 +515,22 @@ class ConsumerRunner:
             for record in partition_records
         ]
         try:
-            await self.consumer.process_batch(records)
+            await self.consumer.process_batch(records, wait=self._wait_for_environment)
+        except _GiveUpBatch as why:
+            # A stop or a rebalance while paused: nothing of the batch is committed; it comes again.
+            self._rewind(batch)
+            self._resume()
+            log.warning(
+                "consumer %s: gave up its paused batch of %d record(s) uncommitted (%s)",
+                self.group_id,
+                len(records),
+                why,
+            )
+            return
         except Exception as exc:
             # Not every record reached an outcome: commit nothing, read the batch again.
-            assigned = self.kafka.assignment()
-            for tp, partition_records in batch.items():
-                if tp in assigned:
-                    self.kafka.seek(tp, partition_records[0].offset)
+            self._rewind(batch)
+            self._resume()
             log.error(
                 "consumer %s: batch of %d record(s) not finished, rewinding it: %s: %s",
                 self.group_id,
@@ -470,10 +540,86 @@ class ConsumerRunner:
                 exc_info=exc,
             )
             self._failures += 1
-            await self._pause()
+            await self._back_off()
             return
         self._failures = 0
+        self._resume()
         await self._commit({tp: partition_records[-1].offset + 1 for tp, partition_records in batch.items()})
+
+    def _rewind(self, batch: dict[TopicPartition, list[Any]]) -> None:
+        assigned = self.kafka.assignment()
+        for tp, partition_records in batch.items():
+            if tp in assigned:
+                self.kafka.seek(tp, partition_records[0].offset)
+
+    async def _wait_for_environment(self, exc: BaseException, attempt: int) -> None:
+        """Between two attempts at a batch whose environment failed: pause the partitions (once),
+        say so, then wait the backoff while polling (paused partitions return nothing; polling
+        keeps this member in its group past max.poll.interval). Raises `_GiveUpBatch` on a stop
+        or a rebalance, so they never wait for an outage to end."""
+        reason = environment_reason(exc)
+        delay = self.consumer.retry.delay(attempt)
+        name = self.consumer.name
+        if self._paused_reason is None:
+            assigned = self.kafka.assignment()
+            self.kafka.pause(*assigned)
+            self._paused_since = time.monotonic()
+            metrics.CONSUMER_PAUSES.labels(name, reason).inc()
+            log.warning(
+                "consumer %s paused: %s (%s: %s); %d partition(s) paused, nothing committed, the batch "
+                "is retried until it passes (next attempt in %.2fs)",
+                self.group_id,
+                reason,
+                type(exc).__name__,
+                exc,
+                len(assigned),
+                delay,
+            )
+        elif reason != self._paused_reason or attempt % 10 == 0:
+            log.warning(
+                "consumer %s still paused after %.1fs (attempt %d): %s (%s: %s)",
+                self.group_id,
+                time.monotonic() - self._paused_since,
+                attempt,
+                reason,
+                type(exc).__name__,
+                exc,
+            )
+        if reason != self._paused_reason:
+            if self._paused_reason is not None:
+                metrics.CONSUMER_PAUSED.labels(name, self._paused_reason).set(0)
+            metrics.CONSUMER_PAUSED.labels(name, reason).set(1)
+            self._paused_reason = reason
+        self._pause_attempts = attempt
+        deadline = time.monotonic() + delay
+        while True:
+            if self._stopping.is_set():
+                raise _GiveUpBatch("the consumer is stopping")
+            if self._handover.is_set():
+                raise _GiveUpBatch("its partitions are being reassigned")
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            try:
+                await self.kafka.getmany(timeout_ms=int(min(remaining, 0.2) * 1000) or 1, max_records=1)
+            except KafkaError as poll_error:  # the broker may be down too: wait without polling
+                log.debug("consumer %s: poll while paused failed: %s", self.group_id, poll_error)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), min(remaining, 0.2))
+
+    def _resume(self) -> None:
+        if self._paused_reason is None:
+            return
+        self.kafka.resume(*self.kafka.paused())
+        metrics.CONSUMER_PAUSED.labels(self.consumer.name, self._paused_reason).set(0)
+        log.warning(
+            "consumer %s resumed after %.1fs paused (%s, %d attempt(s))",
+            self.group_id,
+            time.monotonic() - self._paused_since,
+            self._paused_reason,
+            self._pause_attempts + 1,
+        )
+        self._paused_reason = None
 
     async def _commit(self, offsets: dict[TopicPartition, int]) -> None:
         assigned = self.kafka.assignment()
@@ -487,22 +633,32 @@ class ConsumerRunner:
             # that succeeds) reads from the last commit and the inbox skips what was applied.
             log.warning("consumer %s: commit of %s failed: %s", self.group_id, offsets, exc)
 
-    async def _pause(self) -> None:
+    async def _back_off(self) -> None:
         """Back off before reading again, without delaying a stop."""
         delay = self.consumer.retry.delay(max(1, min(self._failures, 10)))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), delay)
 
 
-class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
-    """Partitions are handed over only after the batch in flight finished and committed."""
+class _GiveUpBatch(Exception):
+    """A paused batch is given up, uncommitted, because the runner stops or its partitions go."""
 
-    def __init__(self, in_flight: asyncio.Lock) -> None:
+
+class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Partitions are handed over only after the batch in flight finished and committed (or, if
+    it is paused for an outage, was given up uncommitted)."""
+
+    def __init__(self, in_flight: asyncio.Lock, handover: asyncio.Event) -> None:
         self._in_flight = in_flight
+        self._handover = handover
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
-        async with self._in_flight:  # the batch in flight commits while its partitions are still ours
-            pass
+        self._handover.set()  # a paused batch stops waiting for the outage to end
+        try:
+            async with self._in_flight:  # the batch in flight commits while its partitions are ours
+                pass
+        finally:
+            self._handover.clear()
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         return None

@@ -95,9 +95,22 @@ _COLUMNS = ("event_id", "event_type", "topic", "message_key", "headers", "body")
 class OutboxRelay:
     """Publishes pending outbox rows in `position` order, batch by batch, at least once.
 
-    One relay per schema publishes at a time (a session advisory lock elects it), so
-    rows of the same key leave in the order they were recorded. It wakes on NOTIFY
-    and also polls, so a missed notification only delays publishing.
+    One relay per schema publishes at a time, so rows of the same key leave in the order they were
+    recorded. Two guards make sure of it:
+
+    - **Leadership, checked before every batch.** A session advisory lock elects the relay; the
+      session holding it also LISTENs. Before each batch the relay asks that session whether it
+      still holds the lock (`pg_locks`, on its own backend pid). If the session died (a network
+      cut, `pg_terminate_backend`, a failover) another replica may have taken the lock: this one
+      stops publishing and goes back to waiting for the lock.
+    - **Rows claimed by their batch.** A batch reads its rows `FOR UPDATE` and marks them published
+      in the same transaction, after the broker acknowledged them. A second relay that reads while
+      a batch is in flight waits for those rows, then skips them (already published). So even in
+      the moment between a lock session dying and the old leader noticing, no row is published by
+      two relays; a batch's own transaction dying after the send (the relay or its connection
+      killed mid-batch) leaves its rows pending, and they are sent again: at least once.
+
+    It wakes on NOTIFY and also polls, so a missed notification only delays publishing.
     """
 
     def __init__(
@@ -123,10 +136,17 @@ class OutboxRelay:
         self.retention = timedelta(days=7)
         self.purge_interval = 60.0
         self._purged_at = float("-inf")
+        self.leader = False
+        """True while this relay holds the lock and publishes."""
 
     @property
     def channel(self) -> str:
         return f"chasqui_outbox_{self._schema}"
+
+    @property
+    def lock_name(self) -> str:
+        """The advisory lock's name; its key is `hashtext(lock_name)`."""
+        return f"outbox:{self._schema}"
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name=f"outbox-relay-{self._schema}")
@@ -156,31 +176,70 @@ class OutboxRelay:
                 await asyncio.sleep(self._error_backoff)
 
     async def _lead(self) -> None:
-        async with self._pool.acquire() as conn:
+        async with self._pool.acquire() as conn:  # the lock session, held while leading
             await conn.add_listener(self.channel, self.notify)
             try:
                 while not self._stopping:
-                    if await conn.fetchval(
-                        "SELECT pg_try_advisory_lock(hashtext($1))", f"outbox:{self._schema}"
-                    ):
+                    if await conn.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", self.lock_name):
                         break
                     await self._sleep()
+                else:
+                    return
+                self._set_leader(True, conn)
                 try:
                     while True:
-                        while await self.publish_batch():
-                            pass
+                        while True:
+                            if not await self._still_leader(conn):
+                                return
+                            if not await self.publish_batch():
+                                break
                         await self._report_backlog()
                         if self._stopping:
                             return
                         await self._sleep()
                 finally:
-                    if not conn.is_closed():
-                        await conn.execute(
-                            "SELECT pg_advisory_unlock(hashtext($1))", f"outbox:{self._schema}"
-                        )
+                    self._set_leader(False, conn)
+                    # The session may be gone (then so is its lock), its proxy detached from it.
+                    with contextlib.suppress(Exception):
+                        if not conn.is_closed():
+                            await conn.execute("SELECT pg_advisory_unlock(hashtext($1))", self.lock_name)
             finally:
-                if not conn.is_closed():
-                    await conn.remove_listener(self.channel, self.notify)
+                with contextlib.suppress(Exception):
+                    if not conn.is_closed():
+                        await conn.remove_listener(self.channel, self.notify)
+
+    def _set_leader(self, leading: bool, conn: Connection) -> None:
+        self.leader = leading
+        metrics.OUTBOX_RELAY_LEADER.labels(self._schema).set(1 if leading else 0)
+        if leading:
+            log.info("outbox relay for %s leads (lock session pid %s)", self._schema, conn.get_server_pid())
+
+    async def _still_leader(self, conn: Connection) -> bool:
+        """Does our lock session still hold the relay lock? Asked before every batch."""
+        try:
+            held = await conn.fetchval(
+                """
+                SELECT EXISTS (
+                    SELECT 1 FROM pg_locks
+                    WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid()
+                      AND objsubid = 1
+                      AND ((classid::bigint << 32) | objid::bigint) = hashtext($1)::bigint)
+                """,
+                self.lock_name,
+                timeout=5,
+            )
+        except Exception as exc:
+            held, reason = False, f"{type(exc).__name__}: {exc}"
+        else:
+            reason = "the lock is no longer held by its session"
+        if not held:
+            metrics.OUTBOX_LEADERSHIP_LOST.labels(self._schema).inc()
+            log.warning(
+                "outbox relay for %s lost its leadership (%s); it stops publishing and waits for the lock",
+                self._schema,
+                reason,
+            )
+        return bool(held)
 
     async def _sleep(self) -> None:
         with contextlib.suppress(TimeoutError):
@@ -188,13 +247,20 @@ class OutboxRelay:
         self._wake.clear()
 
     async def publish_batch(self) -> int:
-        """Publish the oldest pending rows; returns how many were published."""
+        """Publish the oldest pending rows; returns how many were published.
+
+        The rows are claimed (`FOR UPDATE`) by this batch's transaction, which marks them
+        published only after the broker acknowledged every one: a concurrent batch waits for them
+        and then skips them. If the broker fails, the attempt is recorded on the rows and the
+        error raised (the caller backs off and tries again)."""
+        failure: Exception | None = None
         async with self._pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(
                 """
                 SELECT position, topic, message_key, headers, body
                 FROM outbox WHERE state <> 'published'
                 ORDER BY position LIMIT $1
+                FOR UPDATE
                 """,
                 self._batch_size,
             )
@@ -214,28 +280,27 @@ class OutboxRelay:
                 ]
                 await asyncio.gather(*futures)
             except Exception as exc:
-                await self._record_failure(positions, exc)
-                raise
-            await conn.execute(
-                """
-                UPDATE outbox SET state = 'published', published_at = now(),
-                       attempts = attempts + 1, last_error = NULL
-                WHERE position = ANY($1::bigint[])
-                """,
-                positions,
-            )
+                failure = exc
+                await conn.execute(
+                    "UPDATE outbox SET attempts = attempts + 1, last_error = $2 "
+                    "WHERE position = ANY($1::bigint[])",
+                    positions,
+                    f"{type(exc).__name__}: {exc}"[:1000],
+                )
+            else:
+                await conn.execute(
+                    """
+                    UPDATE outbox SET state = 'published', published_at = now(),
+                           attempts = attempts + 1, last_error = NULL
+                    WHERE position = ANY($1::bigint[])
+                    """,
+                    positions,
+                )
+        if failure is not None:
+            raise failure
         self.published += len(rows)
         metrics.OUTBOX_PUBLISHED.labels(self._schema).inc(len(rows))
         return len(rows)
-
-    async def _record_failure(self, positions: list[int], exc: Exception) -> None:
-        async with self._pool.acquire() as conn:
-            await conn.execute(
-                "UPDATE outbox SET attempts = attempts + 1, last_error = $2 "
-                "WHERE position = ANY($1::bigint[])",
-                positions,
-                f"{type(exc).__name__}: {exc}"[:1000],
-            )
 
     async def _report_backlog(self) -> None:
         # Published rows are kept a while for audit and forensics, then purged in small bites. The

@@ -37,3 +37,30 @@ CONSUMER_LAG = Gauge(
     "Messages behind the end of each partition, per consumer",
     ["consumer", "topic", "partition"],
 )
+CONSUMER_PAUSED = Gauge(
+    "chasqui_consumer_paused",
+    "1 while a consumer is paused because its environment failed (reason: database_unavailable, "
+    "database_timeout, database_contention, broker_unavailable, dependency_unavailable): it "
+    "commits nothing and retries its batch until it passes",
+    ["consumer", "reason"],
+)
+CONSUMER_PAUSES = Counter(
+    "chasqui_consumer_pauses_total",
+    "Times a consumer paused its partitions because its environment failed",
+    ["consumer", "reason"],
+)
+KAFKA_UP = Gauge(
+    "chasqui_kafka_up",
+    "1 if the service's last broker health check reached the Kafka cluster, else 0",
+    ["service"],
+)
+OUTBOX_RELAY_LEADER = Gauge(
+    "chasqui_outbox_relay_leader",
+    "1 while this replica's outbox relay holds the schema's relay lock and publishes",
+    ["schema"],
+)
+OUTBOX_LEADERSHIP_LOST = Counter(
+    "chasqui_outbox_relay_leadership_lost_total",
+    "Times a relay found its lock session gone before a batch and stopped publishing",
+    ["schema"],
+)

@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from chasqui_common.db.pool import Connection
+from chasqui_common.db.rows import from_row
 from chasqui_common.events.eligibility import DecisionCause
 from chasqui_common.events.registry import Household, HouseholdStatus
 
@@ -140,18 +141,7 @@ async def recorded_decisions(conn: Connection, household_id: str) -> list[Record
         """,
         household_id,
     )
-    return [
-        RecordedDecision(
-            program=r["program"],
-            person_id=r["person_id"],
-            decision_id=r["decision_id"],
-            eligible=r["eligible"],
-            as_of=r["as_of"],
-            cause=DecisionCause(r["cause"]),
-            caused_by_event_id=r["caused_by_event_id"],
-        )
-        for r in rows
-    ]
+    return [from_row(RecordedDecision, r) for r in rows]
 
 
 _RECORD_CHANGES = """

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from typing import Annotated
 
 from chasqui_common.auth import Principal, require_scopes
 from chasqui_common.bootstrap import UseCases
-from fastapi import APIRouter, Depends, Query
+from chasqui_common.values import IsoDate, Text
+from fastapi import APIRouter, Depends, Path, Query
 
 from chasqui_eligibility.api.schemas import (
     HouseholdEligibilityResponse,
@@ -30,12 +31,18 @@ WRITE = require_scopes("eligibility:write")
 
 router = APIRouter(prefix="/v1", tags=["eligibility"])
 
+# Path and query parameters follow the shared value rules (chasqui_common.values, docs/values.md):
+# ids and codes are one line of text without control characters; dates are YYYY-MM-DD only.
+HouseholdId = Annotated[Text, Path(description="The registry's household id")]
+ProgramCode = Annotated[Text, Path(description="Program code, e.g. PENSION_65")]
+AsOf = Annotated[IsoDate | None, Query(description="YYYY-MM-DD; today (Lima) when absent")]
+
 
 @router.get("/households/{household_id}/eligibility")
 async def household_eligibility(
-    household_id: str,
+    household_id: HouseholdId,
     run: UseCases,
-    as_of: date | None = Query(None, description="YYYY-MM-DD; today (Lima) when absent"),
+    as_of: AsOf = None,
     _: Principal = Depends(READ),
 ) -> HouseholdEligibilityResponse:
     result = await run.query(
@@ -51,13 +58,13 @@ async def list_programs(run: UseCases, _: Principal = Depends(READ)) -> list[Pro
 
 
 @router.get("/programs/{code}")
-async def get_program(code: str, run: UseCases, _: Principal = Depends(READ)) -> ProgramResponse:
+async def get_program(code: ProgramCode, run: UseCases, _: Principal = Depends(READ)) -> ProgramResponse:
     return ProgramResponse.model_validate(await run.query(queries.get_program, GetProgramQuery(code)))
 
 
 @router.post("/programs/{code}/simulate")
 async def simulate_program(
-    code: str, body: SimulationRequest, run: UseCases, _: Principal = Depends(WRITE)
+    code: ProgramCode, body: SimulationRequest, run: UseCases, _: Principal = Depends(WRITE)
 ) -> SimulationResponse:
     query = SimulateProgramQuery(code, body.rule_set, body.as_of, body.sample_size)
     return SimulationResponse.model_validate(await run.query(queries.simulate_program, query))

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from chasqui_common.events.eligibility import BenefitKind, DecisionCause
 from chasqui_common.events.registry import HouseholdStatus
+from chasqui_common.values import IsoDate
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from chasqui_eligibility.domain.rules import Explanation, RuleSet, Unit
@@ -21,7 +22,7 @@ class _Response(BaseModel):
 
 class SimulationRequest(BaseModel):
     rule_set: RuleSet
-    as_of: date | None = Field(None, description="Evaluation date; today (Lima) when absent")
+    as_of: IsoDate | None = Field(None, description="Evaluation date (YYYY-MM-DD); today (Lima) when absent")
     sample_size: int = Field(10, ge=0, le=1000)
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from uuid import UUID
 
-from chasqui_common.events.eligibility import BenefitKind, DecisionCause
+from chasqui_common.events.eligibility import BenefitKind
 from chasqui_common.events.registry import HouseholdStatus
 from pydantic import JsonValue
 
+from chasqui_eligibility.domain.decisions import RecordedDecision
 from chasqui_eligibility.domain.rules import Explanation, RuleSet, Unit
 from chasqui_eligibility.domain.simulation import DepartmentImpact, SampledUnit
 
@@ -48,23 +48,12 @@ class BenefitOutcome:
 
 
 @dataclass(frozen=True)
-class Recorded:
-    """What the service recorded for the unit (its last decision), and what caused it."""
-
-    decision_id: UUID
-    eligible: bool
-    as_of: date
-    cause: DecisionCause
-    caused_by_event_id: UUID | None
-
-
-@dataclass(frozen=True)
 class UnitDecision:
     person_id: str | None
     eligible: bool
     benefit: BenefitOutcome
     criteria: tuple[CriterionOutcome, ...]
-    recorded: Recorded | None
+    recorded: RecordedDecision | None  # what the service recorded for the unit, and what caused it
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,6 @@ from chasqui_eligibility.application.models import (
     ProgramDecisions,
     ProgramDetails,
     ProgramSummary,
-    Recorded,
     Simulation,
     SimulationTiming,
     SweepCandidates,
@@ -94,15 +93,7 @@ def _unit(decision: Decision, stored: RecordedDecision | None) -> UnitDecision:
             CriterionOutcome(c.name, c.passed, c.values, Explained(c.explanation_es, c.explanation_en))
             for c in decision.criteria
         ),
-        recorded=None
-        if stored is None
-        else Recorded(
-            decision_id=stored.decision_id,
-            eligible=stored.eligible,
-            as_of=stored.as_of,
-            cause=stored.cause,
-            caused_by_event_id=stored.caused_by_event_id,
-        ),
+        recorded=stored,
     )
 
 
@@ -168,7 +159,13 @@ async def simulate_program(reader: Reader, query: SimulateProgramQuery) -> Simul
     try:
         compile_rule_set(program.code, program.unit, query.rule_set)
     except ExpressionError as exc:
-        raise RuleSetInvalid(str(exc), field="rule_set.criteria", value=None, expected=str(exc)) from exc
+        field = f"rule_set.{exc.field}" if exc.field else "rule_set"
+        raise RuleSetInvalid(
+            str(exc),
+            field=field,
+            value=None,
+            expected="an expression the rule engine can compile (CEL subset)",
+        ) from exc
     started = time.perf_counter()
     cols = await projection_columns(reader.conn)
     loaded = time.perf_counter()
@@ -176,25 +173,9 @@ async def simulate_program(reader: Reader, query: SimulateProgramQuery) -> Simul
         cols, program, query.rule_set, query.as_of or reader.clock.today(), sample_size=query.sample_size
     )
     finished = time.perf_counter()
+    fields = vars(result)  # the answer repeats the result's fields, its lists as tuples
     return Simulation(
-        program=result.program,
-        unit=result.unit,
-        as_of=result.as_of,
-        current_version=result.current_version,
-        candidate_version=result.candidate_version,
-        households_evaluated=result.households_evaluated,
-        people_evaluated=result.people_evaluated,
-        households_gaining=result.households_gaining,
-        households_losing=result.households_losing,
-        people_gaining=result.people_gaining,
-        people_losing=result.people_losing,
-        eligible_now=result.eligible_now,
-        eligible_candidate=result.eligible_candidate,
-        current_monthly_cost_centimos=result.current_monthly_cost_centimos,
-        candidate_monthly_cost_centimos=result.candidate_monthly_cost_centimos,
-        by_department=tuple(result.by_department),
-        sample_gaining=tuple(result.sample_gaining),
-        sample_losing=tuple(result.sample_losing),
+        **fields | {name: tuple(value) for name, value in fields.items() if isinstance(value, list)},
         monthly_cost_change_centimos=result.monthly_cost_change_centimos,
         monthly_cost_change_soles=soles(result.monthly_cost_change_centimos),
         timing_ms=SimulationTiming(

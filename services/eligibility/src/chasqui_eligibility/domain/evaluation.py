@@ -48,16 +48,24 @@ def compile_rule_set(program: str, unit: Unit, rule_set: RuleSet) -> CompiledRul
     """Raises ExpressionError naming the program, version and criterion of a bad expression."""
     allow_person = unit == Unit.PERSON
     compiled = []
-    for criterion in rule_set.criteria:
+    for index, criterion in enumerate(rule_set.criteria):
         try:
             cel = compile_expression(criterion.expression, allow_person=allow_person)
             compiled.append(CompiledCriterion(criterion, cel, compile_vector(cel)))
         except ExpressionError as exc:
-            raise ExpressionError(f"{program} {rule_set.version} criterion {criterion.name}: {exc}") from exc
+            raise ExpressionError(
+                f"{program} {rule_set.version} criterion {criterion.name}: {exc}",
+                field=f"criteria.{index}.expression",
+            ) from exc
     points = points_vector = None
     if rule_set.benefit.priority_points is not None:
-        points = compile_expression(rule_set.benefit.priority_points, allow_person=allow_person)
-        points_vector = compile_vector(points)
+        try:
+            points = compile_expression(rule_set.benefit.priority_points, allow_person=allow_person)
+            points_vector = compile_vector(points)
+        except ExpressionError as exc:
+            raise ExpressionError(
+                f"{program} {rule_set.version} priority points: {exc}", field="benefit.priority_points"
+            ) from exc
     return CompiledRuleSet(program, unit, rule_set, tuple(compiled), points, points_vector)
 
 

@@ -36,7 +36,14 @@ Runner = Literal["transpiled", "interpreted"]
 
 
 class ExpressionError(ValueError):
-    """A rule expression that does not parse, reads an unknown fact, or gives a wrong type."""
+    """A rule expression that does not parse, reads an unknown fact, or gives a wrong type.
+
+    `field` locates it in its rule set when known (`criteria.2.expression`, `benefit.priority_points`).
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)

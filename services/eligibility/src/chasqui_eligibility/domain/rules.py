@@ -6,9 +6,19 @@ import itertools
 from collections.abc import Iterable, Iterator
 from datetime import date
 from enum import StrEnum
+from typing import Annotated
 
 from chasqui_common.events.eligibility import BenefitKind
+from chasqui_common.values import IsoDate, MultilineText, text
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+# The shared value rules (chasqui_common.values): rule files and candidate rule sets sent to
+# `POST /v1/programs/{code}/simulate` refuse control characters, unpaired surrogates and
+# noncharacters in every text, and read dates as YYYY-MM-DD only.
+Wording = Annotated[str, text(min_length=1)]
+"""One line of text for people (es/en explanations and names)."""
+Expression = Annotated[str, text(min_length=1, multiline=True)]
+"""A CEL expression: may span lines (tab, LF, CR LF), nothing else of C0/C1."""
 
 
 class Unit(StrEnum):
@@ -23,15 +33,15 @@ class _Model(BaseModel):
 
 
 class Explanation(_Model):
-    es: str = Field(min_length=1)
-    en: str = Field(min_length=1)
+    es: Wording
+    en: Wording
 
 
 class Criterion(_Model):
     """One condition: a CEL expression over `household` (and `person` for person programs)."""
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    expression: str = Field(min_length=1)
+    expression: Expression
     explanation: Explanation
 
 
@@ -39,7 +49,7 @@ class Benefit(_Model):
     kind: BenefitKind
     amount_centimos: int | None = Field(None, ge=0, description="Integer céntimos per period")
     period_months: int | None = Field(None, ge=1)
-    priority_points: str | None = Field(None, description="CEL integer expression, for grants")
+    priority_points: MultilineText | None = Field(None, description="CEL integer expression, for grants")
     description: Explanation
 
     @model_validator(mode="after")
@@ -60,8 +70,8 @@ class RuleSet(_Model):
     (inclusive; open-ended when null)."""
 
     version: str = Field(pattern=r"^[A-Z0-9_]+-\d{4}\.\d+$")
-    effective_from: date
-    effective_until: date | None = None
+    effective_from: IsoDate
+    effective_until: IsoDate | None = None
     criteria: tuple[Criterion, ...] = Field(min_length=1)
     benefit: Benefit
 

@@ -8,14 +8,13 @@ from typing import Any, Literal
 
 import asyncpg
 from chasqui_common.db.pool import Connection
-from chasqui_common.events.employment import SeekerSource
-from chasqui_common.events.registry import DocumentType, EducationLevel
+from chasqui_common.db.rows import from_row
+from chasqui_common.events.registry import DocumentType
 
 from chasqui_employment_matching.domain.codes import department_name
 from chasqui_employment_matching.domain.engine import Ranked
 from chasqui_employment_matching.domain.models import (
     Application,
-    Availability,
     DepartmentStats,
     Employer,
     JobFair,
@@ -44,35 +43,7 @@ _VACANCY_COLUMNS = (
 
 
 def _seeker(row: asyncpg.Record) -> JobSeeker:
-    return JobSeeker(
-        seeker_id=str(row["seeker_id"]),
-        person_id=row["person_id"],
-        document_type=DocumentType(row["document_type"]),
-        document_number=row["document_number"],
-        given_names=row["given_names"],
-        paternal_surname=row["paternal_surname"],
-        maternal_surname=row["maternal_surname"],
-        birth_date=row["birth_date"],
-        ubigeo=row["ubigeo"],
-        occupations=tuple(row["occupations"]),
-        skills=tuple(row["skills"]),
-        education=EducationLevel(row["education"]),
-        experience_years=row["experience_years"],
-        disability=row["disability"],
-        availability=Availability(row["availability"]),
-        expected_salary=row["expected_salary"],
-        phone=row["phone"],
-        email=row["email"],
-        consent_to_contact=row["consent_to_contact"],
-        consent_sms=row["consent_sms"],
-        consent_email=row["consent_email"],
-        consent_whatsapp=row["consent_whatsapp"],
-        source=SeekerSource(row["source"]),
-        referral_id=row["referral_id"],
-        active=row["active"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-    )
+    return from_row(JobSeeker, row)
 
 
 def _seeker_values(s: JobSeeker) -> tuple[Any, ...]:
@@ -184,34 +155,14 @@ async def insert_employer(conn: Connection, employer: Employer) -> bool:
 
 async def get_employer(conn: Connection, ruc: str) -> Employer | None:
     row = await conn.fetchrow("SELECT ruc, name, sector FROM employers WHERE ruc = $1", ruc)
-    return Employer(row["ruc"], row["name"], row["sector"]) if row else None
+    return from_row(Employer, row) if row else None
 
 
 # -- vacancies -----------------------------------------------------------------------------------
 
 
 def _vacancy(row: asyncpg.Record) -> Vacancy:
-    return Vacancy(
-        vacancy_id=str(row["vacancy_id"]),
-        employer_ruc=row["employer_ruc"],
-        title=row["title"],
-        occupation_code=row["occupation_code"],
-        skills=tuple(row["skills"]),
-        ubigeo=row["ubigeo"],
-        positions=row["positions"],
-        formal=row["formal"],
-        salary_min=row["salary_min"],
-        salary_max=row["salary_max"],
-        inclusive=row["inclusive"],
-        education_required=EducationLevel(row["education_required"]),
-        experience_years_required=row["experience_years_required"],
-        closes_on=row["closes_on"],
-        status=VacancyStatus(row["status"]),
-        placements=row["placements"],
-        fair_id=str(row["fair_id"]) if row["fair_id"] else None,
-        published_at=row["published_at"],
-        closed_at=row["closed_at"],
-    )
+    return from_row(Vacancy, row)
 
 
 async def insert_vacancy(conn: Connection, v: Vacancy) -> Vacancy:
@@ -315,18 +266,7 @@ async def get_fair(conn: Connection, fair_id: str) -> JobFair | None:
         """,
         fair_id,
     )
-    if row is None:
-        return None
-    return JobFair(
-        str(row["fair_id"]),
-        row["name"],
-        row["held_on"],
-        row["ubigeo"],
-        row["venue"],
-        row["vacancies"],
-        int(row["positions"]),
-        row["attendees"],
-    )
+    return from_row(JobFair, row) if row else None
 
 
 async def add_attendee(conn: Connection, fair_id: str, seeker_id: str) -> bool:
@@ -441,13 +381,7 @@ async def insert_application(conn: Connection, a: Application) -> bool:
 
 
 def _application(row: asyncpg.Record) -> Application:
-    return Application(
-        str(row["application_id"]),
-        str(row["seeker_id"]),
-        str(row["vacancy_id"]),
-        row["match_score"],
-        row["submitted_at"],
-    )
+    return from_row(Application, row)
 
 
 async def get_application(conn: Connection, application_id: str) -> Application | None:
@@ -478,15 +412,7 @@ async def insert_placement(conn: Connection, p: Placement) -> bool:
 
 
 def _placement(row: asyncpg.Record) -> Placement:
-    return Placement(
-        str(row["placement_id"]),
-        str(row["seeker_id"]),
-        str(row["vacancy_id"]),
-        row["formal"],
-        row["start_date"],
-        row["monthly_salary"],
-        row["confirmed_at"],
-    )
+    return from_row(Placement, row)
 
 
 async def get_placement(conn: Connection, placement_id: str) -> Placement | None:
@@ -513,21 +439,13 @@ async def department_stats(conn: Connection) -> list[DepartmentStats]:
              v AS (SELECT left(ubigeo, 2) AS dep, count(*) AS n, sum(positions) AS p FROM vacancies GROUP BY 1),
              p AS (SELECT left(v.ubigeo, 2) AS dep, count(*) AS n, count(*) FILTER (WHERE p.formal) AS f
                    FROM placements p JOIN vacancies v USING (vacancy_id) GROUP BY 1)
-        SELECT dep, coalesce(s.n, 0) AS seekers, coalesce(v.n, 0) AS vacancies, coalesce(v.p, 0) AS positions,
+        SELECT dep AS department, coalesce(s.n, 0) AS seekers, coalesce(v.n, 0) AS vacancies, coalesce(v.p, 0) AS positions,
                coalesce(p.n, 0) AS placements, coalesce(p.f, 0) AS formal
         FROM s FULL JOIN v USING (dep) FULL JOIN p USING (dep)
         ORDER BY dep
         """
     )
     return [
-        DepartmentStats(
-            department=r["dep"],
-            name=department_name(r["dep"]),
-            seekers=r["seekers"],
-            vacancies=r["vacancies"],
-            positions=int(r["positions"]),
-            placements=r["placements"],
-            formal_placements=r["formal"],
-        )
+        from_row(DepartmentStats, r, name=department_name(r["department"]), formal_placements=r["formal"])
         for r in rows
     ]

@@ -2,56 +2,73 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Annotated, Any, Self
 
 from chasqui_common.events.employment import SeekerSource
 from chasqui_common.events.registry import Consent, DocumentType, EducationLevel
+from chasqui_common.http.schemas import ResponseModel
+from chasqui_common.values import Email, IsoDate, PhoneNumber, Ubigeo, text
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from chasqui_employment_matching.application.queries import MatchView
 from chasqui_employment_matching.domain import codes
 from chasqui_employment_matching.domain.models import (
-    Application,
     Availability,
-    DepartmentStats,
     Employer,
     JobFair,
     JobSeeker,
-    Placement,
     Vacancy,
 )
 
 
 class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    """A request body: the shared value rules (docs/values.md) on every field, kept as written.
+
+    No whitespace stripping: a text field is stored and read back byte-exact, or refused with 422.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+
+Id = Annotated[str, text(min_length=1, max_length=64)]
+"""An identifier in a body (a UUID the service assigned, checked by the route)."""
+Code = Annotated[str, text(min_length=1, max_length=20)]
+"""A code checked after parsing: RUC (python-stdnum), CNO/ISCO occupation (4 digits)."""
+SkillTag = Annotated[str, text(min_length=1, max_length=80)]
 
 
 # -- job seekers ---------------------------------------------------------------------------------
 
 
 class DocumentIn(_In):
+    """A job seeker's document: DNI, CE, CPP, PTP or PASSPORT; the number by the shared rule."""
+
     type: DocumentType
-    number: str = Field(min_length=1, max_length=20)
+    number: Annotated[str, text(min_length=1, max_length=30)]
 
 
 class ContactIn(_In):
-    phone: str | None = Field(None, pattern=r"^\+?\d{6,15}$", description="digits, optional leading +")
-    email: str | None = Field(None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)
+    """Phone (stored in E.164), e-mail, and consent per channel: SMS and WhatsApp need a mobile."""
+
+    phone: PhoneNumber | None = None
+    email: Email | None = None
     consent: Consent = Field(default_factory=Consent)
 
 
 class JobSeekerIn(_In):
     document: DocumentIn
-    person_id: str | None = Field(None, description="platform person id; assigned when absent")
-    given_names: str = Field(min_length=1, max_length=120)
-    paternal_surname: str | None = Field(None, max_length=80)
-    maternal_surname: str | None = Field(None, max_length=80)
-    birth_date: date | None = None
-    ubigeo: str
-    occupations: list[str] = Field(
+    person_id: Id | None = Field(None, description="platform person id; assigned when absent")
+    given_names: Annotated[str, text(min_length=1, max_length=120)]
+    paternal_surname: Annotated[str, text(max_length=80)] | None = None
+    maternal_surname: Annotated[str, text(max_length=80)] | None = None
+    birth_date: IsoDate | None = None
+    ubigeo: Ubigeo
+    occupations: list[Code] = Field(
         min_length=1, max_length=10, description="CNO 2015 / ISCO-08 4-digit codes"
     )
-    skills: list[str] = Field(default_factory=list, max_length=50)
+    skills: list[SkillTag] = Field(default_factory=list, max_length=50)
     education: EducationLevel = EducationLevel.NONE
     experience_years: int = Field(0, ge=0, le=70)
     disability: bool = False
@@ -62,50 +79,44 @@ class JobSeekerIn(_In):
     source: SeekerSource = SeekerSource.CENTRO_DE_EMPLEO
 
     def to_domain(self, seeker_id: str) -> JobSeeker:
+        """The seeker: the body's own fields as they are, the codes checked and normalised."""
         number = codes.normalise_document("document", self.document.type, self.document.number)
+        occupations = (codes.check_occupation(f"occupations.{i}", c) for i, c in enumerate(self.occupations))
+        consent = self.contact.consent
+        sms, whatsapp = codes.channel_consent(
+            "contact.consent", self.contact.phone, sms=consent.sms, whatsapp=consent.whatsapp
+        )
         return JobSeeker(
+            **self.model_dump(
+                exclude={"document", "person_id", "ubigeo", "occupations", "skills", "contact"}
+            ),
             seeker_id=seeker_id,
             person_id=self.person_id or f"{self.document.type.value}-{number}",
             document_type=self.document.type,
             document_number=number,
-            given_names=self.given_names,
-            paternal_surname=self.paternal_surname,
-            maternal_surname=self.maternal_surname,
-            birth_date=self.birth_date,
-            ubigeo=codes.check_ubigeo("ubigeo", self.ubigeo),
-            occupations=tuple(
-                dict.fromkeys(
-                    codes.check_occupation(f"occupations.{i}", c) for i, c in enumerate(self.occupations)
-                )
-            ),
+            ubigeo=self.ubigeo,
+            occupations=tuple(dict.fromkeys(occupations)),
             skills=codes.normalise_skills("skills", self.skills),
-            education=self.education,
-            experience_years=self.experience_years,
-            disability=self.disability,
-            availability=self.availability,
-            expected_salary=self.expected_salary,
             phone=self.contact.phone,
             email=self.contact.email,
-            consent_to_contact=self.consent_to_contact,
-            consent_sms=self.contact.consent.sms,
-            consent_email=self.contact.consent.email,
-            consent_whatsapp=self.contact.consent.whatsapp,
-            source=self.source,
+            consent_sms=sms,
+            consent_email=consent.email,
+            consent_whatsapp=whatsapp,
         )
 
 
-class DocumentOut(BaseModel):
+class DocumentOut(ResponseModel):
     type: DocumentType
     number: str
 
 
-class ContactOut(BaseModel):
+class ContactOut(ResponseModel):
     phone: str | None
     email: str | None
     consent: Consent
 
 
-class JobSeekerOut(BaseModel):
+class JobSeekerOut(ResponseModel):
     seeker_id: str
     person_id: str
     document: DocumentOut
@@ -130,34 +141,14 @@ class JobSeekerOut(BaseModel):
     updated_at: datetime | None
 
     @classmethod
-    def of(cls, s: JobSeeker) -> JobSeekerOut:
-        return cls(
-            seeker_id=s.seeker_id,
-            person_id=s.person_id,
+    def of(cls, s: JobSeeker, /, **overrides: Any) -> Self:
+        """The seeker, with its document and contact details grouped as in the request body."""
+        consent = Consent(sms=s.consent_sms, email=s.consent_email, whatsapp=s.consent_whatsapp)
+        return super().of(
+            s,
             document=DocumentOut(type=s.document_type, number=s.document_number),
-            given_names=s.given_names,
-            paternal_surname=s.paternal_surname,
-            maternal_surname=s.maternal_surname,
-            birth_date=s.birth_date,
-            ubigeo=s.ubigeo,
-            occupations=list(s.occupations),
-            skills=list(s.skills),
-            education=s.education,
-            experience_years=s.experience_years,
-            disability=s.disability,
-            availability=s.availability,
-            expected_salary=s.expected_salary,
-            contact=ContactOut(
-                phone=s.phone,
-                email=s.email,
-                consent=Consent(sms=s.consent_sms, email=s.consent_email, whatsapp=s.consent_whatsapp),
-            ),
-            consent_to_contact=s.consent_to_contact,
-            source=s.source,
-            referral_id=s.referral_id,
-            active=s.active,
-            created_at=s.created_at,
-            updated_at=s.updated_at,
+            contact=ContactOut(phone=s.phone, email=s.email, consent=consent),
+            **overrides,
         )
 
 
@@ -168,69 +159,54 @@ class JobSeekerList(BaseModel):
 # -- matches -------------------------------------------------------------------------------------
 
 
-class ComponentOut(BaseModel):
+class ComponentOut(ResponseModel):
     name: str
     points: int
     max_points: int
     detail: str
 
 
-class MatchOut(BaseModel):
+class MatchOut(ResponseModel):
     seeker_id: str
     vacancy_id: str
     score: int
     components: list[ComponentOut]
 
 
-class MatchesOut(BaseModel):
+class MatchesOut(ResponseModel):
     items: list[MatchOut]
 
     @classmethod
-    def of(cls, views: list[MatchView]) -> MatchesOut:
-        return cls(
-            items=[
-                MatchOut(
-                    seeker_id=v.seeker_id,
-                    vacancy_id=v.vacancy_id,
-                    score=v.score,
-                    components=[
-                        ComponentOut(name=c.name, points=c.points, max_points=c.max_points, detail=c.detail)
-                        for c in v.components
-                    ],
-                )
-                for v in views
-            ]
-        )
+    def of(cls, source: Sequence[MatchView], /, **overrides: Any) -> Self:
+        return cls(items=[MatchOut.of(v) for v in source], **overrides)
 
 
 # -- employers and vacancies ---------------------------------------------------------------------
 
 
 class EmployerIn(_In):
-    ruc: str
-    name: str = Field(min_length=1, max_length=200)
-    sector: str | None = Field(None, max_length=120, description="economic sector (e.g. CIIU section)")
+    ruc: Code = Field(description="11-digit RUC with its check digit (python-stdnum)")
+    name: Annotated[str, text(min_length=1, max_length=200)]
+    sector: Annotated[str, text(max_length=120)] | None = Field(
+        None, description="economic sector (e.g. CIIU section)"
+    )
 
     def to_domain(self) -> Employer:
         return Employer(codes.normalise_ruc("ruc", self.ruc), self.name, self.sector)
 
 
-class EmployerOut(BaseModel):
+class EmployerOut(ResponseModel):
     ruc: str
     name: str
     sector: str | None
 
-    @classmethod
-    def of(cls, e: Employer) -> EmployerOut:
-        return cls(ruc=e.ruc, name=e.name, sector=e.sector)
-
 
 class VacancyIn(_In):
-    employer_ruc: str
-    title: str = Field(min_length=1, max_length=200)
-    occupation_code: str = Field(description="CNO 2015 / ISCO-08 4-digit unit group")
-    skills: list[str] = Field(default_factory=list, max_length=30)
-    ubigeo: str
+    employer_ruc: Code
+    title: Annotated[str, text(min_length=1, max_length=200)]
+    occupation_code: Code = Field(description="CNO 2015 / ISCO-08 4-digit unit group")
+    skills: list[SkillTag] = Field(default_factory=list, max_length=30)
+    ubigeo: Ubigeo
     positions: int = Field(ge=1, le=10_000)
     formal: bool = Field(description="formal contract (planilla)")
     salary_min: int | None = Field(None, ge=0, description="whole soles per month")
@@ -238,8 +214,8 @@ class VacancyIn(_In):
     inclusive: bool = Field(False, description="reserved for people with a disability")
     education_required: EducationLevel = EducationLevel.NONE
     experience_years_required: int = Field(0, ge=0, le=50)
-    closes_on: date
-    job_fair_id: str | None = None
+    closes_on: IsoDate
+    job_fair_id: Id | None = None
 
     @model_validator(mode="after")
     def _salary_range(self) -> VacancyIn:
@@ -256,7 +232,7 @@ class VacancyIn(_In):
             title=self.title,
             occupation_code=codes.check_occupation("occupation_code", self.occupation_code),
             skills=codes.normalise_skills("skills", self.skills),
-            ubigeo=codes.check_ubigeo("ubigeo", self.ubigeo),
+            ubigeo=self.ubigeo,
             positions=self.positions,
             formal=self.formal,
             salary_min=self.salary_min,
@@ -269,7 +245,7 @@ class VacancyIn(_In):
         )
 
 
-class VacancyOut(BaseModel):
+class VacancyOut(ResponseModel):
     vacancy_id: str
     employer_ruc: str
     title: str
@@ -291,46 +267,24 @@ class VacancyOut(BaseModel):
     closed_at: datetime | None
 
     @classmethod
-    def of(cls, v: Vacancy) -> VacancyOut:
-        return cls(
-            vacancy_id=v.vacancy_id,
-            employer_ruc=v.employer_ruc,
-            title=v.title,
-            occupation_code=v.occupation_code,
-            skills=list(v.skills),
-            ubigeo=v.ubigeo,
-            positions=v.positions,
-            placements=v.placements,
-            formal=v.formal,
-            salary_min=v.salary_min,
-            salary_max=v.salary_max,
-            inclusive=v.inclusive,
-            education_required=v.education_required,
-            experience_years_required=v.experience_years_required,
-            closes_on=v.closes_on,
-            status=v.status.value,
-            job_fair_id=v.fair_id,
-            published_at=v.published_at,
-            closed_at=v.closed_at,
-        )
+    def of(cls, source: Vacancy, /, **overrides: Any) -> Self:
+        return super().of(source, job_fair_id=source.fair_id, **overrides)
 
 
 # -- job fairs -----------------------------------------------------------------------------------
 
 
 class JobFairIn(_In):
-    name: str = Field(min_length=1, max_length=200)
-    held_on: date
-    ubigeo: str
-    venue: str = Field(min_length=1, max_length=200)
+    name: Annotated[str, text(min_length=1, max_length=200)]
+    held_on: IsoDate
+    ubigeo: Ubigeo
+    venue: Annotated[str, text(min_length=1, max_length=200)]
 
     def to_domain(self, fair_id: str) -> JobFair:
-        return JobFair(
-            fair_id, self.name, self.held_on, codes.check_ubigeo("ubigeo", self.ubigeo), self.venue
-        )
+        return JobFair(fair_id, self.name, self.held_on, self.ubigeo, self.venue)
 
 
-class JobFairOut(BaseModel):
+class JobFairOut(ResponseModel):
     fair_id: str
     name: str
     held_on: date
@@ -340,61 +294,38 @@ class JobFairOut(BaseModel):
     positions: int
     attendees: int
 
-    @classmethod
-    def of(cls, f: JobFair) -> JobFairOut:
-        return cls(
-            fair_id=f.fair_id,
-            name=f.name,
-            held_on=f.held_on,
-            ubigeo=f.ubigeo,
-            venue=f.venue,
-            vacancies=f.vacancies,
-            positions=f.positions,
-            attendees=f.attendees,
-        )
-
 
 class AttendeeIn(_In):
-    seeker_id: str
+    seeker_id: Id
 
 
 # -- applications and placements -----------------------------------------------------------------
 
 
 class ApplicationIn(_In):
-    seeker_id: str
-    vacancy_id: str
+    seeker_id: Id
+    vacancy_id: Id
 
 
-class ApplicationOut(BaseModel):
+class ApplicationOut(ResponseModel):
     application_id: str
     seeker_id: str
     vacancy_id: str
     match_score: int | None
     submitted_at: datetime
 
-    @classmethod
-    def of(cls, a: Application) -> ApplicationOut:
-        return cls(
-            application_id=a.application_id,
-            seeker_id=a.seeker_id,
-            vacancy_id=a.vacancy_id,
-            match_score=a.match_score,
-            submitted_at=a.submitted_at,
-        )
-
 
 class PlacementIn(_In):
-    seeker_id: str
-    vacancy_id: str
-    start_date: date
+    seeker_id: Id
+    vacancy_id: Id
+    start_date: IsoDate
     monthly_salary: int | None = Field(None, ge=0, description="whole soles per month")
     formal: bool | None = Field(
         None, description="formal contract (planilla); defaults to the vacancy's flag"
     )
 
 
-class PlacementOut(BaseModel):
+class PlacementOut(ResponseModel):
     placement_id: str
     seeker_id: str
     vacancy_id: str
@@ -403,23 +334,11 @@ class PlacementOut(BaseModel):
     monthly_salary: int | None
     confirmed_at: datetime
 
-    @classmethod
-    def of(cls, p: Placement) -> PlacementOut:
-        return cls(
-            placement_id=p.placement_id,
-            seeker_id=p.seeker_id,
-            vacancy_id=p.vacancy_id,
-            formal=p.formal,
-            start_date=p.start_date,
-            monthly_salary=p.monthly_salary,
-            confirmed_at=p.confirmed_at,
-        )
-
 
 # -- statistics ----------------------------------------------------------------------------------
 
 
-class DepartmentStatsOut(BaseModel):
+class DepartmentStatsOut(ResponseModel):
     department: str
     name: str
     seekers: int
@@ -427,18 +346,6 @@ class DepartmentStatsOut(BaseModel):
     positions: int
     placements: int
     formal_placements: int
-
-    @classmethod
-    def of(cls, s: DepartmentStats) -> DepartmentStatsOut:
-        return cls(
-            department=s.department,
-            name=s.name,
-            seekers=s.seekers,
-            vacancies=s.vacancies,
-            positions=s.positions,
-            placements=s.placements,
-            formal_placements=s.formal_placements,
-        )
 
 
 class DepartmentStatsList(BaseModel):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from chasqui_common.auth import Principal
 from chasqui_common.bootstrap import UseCases
 from chasqui_common.events.registry import DocumentType
+from chasqui_common.values import text
 from fastapi import Depends, Query
 
 from chasqui_employment_matching.api.routing import READ, WRITE, v1_router
@@ -39,12 +42,14 @@ async def update_seeker(
 @router.get("/job-seekers")
 async def find_seekers(
     run: UseCases,
-    document_type: DocumentType = Query(..., description="document type of the person"),
-    document_number: str = Query(..., min_length=1, max_length=20),
+    document_type: Annotated[DocumentType, Query(description="document type of the person")],
+    document_number: Annotated[str, Query(description="document number"), text(min_length=1, max_length=30)],
     _: Principal = Depends(READ),
 ) -> JobSeekerList:
-    """Look a job seeker up by identity document (at most one)."""
-    number = codes.normalise_document("document", document_type, document_number)
+    """Look a job seeker up by identity document (at most one); the number by the shared rule."""
+    number = codes.normalise_document(
+        "document", document_type, document_number, number_field="document_number"
+    )
     seekers = await run.query(queries.find_seekers, FindSeekersQuery(document_type, number))
     return JobSeekerList(items=[JobSeekerOut.of(s) for s in seekers])
 

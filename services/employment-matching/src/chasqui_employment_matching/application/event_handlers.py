@@ -10,11 +10,11 @@ from chasqui_common.events.migrants import ReferralIssued, ReferralTarget
 from chasqui_common.events.registry import EducationLevel
 from chasqui_common.messaging.consumer import EventConsumer
 from chasqui_common.topics import MIGRANT_SERVICES_CASES
+from chasqui_common.values import is_mobile
 
 from chasqui_employment_matching.application import commands
 from chasqui_employment_matching.application.commands import RegisterReferredSeeker
 from chasqui_employment_matching.domain import codes
-from chasqui_employment_matching.domain.errors import InvalidCode
 from chasqui_employment_matching.domain.models import Availability, JobSeeker
 
 log = logging.getLogger(__name__)
@@ -27,8 +27,10 @@ async def on_referral(uow: UnitOfWork, event: ReferralIssued) -> None:
     """An employment referral with consent to be contacted creates or refreshes a job seeker.
 
     Consent is the person's consent on at least one contact channel; without it the referral
-    is acknowledged and nothing is stored. A document the service cannot accept dead-letters
-    the event with the field, value and expectation.
+    is acknowledged and nothing is stored. The payload model applies the shared value rules
+    (a refused value dead-letters the event with field, value and expectation before this runs);
+    a document type the service does not register job seekers with (REFUGEE_APPLICANT, NONE)
+    dead-letters it the same way (`InvalidCode`, `dlq_field` `person.document.type`).
     """
     if event.target is not ReferralTarget.EMPLOYMENT:
         return
@@ -41,12 +43,17 @@ async def on_referral(uow: UnitOfWork, event: ReferralIssued) -> None:
 
 
 def seeker_from_referral(event: ReferralIssued, seeker_id: str) -> JobSeeker:
+    """The job seeker a referral describes.
+
+    The document is checked by the shared rule (the event model did) and against the types a job
+    seeker may hold. SMS/WhatsApp consent given for a phone that is not a mobile is recorded as
+    false, with a log line: the person did consent to be contacted, so the referral is not lost,
+    but a channel that cannot reach them is never used.
+    """
     person = event.person
-    if person.document.number is None:
-        raise InvalidCode("person.document.number", None, "a document number to identify the job seeker")
     number = codes.normalise_document("person.document", person.document.type, person.document.number)
     profile = event.employment
-    occupations = tuple(c for c in (profile.occupations if profile else ()) if c.isdigit() and len(c) == 4)
+    occupations = tuple(c for c in (profile.occupations if profile else ()) if codes.is_occupation(c))
     skills = tuple(
         dict.fromkeys(s for s in (codes.normalise_skill(t) for t in (profile.skills if profile else ())) if s)
     )
@@ -59,6 +66,14 @@ def seeker_from_referral(event: ReferralIssued, seeker_id: str) -> JobSeeker:
     except ValueError:
         education = EducationLevel.NONE
     consent = person.contact.consent
+    phone = person.contact.phone
+    sms, whatsapp = consent.sms, consent.whatsapp
+    if (sms or whatsapp) and not (phone is not None and is_mobile(phone)):
+        log.warning(
+            "referral %s: SMS/WhatsApp consent without a mobile number is recorded as false",
+            event.referral_id,
+        )
+        sms = whatsapp = False
     return JobSeeker(
         seeker_id=seeker_id,
         person_id=event.migrant_id,
@@ -79,9 +94,9 @@ def seeker_from_referral(event: ReferralIssued, seeker_id: str) -> JobSeeker:
         phone=person.contact.phone,
         email=person.contact.email,
         consent_to_contact=True,
-        consent_sms=consent.sms,
+        consent_sms=sms,
         consent_email=consent.email,
-        consent_whatsapp=consent.whatsapp,
+        consent_whatsapp=whatsapp,
         source=SeekerSource.MIGRANT_REFERRAL,
         referral_id=event.referral_id,
     )

@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
+from chasqui_common.values import department_code, province_code
 
 from chasqui_employment_matching.domain import scoring
 from chasqui_employment_matching.domain.scoring import SeekerProfile, VacancyProfile
@@ -33,6 +34,15 @@ class Ranked(NamedTuple):
 def rank_key(entry: Ranked) -> tuple[int, str]:
     """Best first: higher score, then lower id."""
     return (-entry.score, entry.other_id)
+
+
+def location_prefixes(ubigeos: Sequence[str]) -> list[npt.NDArray[np.int32]]:
+    """Department, province and district codes of `ubigeos` as integers (the shared ubigeo rule's
+    `department_code` and `province_code`), so equal integers mean the same place at that level."""
+    return [
+        np.array([int(part(u)) for u in ubigeos], dtype=np.int32)
+        for part in (department_code, province_code, str)
+    ]
 
 
 class MatchEngine:
@@ -59,8 +69,7 @@ class MatchEngine:
         # Prefixes of the ISCO hierarchy (major, sub-major, minor, unit group) and of ubigeo
         # (department, province, district); padding -1 never equals a real code.
         self._s_occ_prefixes = [np.where(occ < 0, -1, occ // d).astype(np.int16) for d in (1000, 100, 10, 1)]
-        s_loc = np.array([int(s.ubigeo) for s in self.seekers], dtype=np.int64)
-        self._s_loc_prefixes = [(s_loc // d).astype(np.int32) for d in (10000, 100, 1)]
+        self._s_loc_prefixes = location_prefixes([s.ubigeo for s in self.seekers])
         self._s_edu = np.array([scoring.EDUCATION_RANK[s.education] for s in self.seekers], dtype=np.int16)
         self._s_exp = np.array([s.experience_years for s in self.seekers], dtype=np.int16)
         self._s_dis = np.array([s.disability for s in self.seekers], dtype=bool)
@@ -72,8 +81,7 @@ class MatchEngine:
 
         v_occ = np.array([int(v.occupation_code) for v in self.vacancies], dtype=np.int64)
         self._v_occ_prefixes = [(v_occ // d).astype(np.int16) for d in (1000, 100, 10, 1)]
-        v_loc = np.array([int(v.ubigeo) for v in self.vacancies], dtype=np.int64)
-        self._v_loc_prefixes = [(v_loc // d).astype(np.int32) for d in (10000, 100, 1)]
+        self._v_loc_prefixes = location_prefixes([v.ubigeo for v in self.vacancies])
         self._v_edu = np.array(
             [scoring.EDUCATION_RANK[v.education_required] for v in self.vacancies], dtype=np.int16
         )

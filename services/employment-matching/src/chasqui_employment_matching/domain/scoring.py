@@ -6,7 +6,8 @@ implementation agree exactly, ties included. Weights (a regular vacancy scores a
 - occupation 40: CNO 2015 / ISCO-08 hierarchy, best over the seeker's occupations:
   same unit group (4 digits) 40, minor group (3) 30, sub-major group (2) 20, major group (1) 10;
 - skills 25: share of the vacancy's required skills the seeker has (all 25 when none required);
-- location 20: same district 20, same province 12, same department 6 (ubigeo prefixes DD PP dd);
+- location 20: same district 20, same province 12, same department 6 (the shared ubigeo rule's
+  `department_code` and `province_code`, prefixes DD and DDPP of DDPPdd);
 - education 8: meets the required level 8, one level short 4;
 - experience 7: years of experience relative to the years required, capped at the requirement;
 - inclusion +10: an inclusive vacancy (reserved for people with a disability) for a seeker with one.
@@ -24,6 +25,7 @@ from datetime import date
 from enum import StrEnum
 
 from chasqui_common.events.registry import EducationLevel
+from chasqui_common.values import department_code, province_code
 
 OCCUPATION_POINTS = (0, 10, 20, 30, 40)  # by ISCO hierarchy level shared: none, major .. unit group
 SKILL_POINTS = 25
@@ -133,8 +135,16 @@ def occupation_level(seeker_occupations: Sequence[str], vacancy_code: str) -> tu
 
 
 def location_level(seeker_ubigeo: str, vacancy_ubigeo: str) -> int:
-    """Ubigeo levels shared: 0 none, 1 department, 2 province, 3 district."""
-    return common_prefix_level(seeker_ubigeo, vacancy_ubigeo, (2, 4, 6))
+    """Ubigeo levels shared: 0 none, 1 department, 2 province, 3 district.
+
+    By the shared ubigeo rule (`department_code`, `province_code`); both codes were checked
+    against the INEI table without its duplicates (090708 is refused, Huaribamba is 090709).
+    """
+    if seeker_ubigeo == vacancy_ubigeo:
+        return 3
+    if province_code(seeker_ubigeo) == province_code(vacancy_ubigeo):
+        return 2
+    return 1 if department_code(seeker_ubigeo) == department_code(vacancy_ubigeo) else 0
 
 
 def skill_points(seeker_skills: frozenset[str], required: frozenset[str]) -> int:

@@ -9,10 +9,11 @@ from datetime import date, datetime
 
 import asyncpg
 from chasqui_common.db.pool import Connection
+from chasqui_common.db.rows import from_row
 from chasqui_common.events.migrants import CaseService, ReferralTarget
-from chasqui_common.events.registry import DocumentType, Sex
+from chasqui_common.events.registry import DocumentType
 
-from chasqui_migrant_services.domain.appointments import Appointment, AppointmentStatus, SlotDay
+from chasqui_migrant_services.domain.appointments import Appointment, SlotDay
 from chasqui_migrant_services.domain.attention_points import (
     AttentionPoint,
     format_opening_hours,
@@ -101,15 +102,7 @@ def _point(row: asyncpg.Record, capacity: dict[CaseService, int]) -> AttentionPo
     hours = row["opening_hours"]
     raw = json.loads(hours) if isinstance(hours, str) else hours
     ordered = {service: capacity[service] for service in CaseService if service in capacity}
-    return AttentionPoint(
-        code=row["code"],
-        name=row["name"],
-        ubigeo=row["ubigeo"],
-        address=row["address"],
-        opening_hours=parse_opening_hours(raw),
-        daily_capacity=ordered,
-        active=row["active"],
-    )
+    return from_row(AttentionPoint, row, opening_hours=parse_opening_hours(raw), daily_capacity=ordered)
 
 
 # ---------------------------------------------------------------- slots
@@ -129,12 +122,8 @@ async def slot_days(
         end,
         service.value if service else None,
     )
-    return {
-        (CaseService(r["service"]), r["day"]): SlotDay(
-            r["attention_point"], CaseService(r["service"]), r["day"], r["capacity"], r["booked"]
-        )
-        for r in rows
-    }
+    days = [from_row(SlotDay, r) for r in rows]
+    return {(d.service, d.day): d for d in days}
 
 
 async def take_slot(
@@ -261,27 +250,11 @@ async def find_migrants(conn: Connection, document_type: DocumentType, number: s
 
 
 def _migrant(row: asyncpg.Record, docs: list[asyncpg.Record]) -> Migrant:
-    return Migrant(
+    return from_row(
+        Migrant,
+        row,
         migrant_id=str(row["id"]),
-        attention_point=row["attention_point"],
-        given_names=row["given_names"],
-        paternal_surname=row["paternal_surname"],
-        maternal_surname=row["maternal_surname"],
-        birth_date=row["birth_date"],
-        sex=Sex(row["sex"]) if row["sex"] else None,
-        nationality=row["nationality"],
-        entry_date=row["entry_date"],
-        phone=row["phone"],
-        email=row["email"],
-        consent_sms=row["consent_sms"],
-        consent_email=row["consent_email"],
-        consent_whatsapp=row["consent_whatsapp"],
-        occupations=tuple(row["occupations"]),
-        skills=tuple(row["skills"]),
-        registered_at=row["registered_at"],
-        documents=tuple(
-            Document(DocumentType(d["type"]), d["number"], d["expires_on"], str(d["id"])) for d in docs
-        ),
+        documents=tuple(from_row(Document, d, document_id=str(d["id"])) for d in docs),
     )
 
 
@@ -377,26 +350,7 @@ async def insert_history(conn: Connection, case_id: str, entry: HistoryEntry) ->
 
 
 def _case(row: asyncpg.Record, history: list[asyncpg.Record]) -> Case:
-    return Case(
-        case_id=str(row["id"]),
-        migrant_id=str(row["migrant_id"]),
-        attention_point=row["attention_point"],
-        requested_services=tuple(CaseService(s) for s in row["requested_services"]),
-        status=CaseStatus(row["status"]),
-        opened_at=row["opened_at"],
-        closed_at=row["closed_at"],
-        outcome=row["outcome"],
-        history=[
-            HistoryEntry(
-                CaseStatus(h["from_status"]) if h["from_status"] else None,
-                CaseStatus(h["to_status"]),
-                h["at"],
-                h["actor"],
-                h["note"],
-            )
-            for h in history
-        ],
-    )
+    return from_row(Case, row, case_id=str(row["id"]), history=[from_row(HistoryEntry, h) for h in history])
 
 
 # ---------------------------------------------------------------- appointments
@@ -477,18 +431,7 @@ async def cancel_appointment(conn: Connection, appointment_id: str, reason: str,
 
 
 def _appointment(row: asyncpg.Record) -> Appointment:
-    return Appointment(
-        appointment_id=str(row["id"]),
-        migrant_id=str(row["migrant_id"]),
-        case_id=str(row["case_id"]) if row["case_id"] else None,
-        attention_point=row["attention_point"],
-        service=CaseService(row["service"]),
-        day=row["day"],
-        status=AppointmentStatus(row["status"]),
-        booked_at=row["booked_at"],
-        cancelled_at=row["cancelled_at"],
-        cancel_reason=row["cancel_reason"],
-    )
+    return from_row(Appointment, row, appointment_id=str(row["id"]))
 
 
 # ---------------------------------------------------------------- referrals
@@ -538,16 +481,7 @@ async def list_referrals(conn: Connection, case_id: str) -> list[Referral]:
 
 
 def _referral(row: asyncpg.Record) -> Referral:
-    return Referral(
-        referral_id=str(row["id"]),
-        case_id=str(row["case_id"]),
-        migrant_id=str(row["migrant_id"]),
-        attention_point=row["attention_point"],
-        target=ReferralTarget(row["target"]),
-        notes=row["notes"],
-        issued_at=row["issued_at"],
-        issued_by=row["issued_by"],
-    )
+    return from_row(Referral, row, referral_id=str(row["id"]))
 
 
 # ---------------------------------------------------------------- document expiry watch
@@ -592,7 +526,7 @@ async def claim_expiring_documents(conn: Connection, today: date, until: date) -
 class PointActivity:
     """What happened at one attention point in a period."""
 
-    code: str
+    attention_point: str  # its code
     name: str
     cases_opened: int
     cases_closed: int
@@ -605,7 +539,7 @@ async def attention_point_stats(conn: Connection, start: date, end: date) -> lis
     """Per attention point, in [start, end] (Lima dates): cases opened/closed, appointments, referrals."""
     rows = await conn.fetch(
         """
-        SELECT p.code, p.name,
+        SELECT p.code AS attention_point, p.name,
             (SELECT count(*) FROM cases c WHERE c.attention_point = p.code
                 AND (c.opened_at AT TIME ZONE 'America/Lima')::date BETWEEN $1 AND $2) AS cases_opened,
             (SELECT count(*) FROM cases c WHERE c.attention_point = p.code
@@ -629,12 +563,6 @@ async def attention_point_stats(conn: Connection, start: date, end: date) -> lis
 def _activity(row: asyncpg.Record) -> PointActivity:
     referrals = row["referrals"]
     by_target = json.loads(referrals) if isinstance(referrals, str) else dict(referrals)
-    return PointActivity(
-        code=row["code"],
-        name=row["name"],
-        cases_opened=row["cases_opened"],
-        cases_closed=row["cases_closed"],
-        appointments_booked=row["appointments_booked"],
-        appointments_cancelled=row["appointments_cancelled"],
-        referrals_by_target={str(target): int(n) for target, n in by_target.items()},
+    return from_row(
+        PointActivity, row, referrals_by_target={str(target): int(n) for target, n in by_target.items()}
     )

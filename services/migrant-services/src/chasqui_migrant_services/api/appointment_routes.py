@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from chasqui_common.auth import Principal
 from chasqui_common.bootstrap import UseCases
+from chasqui_common.values import IsoDate
 from fastapi import APIRouter, Depends, Query
 
 from chasqui_migrant_services.application import commands, queries
@@ -34,9 +33,9 @@ async def book_appointment(
 @router.get("/appointments")
 async def list_appointments(
     run: UseCases,
-    migrant_id: str | None = None,
-    attention_point: str | None = None,
-    day: date | None = None,
+    migrant_id: s.Id | None = None,
+    attention_point: s.Code | None = None,
+    day: IsoDate | None = None,
     limit: int = Query(200, ge=1, le=2000),
     _: Principal = Depends(READ),
 ) -> list[s.AppointmentOut]:
@@ -48,7 +47,7 @@ async def list_appointments(
 
 @router.get("/appointments/{appointment_id}")
 async def get_appointment(
-    appointment_id: str, run: UseCases, _: Principal = Depends(READ)
+    appointment_id: s.Id, run: UseCases, _: Principal = Depends(READ)
 ) -> s.AppointmentOut:
     query = queries.GetAppointmentQuery(appointment_id)
     return s.AppointmentOut.of(await run.query(queries.get_appointment, query))
@@ -56,7 +55,7 @@ async def get_appointment(
 
 @router.post("/appointments/{appointment_id}/cancel")
 async def cancel_appointment(
-    appointment_id: str, body: s.CancelIn, run: UseCases, _: Principal = Depends(WRITE)
+    appointment_id: s.Id, body: s.CancelIn, run: UseCases, _: Principal = Depends(WRITE)
 ) -> s.AppointmentOut:
     command = commands.CancelAppointment(appointment_id=appointment_id, reason=body.reason)
     return s.AppointmentOut.of(await run.command(commands.cancel_appointment, command))

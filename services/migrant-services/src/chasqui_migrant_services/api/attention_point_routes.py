@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from chasqui_common.auth import Principal
 from chasqui_common.bootstrap import UseCases
 from chasqui_common.events.migrants import CaseService
+from chasqui_common.values import IsoDate
 from fastapi import APIRouter, Depends, Query
 
 from chasqui_migrant_services.application import commands, queries
@@ -27,26 +26,21 @@ async def list_attention_points(run: UseCases, _: Principal = Depends(READ)) -> 
 async def create_attention_point(
     body: s.AttentionPointIn, run: UseCases, _: Principal = Depends(WRITE)
 ) -> s.AttentionPointOut:
-    command = commands.RegisterAttentionPoint(
-        code=body.code,
-        name=body.name,
-        ubigeo=body.ubigeo,
-        address=body.address,
-        opening_hours=dict(body.opening_hours),
-        daily_capacity=dict(body.daily_capacity),
-    )
+    command = commands.RegisterAttentionPoint(**body.model_dump())
     return s.AttentionPointOut.of(await run.command(commands.register_attention_point, command))
 
 
 @router.get("/attention-points/{code}")
-async def get_attention_point(code: str, run: UseCases, _: Principal = Depends(READ)) -> s.AttentionPointOut:
+async def get_attention_point(
+    code: s.Code, run: UseCases, _: Principal = Depends(READ)
+) -> s.AttentionPointOut:
     point = await run.query(queries.get_attention_point, queries.GetAttentionPointQuery(code))
     return s.AttentionPointOut.of(point)
 
 
 @router.put("/attention-points/{code}/capacity/{service}")
 async def set_capacity(
-    code: str, service: CaseService, body: s.CapacityIn, run: UseCases, _: Principal = Depends(WRITE)
+    code: s.Code, service: CaseService, body: s.CapacityIn, run: UseCases, _: Principal = Depends(WRITE)
 ) -> s.AttentionPointOut:
     command = commands.SetCapacity(code=code, service=service, daily_capacity=body.daily_capacity)
     return s.AttentionPointOut.of(await run.command(commands.set_capacity, command))
@@ -54,10 +48,10 @@ async def set_capacity(
 
 @router.get("/attention-points/{code}/slots")
 async def attention_point_slots(
-    code: str,
+    code: s.Code,
     run: UseCases,
     service: CaseService | None = None,
-    start: date | None = Query(None, alias="from", description="First day (default: today, Lima)"),
+    start: IsoDate | None = Query(None, alias="from", description="First day (default: today, Lima)"),
     days: int = Query(14, ge=1, le=92),
     _: Principal = Depends(READ),
 ) -> s.SlotsOut:

@@ -29,8 +29,8 @@ async def open_case(body: s.CaseIn, run: UseCases, who: Principal = Depends(WRIT
 @router.get("/cases")
 async def list_cases(
     run: UseCases,
-    migrant_id: str | None = None,
-    attention_point: str | None = None,
+    migrant_id: s.Id | None = None,
+    attention_point: s.Code | None = None,
     status: CaseStatus | None = None,
     limit: int = Query(100, ge=1, le=1000),
     _: Principal = Depends(READ),
@@ -38,23 +38,23 @@ async def list_cases(
     query = queries.ListCasesQuery(
         migrant_id=migrant_id, attention_point=attention_point, status=status, limit=limit
     )
-    return [s.CaseOut.of(c, with_history=False) for c in await run.query(queries.list_cases, query)]
+    return [s.CaseOut.of(c, history=None) for c in await run.query(queries.list_cases, query)]
 
 
 @router.get("/cases/{case_id}")
-async def get_case(case_id: str, run: UseCases, _: Principal = Depends(READ)) -> s.CaseOut:
+async def get_case(case_id: s.Id, run: UseCases, _: Principal = Depends(READ)) -> s.CaseOut:
     return s.CaseOut.of(await run.query(queries.get_case, queries.GetCaseQuery(case_id)))
 
 
 @router.get("/cases/{case_id}/history")
-async def case_history(case_id: str, run: UseCases, _: Principal = Depends(READ)) -> list[s.HistoryOut]:
+async def case_history(case_id: s.Id, run: UseCases, _: Principal = Depends(READ)) -> list[s.HistoryOut]:
     case = await run.query(queries.get_case, queries.GetCaseQuery(case_id))
     return s.CaseOut.of(case).history or []
 
 
 @router.post("/cases/{case_id}/transitions")
 async def move_case(
-    case_id: str, body: s.TransitionIn, run: UseCases, who: Principal = Depends(WRITE)
+    case_id: s.Id, body: s.TransitionIn, run: UseCases, who: Principal = Depends(WRITE)
 ) -> s.CaseOut:
     """Start working on a case (in_progress) or close it with its outcome; invalid moves answer 409."""
     command = commands.MoveCase(case_id=case_id, status=body.status, note=body.note, actor=who.subject)
@@ -63,7 +63,7 @@ async def move_case(
 
 @router.post("/cases/{case_id}/referrals", status_code=201)
 async def issue_referral(
-    case_id: str, body: s.ReferralIn, run: UseCases, who: Principal = Depends(WRITE)
+    case_id: s.Id, body: s.ReferralIn, run: UseCases, who: Principal = Depends(WRITE)
 ) -> s.ReferralOut:
     command = commands.IssueReferral(
         case_id=case_id, target=body.target, notes=body.notes, employment=body.employment, actor=who.subject
@@ -72,11 +72,11 @@ async def issue_referral(
 
 
 @router.get("/cases/{case_id}/referrals")
-async def case_referrals(case_id: str, run: UseCases, _: Principal = Depends(READ)) -> list[s.ReferralOut]:
+async def case_referrals(case_id: s.Id, run: UseCases, _: Principal = Depends(READ)) -> list[s.ReferralOut]:
     referrals = await run.query(queries.list_referrals, queries.ListReferralsQuery(case_id))
     return [s.ReferralOut.of(r) for r in referrals]
 
 
 @router.get("/referrals/{referral_id}")
-async def get_referral(referral_id: str, run: UseCases, _: Principal = Depends(READ)) -> s.ReferralOut:
+async def get_referral(referral_id: s.Id, run: UseCases, _: Principal = Depends(READ)) -> s.ReferralOut:
     return s.ReferralOut.of(await run.query(queries.get_referral, queries.GetReferralQuery(referral_id)))

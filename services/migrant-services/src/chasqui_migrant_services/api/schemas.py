@@ -3,29 +3,44 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated, Any, Self
 
+from chasqui_common.errors import InvalidValue
 from chasqui_common.events.migrants import CaseService, EmploymentProfile, ReferralTarget
 from chasqui_common.events.registry import DocumentType, Sex
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from chasqui_common.http.schemas import ResponseModel
+from chasqui_common.values import Email, IsoDate, PhoneNumber, Ubigeo, text, validate_document
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
-from chasqui_migrant_services.application.commands import ExpirySweep
-from chasqui_migrant_services.application.queries import AttentionPointStats, FreeSlots
-from chasqui_migrant_services.domain.appointments import Appointment, AppointmentStatus
+from chasqui_migrant_services.domain.appointments import AppointmentStatus
 from chasqui_migrant_services.domain.attention_points import AttentionPoint, format_opening_hours
-from chasqui_migrant_services.domain.cases import Case, CaseStatus, Referral
-from chasqui_migrant_services.domain.migrants import Document, Migrant
+from chasqui_migrant_services.domain.cases import CaseStatus
+from chasqui_migrant_services.domain.migrants import ACCEPTED_DOCUMENTS, Document, Migrant
+
+# The shared value rules (docs/values.md) for what this API takes in bodies, queries and paths.
+Code = Annotated[str, text(min_length=1, max_length=32)]
+"""An attention point code (its shape is checked by the domain: 2-32 upper-case letters...)."""
+Id = Annotated[str, text(min_length=1, max_length=64)]
+"""A migrant, case, appointment or referral id (a UUID; anything else is simply not found)."""
+Name = Annotated[str, text(min_length=1, max_length=120)]
+DocumentNumber = Annotated[str, text(min_length=1, max_length=30)]
 
 
 class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    """A request body: unknown fields refused; text kept exactly as sent or refused (no stripping)."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class AttentionPointIn(_In):
-    code: str = Field(examples=["CALLAO"])
-    name: str = Field(min_length=3, max_length=200)
-    ubigeo: str = Field(pattern=r"^\d{6}$", examples=["070101"])
-    address: str = Field(min_length=3, max_length=300)
-    opening_hours: dict[str, str] = Field(examples=[{"mon": "08:30-16:30", "sat": "08:00-13:00"}])
+    code: Code = Field(examples=["CALLAO"])
+    name: Annotated[str, text(min_length=3, max_length=200)]
+    ubigeo: Ubigeo = Field(examples=["070101"])
+    address: Annotated[str, text(min_length=3, max_length=300)]
+    opening_hours: dict[Annotated[str, text(max_length=16)], Annotated[str, text(max_length=32)]] = Field(
+        examples=[{"mon": "08:30-16:30", "sat": "08:00-13:00"}]
+    )
     daily_capacity: dict[CaseService, int] = Field(examples=[{"document_procedure": 40}])
 
 
@@ -33,7 +48,7 @@ class CapacityIn(_In):
     daily_capacity: int = Field(ge=0, le=10_000)
 
 
-class AttentionPointOut(BaseModel):
+class AttentionPointOut(ResponseModel):
     code: str
     name: str
     ubigeo: str
@@ -43,53 +58,27 @@ class AttentionPointOut(BaseModel):
     active: bool
 
     @classmethod
-    def of(cls, p: AttentionPoint) -> AttentionPointOut:
-        return cls(
-            code=p.code,
-            name=p.name,
-            ubigeo=p.ubigeo,
-            address=p.address,
-            opening_hours=format_opening_hours(p.opening_hours),
-            daily_capacity=p.daily_capacity,
-            active=p.active,
-        )
+    def of(cls, p: AttentionPoint, /, **overrides: Any) -> Self:
+        return super().of(p, opening_hours=format_opening_hours(p.opening_hours), **overrides)
 
 
-class ServiceSlotsOut(BaseModel):
+class ServiceSlotsOut(ResponseModel):
     service: CaseService
     capacity: int
     booked: int
     free: int
 
 
-class DaySlotsOut(BaseModel):
+class DaySlotsOut(ResponseModel):
     day: date
     opens: str
     closes: str
     services: list[ServiceSlotsOut]
 
 
-class SlotsOut(BaseModel):
+class SlotsOut(ResponseModel):
     attention_point: str
     days: list[DaySlotsOut]
-
-    @classmethod
-    def of(cls, slots: FreeSlots) -> SlotsOut:
-        return cls(
-            attention_point=slots.attention_point,
-            days=[
-                DaySlotsOut(
-                    day=d.day,
-                    opens=d.opens,
-                    closes=d.closes,
-                    services=[
-                        ServiceSlotsOut(service=x.service, capacity=x.capacity, booked=x.booked, free=x.free)
-                        for x in d.services
-                    ],
-                )
-                for d in slots.days
-            ],
-        )
 
 
 class ConsentIn(_In):
@@ -99,39 +88,65 @@ class ConsentIn(_In):
 
 
 class ContactIn(_In):
-    phone: str | None = Field(None, pattern=r"^\+?\d{7,15}$", examples=["+51987654321"])
-    email: str | None = Field(None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)
+    """Phone (stored E.164) and e-mail; SMS and WhatsApp consent only with a mobile number."""
+
+    phone: PhoneNumber | None = Field(None, examples=["+51987654321"])
+    email: Email | None = Field(None, examples=["maria.rondon@example.com"])
     consent: ConsentIn = Field(default_factory=ConsentIn)
+
+    def flat(self) -> dict[str, Any]:
+        """Phone, email and `consent_<channel>`: the contact as a command's fields."""
+        consent = {f"consent_{channel}": granted for channel, granted in self.consent.model_dump().items()}
+        return {"phone": self.phone, "email": self.email, **consent}
 
 
 class DocumentIn(_In):
+    """A document; its number follows the shared rule of its type and is kept canonical."""
+
     type: DocumentType
-    number: str = Field(min_length=1, max_length=30)
-    expires_on: date | None = None
+    number: DocumentNumber
+    expires_on: IsoDate | None = None
+
+    @field_validator("number", mode="after")
+    @classmethod
+    def _number_fits_type(cls, number: str, info: ValidationInfo) -> str:
+        type_ = info.data.get("type")
+        if type_ not in ACCEPTED_DOCUMENTS:  # refused, or refused by the domain naming the type
+            return number
+        try:
+            return validate_document(type_, number) or number
+        except InvalidValue as exc:
+            raise PydanticCustomError("identity_document", "{expected}", {"expected": exc.expected}) from None
 
     def document(self) -> Document:
         return Document(self.type, self.number, self.expires_on)
 
 
-class DocumentOut(BaseModel):
+class DocumentOut(ResponseModel):
     type: DocumentType
     number: str
     expires_on: date | None
 
 
 class MigrantIn(_In):
-    attention_point: str = Field(description="Where the person was registered", examples=["ICA"])
-    documents: list[DocumentIn] = Field(min_length=1)
-    nationality: str = Field(description="ISO 3166-1 alpha-3", examples=["VEN"])
-    entry_date: date | None = Field(None, description="Date of entry into Peru")
-    given_names: str = Field(min_length=1, max_length=120)
-    paternal_surname: str | None = Field(None, max_length=120)
-    maternal_surname: str | None = Field(None, max_length=120)
-    birth_date: date
+    attention_point: Code = Field(description="Where the person was registered", examples=["ICA"])
+    documents: list[DocumentIn] = Field(min_length=1, max_length=len(ACCEPTED_DOCUMENTS))
+    nationality: Annotated[str, text(min_length=1, max_length=60)] = Field(
+        description="ISO 3166-1 alpha-3", examples=["VEN"]
+    )
+    entry_date: IsoDate | None = Field(None, description="Date of entry into Peru")
+    given_names: Name
+    paternal_surname: Annotated[str, text(max_length=120)] | None = None
+    maternal_surname: Annotated[str, text(max_length=120)] | None = None
+    birth_date: IsoDate
     sex: Sex | None = None
     contact: ContactIn = Field(default_factory=ContactIn)
-    occupations: list[str] = Field(default_factory=list, description="CNO 2015 codes (4 digits)")
-    skills: list[str] = Field(default_factory=list)
+    occupations: list[Annotated[str, text(max_length=4)]] = Field(
+        default_factory=list, max_length=50, description="CNO 2015 codes (4 digits)"
+    )
+    skills: list[Annotated[str, text(min_length=1, max_length=100)]] = Field(
+        default_factory=list, max_length=50
+    )
 
     @field_validator("occupations")
     @classmethod
@@ -142,7 +157,7 @@ class MigrantIn(_In):
         return codes
 
 
-class MigrantOut(BaseModel):
+class MigrantOut(ResponseModel):
     migrant_id: str
     attention_point: str
     documents: list[DocumentOut]
@@ -159,43 +174,26 @@ class MigrantOut(BaseModel):
     registered_at: datetime
 
     @classmethod
-    def of(cls, m: Migrant) -> MigrantOut:
-        return cls(
-            migrant_id=m.migrant_id,
-            attention_point=m.attention_point,
-            documents=[
-                DocumentOut(type=d.type, number=d.number, expires_on=d.expires_on) for d in m.documents
-            ],
-            nationality=m.nationality,
-            entry_date=m.entry_date,
-            given_names=m.given_names,
-            paternal_surname=m.paternal_surname,
-            maternal_surname=m.maternal_surname,
-            birth_date=m.birth_date,
-            sex=m.sex,
-            contact=ContactIn(
-                phone=m.phone,
-                email=m.email,
-                consent=ConsentIn(sms=m.consent_sms, email=m.consent_email, whatsapp=m.consent_whatsapp),
-            ),
-            occupations=list(m.occupations),
-            skills=list(m.skills),
-            registered_at=m.registered_at,
-        )
+    def of(cls, m: Migrant, /, **overrides: Any) -> Self:
+        """The migrant, with the contact details grouped as in the request body."""
+        consent = ConsentIn(sms=m.consent_sms, email=m.consent_email, whatsapp=m.consent_whatsapp)
+        return super().of(m, contact=ContactIn(phone=m.phone, email=m.email, consent=consent), **overrides)
 
 
 class CaseIn(_In):
-    migrant_id: str
-    attention_point: str
+    migrant_id: Id
+    attention_point: Code
     requested_services: list[CaseService] = Field(min_length=1)
 
 
 class TransitionIn(_In):
     status: CaseStatus
-    note: str | None = Field(None, max_length=1000, description="Required when closing: the outcome")
+    note: Annotated[str, text(max_length=1000, multiline=True)] | None = Field(
+        None, description="Required when closing: the outcome"
+    )
 
 
-class HistoryOut(BaseModel):
+class HistoryOut(ResponseModel):
     from_status: CaseStatus | None
     to_status: CaseStatus
     at: datetime
@@ -203,7 +201,7 @@ class HistoryOut(BaseModel):
     note: str | None
 
 
-class CaseOut(BaseModel):
+class CaseOut(ResponseModel):
     case_id: str
     migrant_id: str
     attention_point: str
@@ -214,41 +212,20 @@ class CaseOut(BaseModel):
     outcome: str | None
     history: list[HistoryOut] | None = None
 
-    @classmethod
-    def of(cls, c: Case, *, with_history: bool = True) -> CaseOut:
-        return cls(
-            case_id=c.case_id,
-            migrant_id=c.migrant_id,
-            attention_point=c.attention_point,
-            requested_services=list(c.requested_services),
-            status=c.status,
-            opened_at=c.opened_at,
-            closed_at=c.closed_at,
-            outcome=c.outcome,
-            history=[
-                HistoryOut(
-                    from_status=h.from_status, to_status=h.to_status, at=h.at, actor=h.actor, note=h.note
-                )
-                for h in c.history
-            ]
-            if with_history
-            else None,
-        )
-
 
 class AppointmentIn(_In):
-    migrant_id: str
-    attention_point: str
+    migrant_id: Id
+    attention_point: Code
     service: CaseService
-    day: date
-    case_id: str | None = None
+    day: IsoDate
+    case_id: Id | None = None
 
 
 class CancelIn(_In):
-    reason: str = Field(min_length=3, max_length=500)
+    reason: Annotated[str, text(min_length=3, max_length=500, multiline=True)]
 
 
-class AppointmentOut(BaseModel):
+class AppointmentOut(ResponseModel):
     appointment_id: str
     migrant_id: str
     case_id: str | None
@@ -260,31 +237,16 @@ class AppointmentOut(BaseModel):
     cancelled_at: datetime | None
     cancel_reason: str | None
 
-    @classmethod
-    def of(cls, a: Appointment) -> AppointmentOut:
-        return cls(
-            appointment_id=a.appointment_id,
-            migrant_id=a.migrant_id,
-            case_id=a.case_id,
-            attention_point=a.attention_point,
-            service=a.service,
-            day=a.day,
-            status=a.status,
-            booked_at=a.booked_at,
-            cancelled_at=a.cancelled_at,
-            cancel_reason=a.cancel_reason,
-        )
-
 
 class ReferralIn(_In):
     target: ReferralTarget
-    notes: str | None = Field(None, max_length=2000)
+    notes: Annotated[str, text(max_length=2000, multiline=True)] | None = None
     employment: EmploymentProfile | None = Field(
         None, description="For employment referrals; defaults to the occupations and skills on file"
     )
 
 
-class ReferralOut(BaseModel):
+class ReferralOut(ResponseModel):
     referral_id: str
     case_id: str
     migrant_id: str
@@ -294,30 +256,13 @@ class ReferralOut(BaseModel):
     issued_at: datetime
     issued_by: str
 
-    @classmethod
-    def of(cls, r: Referral) -> ReferralOut:
-        return cls(
-            referral_id=r.referral_id,
-            case_id=r.case_id,
-            migrant_id=r.migrant_id,
-            attention_point=r.attention_point,
-            target=r.target,
-            notes=r.notes,
-            issued_at=r.issued_at,
-            issued_by=r.issued_by,
-        )
 
-
-class SweepOut(BaseModel):
+class SweepOut(ResponseModel):
     as_of: date
     announced: int
 
-    @classmethod
-    def of(cls, sweep: ExpirySweep) -> SweepOut:
-        return cls(as_of=sweep.as_of, announced=sweep.announced)
 
-
-class PointStatsOut(BaseModel):
+class PointStatsOut(ResponseModel):
     attention_point: str
     name: str
     cases_opened: int
@@ -328,27 +273,7 @@ class PointStatsOut(BaseModel):
     referrals_by_target: dict[str, int]
 
 
-class StatsOut(BaseModel):
+class StatsOut(ResponseModel):
     period_from: date = Field(serialization_alias="from")
     period_to: date = Field(serialization_alias="to")
     attention_points: list[PointStatsOut]
-
-    @classmethod
-    def of(cls, stats: AttentionPointStats) -> StatsOut:
-        return cls(
-            period_from=stats.period_from,
-            period_to=stats.period_to,
-            attention_points=[
-                PointStatsOut(
-                    attention_point=p.attention_point,
-                    name=p.name,
-                    cases_opened=p.cases_opened,
-                    cases_closed=p.cases_closed,
-                    appointments_booked=p.appointments_booked,
-                    appointments_cancelled=p.appointments_cancelled,
-                    referrals=p.referrals,
-                    referrals_by_target=p.referrals_by_target,
-                )
-                for p in stats.attention_points
-            ],
-        )

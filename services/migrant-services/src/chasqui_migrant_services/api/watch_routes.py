@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from chasqui_common.auth import Principal
 from chasqui_common.bootstrap import UseCases
+from chasqui_common.values import IsoDate
 from fastapi import APIRouter, Depends, Query
 
 from chasqui_migrant_services.application import commands, queries
@@ -19,7 +18,9 @@ router = APIRouter()
 @router.post("/document-expiry/sweeps")
 async def sweep_expiring_documents(
     run: UseCases,
-    as_of: date | None = Query(None, description="Sweep as if today were this date (default: today, Lima)"),
+    as_of: IsoDate | None = Query(
+        None, description="Sweep as if today were this date (default: today, Lima)"
+    ),
     _: Principal = Depends(WRITE),
 ) -> s.SweepOut:
     """Run the expiry watch now; documents already announced for their expiry are not announced again."""
@@ -30,8 +31,8 @@ async def sweep_expiring_documents(
 @router.get("/stats/attention-points", response_model_by_alias=True)
 async def attention_point_stats(
     run: UseCases,
-    start: date | None = Query(None, alias="from", description="First day (default: 30 days ago)"),
-    end: date | None = Query(None, alias="to", description="Last day, inclusive (default: today)"),
+    start: IsoDate | None = Query(None, alias="from", description="First day (default: 30 days ago)"),
+    end: IsoDate | None = Query(None, alias="to", description="Last day, inclusive (default: today)"),
     _: Principal = Depends(READ),
 ) -> s.StatsOut:
     """Cases opened and closed, appointments (by appointment day) and referrals per attention point."""

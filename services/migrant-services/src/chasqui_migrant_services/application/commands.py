@@ -28,6 +28,7 @@ from chasqui_common.events.migrants import (
     ReferralTarget,
 )
 from chasqui_common.events.registry import Consent, Contact, IdentityDocument, Sex
+from chasqui_common.values import check_ubigeo, validate_document
 
 from chasqui_migrant_services.adapters import repository
 from chasqui_migrant_services.application.lookups import (
@@ -38,23 +39,18 @@ from chasqui_migrant_services.application.lookups import (
     load_referral,
 )
 from chasqui_migrant_services.domain.appointments import Appointment, AppointmentStatus, check_bookable
-from chasqui_migrant_services.domain.attention_points import (
-    AttentionPoint,
-    check_code,
-    check_ubigeo,
-    parse_opening_hours,
-)
+from chasqui_migrant_services.domain.attention_points import AttentionPoint, check_code, parse_opening_hours
 from chasqui_migrant_services.domain.cases import Case, CaseStatus, Referral
 from chasqui_migrant_services.domain.errors import SlotUnavailable
 from chasqui_migrant_services.domain.migrants import (
     EXPIRY_WINDOW_DAYS,
     Document,
     Migrant,
+    check_consent,
     check_dates,
     check_documents,
     check_nationality,
     identity_document,
-    normalise_document,
 )
 
 log = logging.getLogger(__name__)
@@ -89,7 +85,7 @@ async def register_attention_point(uow: UnitOfWork, command: RegisterAttentionPo
         daily_capacity=dict(command.daily_capacity),
     )
     check_code(point.code)
-    check_ubigeo(point.ubigeo)
+    check_ubigeo(point.ubigeo, "ubigeo")
     for service, capacity in point.daily_capacity.items():
         if capacity < 0:
             raise InvalidValue(
@@ -170,35 +166,20 @@ def contact_of(m: Migrant) -> Contact:
     )
 
 
+def _canonical(doc: Document, field: str) -> Document:
+    """The document with its canonical number (the shared rule; the API has already applied it)."""
+    return replace(doc, number=validate_document(doc.type, doc.number, field) or doc.number)
+
+
 async def register_migrant(uow: UnitOfWork, command: RegisterMigrant) -> Migrant:
     """Validate and store a person with their documents; a document already on file is a duplicate."""
     now = uow.clock.now()
-    documents = [
-        replace(d, number=normalise_document(d.type, d.number, f"documents[{i}]"))
-        for i, d in enumerate(command.documents)
-    ]
-    check_documents(documents)
+    check_documents(list(command.documents))
+    documents = [_canonical(d, f"documents[{i}]") for i, d in enumerate(command.documents)]
+    check_consent(command.phone, sms=command.consent_sms, whatsapp=command.consent_whatsapp)
     check_dates(command.birth_date, command.entry_date, uow.clock.today())
-    migrant = Migrant(
-        migrant_id=str(uuid.uuid4()),
-        attention_point=command.attention_point,
-        given_names=command.given_names,
-        paternal_surname=command.paternal_surname,
-        maternal_surname=command.maternal_surname,
-        birth_date=command.birth_date,
-        sex=command.sex,
-        nationality=check_nationality(command.nationality),
-        entry_date=command.entry_date,
-        phone=command.phone,
-        email=command.email,
-        consent_sms=command.consent_sms,
-        consent_email=command.consent_email,
-        consent_whatsapp=command.consent_whatsapp,
-        occupations=command.occupations,
-        skills=command.skills,
-        registered_at=now,
-        documents=tuple(documents),
-    )
+    checked = {"nationality": check_nationality(command.nationality), "documents": tuple(documents)}
+    migrant = Migrant(**vars(command) | checked, migrant_id=str(uuid.uuid4()), registered_at=now)
     await load_point(uow.conn, migrant.attention_point)
     for i, doc in enumerate(documents):
         owner = await repository.document_owner(uow.conn, doc.type, doc.number)
@@ -224,11 +205,8 @@ async def register_migrant(uow: UnitOfWork, command: RegisterMigrant) -> Migrant
 async def save_document(uow: UnitOfWork, command: SaveDocument) -> Migrant:
     """Add a document or renew the person's document of that type (a new expiry is watched anew)."""
     migrant = await load_migrant(uow.conn, command.migrant_id)
-    doc = replace(
-        command.document,
-        number=normalise_document(command.document.type, command.document.number, "document"),
-    )
-    check_documents([doc], field="document")
+    check_documents([command.document], field="document")
+    doc = _canonical(command.document, "document")
     owner = await repository.document_owner(uow.conn, doc.type, doc.number)
     if owner is not None and owner != command.migrant_id:
         raise Conflict(

@@ -9,6 +9,7 @@ from chasqui_common.application import Reader
 from chasqui_common.errors import InvalidValue
 from chasqui_common.events.migrants import CaseService
 from chasqui_common.events.registry import DocumentType
+from chasqui_common.values import validate_document
 
 from chasqui_migrant_services.adapters import repository
 from chasqui_migrant_services.application.lookups import (
@@ -109,8 +110,15 @@ class GetMigrantQuery:
 
 
 async def find_migrants(reader: Reader, query: FindMigrantsQuery) -> list[Migrant]:
-    """Look a person up by one of their documents (spaces and dots ignored, any case)."""
-    number = query.document_number.replace(" ", "").replace(".", "").upper()
+    """Look a person up by one of their documents, by its canonical number (the shared document rule)."""
+    try:
+        number = validate_document(query.document_type, query.document_number)
+    except InvalidValue as exc:
+        raise InvalidValue(
+            exc.detail, field="document_number", value=query.document_number, expected=exc.expected
+        ) from None
+    if number is None:
+        return []
     return await repository.find_migrants(reader.conn, query.document_type, number)
 
 
@@ -249,16 +257,6 @@ async def get_attention_point_stats(
         period_from=start,
         period_to=end,
         attention_points=[
-            PointStats(
-                attention_point=row.code,
-                name=row.name,
-                cases_opened=row.cases_opened,
-                cases_closed=row.cases_closed,
-                appointments_booked=row.appointments_booked,
-                appointments_cancelled=row.appointments_cancelled,
-                referrals=sum(row.referrals_by_target.values()),
-                referrals_by_target=row.referrals_by_target,
-            )
-            for row in rows
+            PointStats(**vars(row), referrals=sum(row.referrals_by_target.values())) for row in rows
         ],
     )

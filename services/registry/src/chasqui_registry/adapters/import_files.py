@@ -19,6 +19,7 @@ from typing import Any, BinaryIO, Literal
 from pydantic import ValidationError
 
 from chasqui_registry.domain.model import HouseholdDraft
+from chasqui_registry.domain.text import FILE_CONTEXT, parse_file_date, printable, text_problem
 
 Format = Literal["csv", "jsonl"]
 
@@ -96,7 +97,18 @@ _HOUSEHOLD_PATHS = {
     "classification.source": "cse_source",
     "classification": "cse_level",
 }
-_DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+# The text encodings an import file may be in (by their codec's canonical name), and the codec
+# each is read with. Anything else (other charsets, bytes-to-bytes codecs such as zlib or base64,
+# codecs that are not text encodings) is refused before the file is read.
+TEXT_ENCODINGS = {
+    "utf-8": "utf-8-sig",  # with or without the BOM Excel writes
+    "utf-8-sig": "utf-8-sig",
+    "cp1252": "cp1252",  # windows-1252, what Excel on Windows saves
+    "iso8859-1": "latin-1",
+}
+ENCODINGS_EXPECTED = "utf-8 (with or without BOM), windows-1252 or latin-1 (or one of their aliases)"
+# Bytes 0x80-0x9F: printable characters (’ – € …) in Windows-1252, C1 controls in Latin-1.
+_C1_BYTES = re.compile(rb"[\x80-\x9f]")
 _TRUE = {"true", "1", "yes", "y", "si", "sí", "s", "x"}
 _FALSE = {"false", "0", "no", "n", ""}
 
@@ -114,8 +126,10 @@ class RowError:
     reason: str
 
     def as_tuple(self) -> tuple[int, str | None, str, str | None, str]:
-        value = None if self.value is None else str(self.value)[:500]
-        return (self.row, self.household_key, self.field, value, self.reason)
+        """The error as stored: control characters the file held are written as escapes."""
+        value = None if self.value is None else printable(str(self.value)[:500])
+        key = None if self.household_key is None else printable(self.household_key)
+        return (self.row, key, printable(self.field), value, printable(self.reason))
 
 
 @dataclass
@@ -192,18 +206,37 @@ class _Counting(io.RawIOBase):
         return len(data)
 
 
+def text_encoding(encoding: str) -> str | None:
+    """The codec to read a file declared in `encoding` with, or None if it is not an allowed one."""
+    if not encoding or len(encoding) > 40 or not encoding.isascii():
+        return None
+    try:
+        name = codecs.lookup(encoding).name
+    except (LookupError, ValueError, TypeError):
+        return None
+    return TEXT_ENCODINGS.get(name)
+
+
+def _has_c1_bytes(path: Path) -> bool:
+    with path.open("rb") as raw:
+        while chunk := raw.read(1 << 20):
+            if _C1_BYTES.search(chunk):
+                return True
+    return False
+
+
 def check_encoding(path: Path, encoding: str) -> str:
     """The codec to read `path` with; refuses a file that is not valid in `encoding`, saying where.
 
-    Excel on Windows saves CSV as Windows-1252/Latin-1: such a file is refused as UTF-8 with
-    a message telling how to re-send it, rather than imported with mangled names (Ñ, accents).
+    Excel on Windows saves CSV as Windows-1252: such a file is refused as UTF-8 with a message
+    telling how to re-send it, rather than imported with mangled names (Ñ, accents). Windows-1252
+    is the advice whenever bytes 0x80-0x9F appear (’ – …): as Latin-1 they would be controls.
     """
-    try:
-        codec = codecs.lookup(encoding).name
-    except LookupError:
-        raise FileRefused(f"encoding {encoding!r} is unknown; expected e.g. utf-8 or latin-1") from None
-    if codec == "utf-8":
-        codec = "utf-8-sig"  # tolerate the BOM Excel writes
+    codec = text_encoding(encoding)
+    if codec is None:
+        raise FileRefused(
+            f"encoding {printable(encoding[:40])!r} is not accepted; expected {ENCODINGS_EXPECTED}"
+        )
     decoder = codecs.getincrementaldecoder(codec)("strict")
     offset = 0
     line = 1
@@ -215,11 +248,20 @@ def check_encoding(path: Path, encoding: str) -> str:
                 bad = offset + exc.start
                 line += chunk[: exc.start].count(b"\n")
                 sample = chunk[max(0, exc.start - 10) : exc.start + 10]
-                raise FileRefused(
-                    f"file is not valid {encoding}: byte 0x{chunk[exc.start]:02X} at offset {bad} "
-                    f"(line {line}, near {sample!r}); it looks like Latin-1/Windows-1252 — convert it "
-                    "to UTF-8 or send it again with encoding=latin-1"
-                ) from None
+                where = f"byte 0x{chunk[exc.start]:02X} at offset {bad} (line {line}, near {sample!r})"
+                if codec != "utf-8-sig":
+                    raise FileRefused(f"file is not valid {encoding}: {where}") from None
+                if _has_c1_bytes(path):
+                    advice = (
+                        "it looks like Windows-1252 (it has bytes 0x80-0x9F, such as ’ or –) — convert "
+                        "it to UTF-8 or send it again with encoding=windows-1252"
+                    )
+                else:
+                    advice = (
+                        "it looks like Windows-1252/Latin-1 — convert it to UTF-8 or send it again "
+                        "with encoding=windows-1252 (or encoding=latin-1)"
+                    )
+                raise FileRefused(f"file is not valid {encoding}: {where}; {advice}") from None
             offset += len(chunk)
             line += chunk.count(b"\n")
         try:
@@ -286,6 +328,14 @@ class ImportFile:
             key = str(data.pop("household_key", "") or "").strip()
             unit = str(data.get("registering_unit") or "").strip()
             parsed = ParsedHousehold(key, unit, [number], fmt="jsonl")
+            bad_text = [
+                RowError(number, key or None, path, value, problem)
+                for path, value, problem in _text_problems(data, ("household_key", key))
+            ]
+            if bad_text:
+                parsed.errors.extend(bad_text)
+                yield parsed
+                continue
             if not key:
                 parsed.errors.append(RowError(number, None, "household_key", None, "a household key"))
                 yield parsed
@@ -367,11 +417,17 @@ class ImportFile:
                     yield _broken(row_number, "(row)", None, reason)
                 continue
             row = dict(zip(header, stripped, strict=True))
+            bad_text = [
+                (column, value, problem)
+                for column, value in row.items()
+                if (problem := text_problem(value)) is not None
+            ]
             row["__row__"] = str(row_number)
             key, unit = row["household_key"], row["registering_unit"]
             if current is not None and (current[0].household_key, current[0].registering_unit) == (key, unit):
                 current[0].rows.append(row_number)
                 current[1].append(row)
+                _reject_text(current[0], row_number, bad_text)
                 continue
             if current is not None:
                 yield finish(current)
@@ -403,18 +459,47 @@ class ImportFile:
                 )
             seen.add(parsed.import_key)
             current = (parsed, [row])
+            _reject_text(parsed, row_number, bad_text)
         if current is not None:
             yield finish(current)
+
+
+def _reject_text(parsed: ParsedHousehold, row: int, problems: list[tuple[str, str, str]]) -> None:
+    """A row with control characters rejects its household only; the rest of the file goes on."""
+    parsed.errors.extend(
+        RowError(row, parsed.household_key or None, column, value, problem)
+        for column, value, problem in problems
+    )
 
 
 def _broken(row: int, column: str, value: Any, reason: str) -> ParsedHousehold:
     return ParsedHousehold("", "", [row], errors=[RowError(row, None, column, value, reason)])
 
 
+def _text_problems(data: Any, *extra: tuple[str, Any], path: str = "") -> Iterator[tuple[str, str, str]]:
+    """(JSON path, value, problem) of every string (keys too) of a JSON value that is not text."""
+    for name, value in extra:
+        yield from _text_problems(value, path=name)
+    if isinstance(data, str):
+        if (problem := text_problem(data)) is not None:
+            yield path or "(line)", data, problem
+    elif isinstance(data, dict):
+        for name, value in data.items():
+            where = f"{path}.{name}" if path else str(name)
+            if (problem := text_problem(str(name))) is not None:
+                yield where, str(name), problem
+            else:
+                yield from _text_problems(value, path=where)
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _text_problems(value, path=f"{path}.{index}" if path else str(index))
+
+
 def parse_date(value: str) -> str:
-    """A `DD/MM/YYYY` date as ISO `YYYY-MM-DD`; anything else as it is (validation names it)."""
-    match = _DMY.match(value)
-    return f"{match[3]}-{int(match[2]):02d}-{int(match[1]):02d}" if match else value
+    """A file date (`YYYY-MM-DD` or `DD/MM/YYYY`) as ISO `YYYY-MM-DD`; anything else exactly as
+    written, so validation refuses it quoting the file's own value."""
+    parsed = parse_file_date(value)
+    return value if parsed is None else parsed.isoformat()
 
 
 def parse_flag(value: str) -> Any:
@@ -490,7 +575,7 @@ def _build(parsed: ParsedHousehold, data: JsonObject, rows: list[dict[str, str]]
     if rows is not None:
         parsed.member_rows = [int(r["__row__"]) for r in rows]
     try:
-        parsed.draft = HouseholdDraft.model_validate(data)
+        parsed.draft = HouseholdDraft.model_validate(data, context=FILE_CONTEXT)
     except ValidationError as exc:
         for error in exc.errors():
             path = ".".join(str(p) for p in error["loc"])

@@ -204,24 +204,75 @@ async def add_member(conn: Connection, household_id: str, member: Member) -> Non
         )
 
 
-async def update_member(conn: Connection, member: Member) -> None:
+async def update_member(conn: Connection, member: Member, *, household_id: str) -> None:
     with _documents_settled_by_index():
         await conn.execute(
             "UPDATE persons SET document_type = $2, document_number = $3, data = $4::jsonb "
-            "WHERE person_id = $1",
+            "WHERE person_id = $1 AND household_id = $5",
             UUID(member.person_id),
             member.document.type.value,
             member.document.number,
             json.dumps(member.model_dump(mode="json"), ensure_ascii=False),
+            UUID(household_id),
         )
 
 
-async def remove_member(conn: Connection, person_id: str, reason: str) -> None:
+async def remove_member(conn: Connection, person_id: str, reason: str, *, household_id: str) -> None:
     await conn.execute(
-        "UPDATE persons SET registered = false, removed_reason = $2, removed_at = now() WHERE person_id = $1",
+        "UPDATE persons SET registered = false, removed_reason = $2, removed_at = now() "
+        "WHERE person_id = $1 AND household_id = $3",
         UUID(person_id),
         reason,
+        UUID(household_id),
     )
+
+
+async def former_person_ids(
+    conn: Connection, documents: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], str]:
+    """The person_id of whoever last held each (type, number) and is registered nowhere now (they
+    were removed from a household, or it was deregistered): a person keeps it when they move."""
+    if not documents:
+        return {}
+    rows = await conn.fetch(
+        """
+        SELECT DISTINCT ON (p.document_type, p.document_number)
+               p.document_type, p.document_number, p.person_id
+        FROM unnest($1::text[], $2::text[]) AS d(type, number)
+        JOIN persons p ON p.document_type = d.type AND p.document_number = d.number
+        WHERE NOT EXISTS (SELECT 1 FROM persons r WHERE r.person_id = p.person_id AND r.registered)
+        ORDER BY p.document_type, p.document_number, p.membership_id DESC
+        """,
+        [t for t, _ in documents],
+        [n for _, n in documents],
+    )
+    return {(r["document_type"], r["document_number"]): str(r["person_id"]) for r in rows}
+
+
+async def rejoin_member(conn: Connection, household_id: str, member: Member) -> None:
+    """Add a person to a household they belonged to before (their old row becomes current again)."""
+    position = await conn.fetchval(
+        "SELECT COALESCE(max(position) + 1, 0) FROM persons WHERE household_id = $1", UUID(household_id)
+    )
+    with _documents_settled_by_index():
+        await conn.execute(
+            """
+            UPDATE persons SET position = $3, document_type = $4, document_number = $5, data = $6::jsonb,
+                   registered = true, removed_reason = NULL, removed_at = NULL
+            WHERE person_id = $1 AND household_id = $2
+            """,
+            *_member_row(household_id, position, member),
+        )
+
+
+async def has_membership(conn: Connection, household_id: str, person_id: str) -> bool:
+    """Whether the person has a row (current or removed) in the household."""
+    found = await conn.fetchval(
+        "SELECT 1 FROM persons WHERE household_id = $1 AND person_id = $2",
+        UUID(household_id),
+        UUID(person_id),
+    )
+    return found is not None
 
 
 async def unregister_members(conn: Connection, household_id: str) -> None:
@@ -345,13 +396,52 @@ async def copy_households(
         )
 
 
-async def create_import(conn: Connection, import_id: str, filename: str, fmt: str) -> None:
+async def create_import(
+    conn: Connection, import_id: str, filename: str, fmt: str, *, instance: str | None = None
+) -> None:
     await conn.execute(
-        "INSERT INTO imports (import_id, filename, format) VALUES ($1, $2, $3)",
+        "INSERT INTO imports (import_id, filename, format, instance) VALUES ($1, $2, $3, $4)",
         UUID(import_id),
         filename,
         fmt,
+        instance,
     )
+
+
+async def touch_import(conn: Connection, import_id: str) -> None:
+    await conn.execute("UPDATE imports SET heartbeat_at = now() WHERE import_id = $1", UUID(import_id))
+
+
+async def interrupt_imports(
+    conn: Connection,
+    *,
+    running_here: Sequence[str],
+    instance: str | None,
+    stale_after_seconds: float | None,
+    created_before: datetime | None = None,
+) -> list[str]:
+    """Mark `queued`/`running` imports `interrupted` (those of `instance` created before
+    `created_before`, or any whose heartbeat is older than `stale_after_seconds`), except
+    `running_here`; their ids."""
+    rows = await conn.fetch(
+        """
+        UPDATE imports SET status = 'interrupted', finished_at = now(),
+               error = CASE WHEN instance = $2
+                            THEN 'cut off: the service instance ' || instance || ' stopped while it ran'
+                            ELSE 'cut off: no sign of life from the service instance running it since '
+                                 || heartbeat_at::text END
+        WHERE status IN ('queued', 'running')
+          AND NOT (import_id = ANY($1::uuid[]))
+          AND ((instance = $2 AND ($4::timestamptz IS NULL OR created_at < $4))
+               OR heartbeat_at < now() - make_interval(secs => $3))
+        RETURNING import_id
+        """,
+        [UUID(i) for i in running_here],
+        instance,
+        stale_after_seconds,
+        created_before,
+    )
+    return [str(r["import_id"]) for r in rows]
 
 
 async def record_import_progress(
@@ -370,7 +460,8 @@ async def record_import_progress(
         """
         UPDATE imports SET rows_read = $2, households_read = $3, households_imported = $4,
                households_skipped = $5, households_rejected = $6, status = $7, error = $8,
-               finished_at = CASE WHEN $7 IN ('completed', 'failed') THEN now() END
+               finished_at = CASE WHEN $7 IN ('completed', 'failed', 'interrupted') THEN now() END,
+               heartbeat_at = now()
         WHERE import_id = $1
         """,
         UUID(import_id),
@@ -400,7 +491,12 @@ async def load_import(conn: Connection, import_id: str, *, error_limit: int = 10
         key = UUID(import_id)
     except ValueError:
         return None
-    row = await conn.fetchrow("SELECT * FROM imports WHERE import_id = $1", key)
+    row = await conn.fetchrow(
+        "SELECT import_id, filename, format, status, rows_read, households_read, households_imported, "
+        "households_skipped, households_rejected, error, created_at, finished_at FROM imports "
+        "WHERE import_id = $1",
+        key,
+    )
     if row is None:
         return None
     errors = await conn.fetch(

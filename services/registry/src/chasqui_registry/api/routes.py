@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from typing import Annotated
+from uuid import UUID
 
 from chasqui_common.auth import Principal, require_scopes
-from chasqui_common.bootstrap import UseCases
-from chasqui_common.events.registry import DocumentType, IdentityDocument
-from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from chasqui_common.bootstrap import UseCases, runtime
+from chasqui_common.events.registry import DocumentType
+from fastapi import APIRouter, Depends, Path, Query, Request
 
 from chasqui_registry.api.schemas import (
     ClassificationDraft,
@@ -22,11 +23,17 @@ from chasqui_registry.api.schemas import (
     PersonOut,
     Reason,
 )
+from chasqui_registry.api.uploads import receive_upload
 from chasqui_registry.application import commands, imports, queries
+from chasqui_registry.settings import registry_settings
 
 router = APIRouter(prefix="/v1", tags=["registry"])
 READ = Depends(require_scopes("registry:read"))
 WRITE = Depends(require_scopes("registry:write"))
+# Ids in paths are UUIDs: anything else (control characters included) is 422 naming the parameter.
+HouseholdId = Annotated[UUID, Path(description="A household id (UUID)")]
+PersonId = Annotated[UUID, Path(description="A person id (UUID)")]
+ImportId = Annotated[UUID, Path(description="An import id (UUID), as POST /v1/imports returned it")]
 
 
 @router.post("/households", status_code=201)
@@ -37,61 +44,64 @@ async def register_household(body: HouseholdDraft, run: UseCases, _: Principal =
 
 
 @router.get("/households/{household_id}")
-async def get_household(household_id: str, run: UseCases, _: Principal = READ) -> HouseholdOut:
+async def get_household(household_id: HouseholdId, run: UseCases, _: Principal = READ) -> HouseholdOut:
     """The household and every CSE it was assigned (`classification_history`, oldest first)."""
-    view = await run.query(queries.get_household, queries.GetHouseholdQuery(household_id))
+    view = await run.query(queries.get_household, queries.GetHouseholdQuery(str(household_id)))
     return HouseholdOut.model_validate(view)
 
 
 @router.patch("/households/{household_id}")
 async def update_household(
-    household_id: str, body: HouseholdPatch, run: UseCases, _: Principal = WRITE
+    household_id: HouseholdId, body: HouseholdPatch, run: UseCases, _: Principal = WRITE
 ) -> HouseholdOut:
     """Change household-level data; emits `household.updated` (nothing if nothing changed)."""
-    household = await run.command(commands.update_household, commands.UpdateHousehold(household_id, body))
+    command = commands.UpdateHousehold(str(household_id), body)
+    household = await run.command(commands.update_household, command)
     return HouseholdOut(household=household)
 
 
 @router.post("/households/{household_id}/members", status_code=201)
 async def add_member(
-    household_id: str, body: MemberDraft, run: UseCases, _: Principal = WRITE
+    household_id: HouseholdId, body: MemberDraft, run: UseCases, _: Principal = WRITE
 ) -> MemberAddedOut:
     """Add a person to the household; emits `member.added`."""
-    added = await run.command(commands.add_member, commands.AddMember(household_id, body))
+    added = await run.command(commands.add_member, commands.AddMember(str(household_id), body))
     return MemberAddedOut.model_validate(added)
 
 
 @router.patch("/households/{household_id}/members/{person_id}")
 async def update_member(
-    household_id: str, person_id: str, body: MemberPatch, run: UseCases, _: Principal = WRITE
+    household_id: HouseholdId, person_id: PersonId, body: MemberPatch, run: UseCases, _: Principal = WRITE
 ) -> HouseholdOut:
     """Change a member's data; emits `member.updated` with the changed fields (nothing if none)."""
-    command = commands.UpdateMember(household_id, person_id, body)
+    command = commands.UpdateMember(str(household_id), str(person_id), body)
     return HouseholdOut(household=await run.command(commands.update_member, command))
 
 
 @router.delete("/households/{household_id}/members/{person_id}")
 async def remove_member(
-    household_id: str, person_id: str, body: Reason, run: UseCases, _: Principal = WRITE
+    household_id: HouseholdId, person_id: PersonId, body: Reason, run: UseCases, _: Principal = WRITE
 ) -> HouseholdOut:
     """Remove a person (body: `{"reason": …}`); emits `member.removed`. The head cannot be removed."""
-    command = commands.RemoveMember(household_id, person_id, body.reason)
+    command = commands.RemoveMember(str(household_id), str(person_id), body.reason)
     return HouseholdOut(household=await run.command(commands.remove_member, command))
 
 
 @router.post("/households/{household_id}/deregister")
-async def deregister(household_id: str, body: Reason, run: UseCases, _: Principal = WRITE) -> HouseholdOut:
+async def deregister(
+    household_id: HouseholdId, body: Reason, run: UseCases, _: Principal = WRITE
+) -> HouseholdOut:
     """Deregister the household; its members' documents become free. Emits `household.deregistered`."""
-    command = commands.DeregisterHousehold(household_id, body.reason)
+    command = commands.DeregisterHousehold(str(household_id), body.reason)
     return HouseholdOut(household=await run.command(commands.deregister_household, command))
 
 
 @router.post("/households/{household_id}/classification")
 async def classify(
-    household_id: str, body: ClassificationDraft, run: UseCases, _: Principal = WRITE
+    household_id: HouseholdId, body: ClassificationDraft, run: UseCases, _: Principal = WRITE
 ) -> HouseholdOut:
     """Assign the CSE in force (the previous one stays in the history); emits `household.classified`."""
-    command = commands.ClassifyHousehold(household_id, body)
+    command = commands.ClassifyHousehold(str(household_id), body)
     return HouseholdOut(household=await run.command(commands.classify_household, command))
 
 
@@ -102,34 +112,65 @@ async def persons(
     run: UseCases,
     _: Principal = READ,
 ) -> list[PersonOut]:
-    """Persons who hold or held this document, the registered one first."""
-    document = IdentityDocument(type=document_type, number=document_number)
-    found = await run.query(queries.find_persons, queries.FindPersonsQuery(document))
+    """Persons who hold or held this document, the registered one first (the number is checked by
+    the shared document rule: 422 on `document_number` if it fits no number of that type)."""
+    query = queries.FindPersonsQuery(document_type, document_number)
+    found = await run.query(queries.find_persons, query)
     return [PersonOut.model_validate(person) for person in found]
 
 
-@router.post("/imports", status_code=202)
-async def create_import(
-    file: Annotated[
-        UploadFile, File(description="CSV (one member per row) or JSONL (one household per line)")
-    ],
-    run: UseCases,
-    format: Annotated[str | None, Form(pattern="^(csv|jsonl)$")] = None,
-    encoding: Annotated[str, Form()] = "utf-8",
-    _: Principal = WRITE,
-) -> ImportAccepted:
-    """Start a bulk ULE import; poll `GET /v1/imports/{id}` for progress and per-row errors."""
-    name = file.filename or "upload"
-    fmt = imports.import_format(name, format)
-    path = await imports.spool_upload(file.file)
-    started = await run.command(imports.start_import, imports.StartImport(name, fmt))
-    imports.launch_import(run, imports.RunImport(started.import_id, path, fmt, encoding=encoding))
+_IMPORT_FORM = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "CSV (one member per row) or JSONL (one household per line); "
+                            "at most IMPORT_MAX_BYTES (default 200 MiB), else 413",
+                        },
+                        "format": {"type": "string", "enum": ["csv", "jsonl"]},
+                        "encoding": {
+                            "type": "string",
+                            "default": "utf-8",
+                            "description": "utf-8 (BOM or not), windows-1252 or latin-1 (or an alias)",
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.post("/imports", status_code=202, openapi_extra=_IMPORT_FORM)
+async def create_import(request: Request, run: UseCases, _: Principal = WRITE) -> ImportAccepted:
+    """Start a bulk ULE import; poll `GET /v1/imports/{id}` for progress and per-row errors.
+
+    One import at a time per replica (409 `registry-import-busy` while one runs); files over the
+    maximum size get 413; an encoding other than UTF-8, Windows-1252 or Latin-1 gets 422."""
+    max_bytes = registry_settings(runtime(request).settings).import_max_bytes
+    with imports.reserve_import() as slot:
+        async with receive_upload(request, max_bytes) as upload:
+            name = upload.filename or "upload"
+            fmt = imports.import_format(name, upload.fields.get("format") or None)
+            encoding = imports.import_encoding(upload.fields.get("encoding") or "utf-8")
+            started = await run.command(imports.start_import, imports.StartImport(name, fmt))
+            command = imports.RunImport(started.import_id, upload.path, fmt, encoding=encoding)
+            imports.launch_import(run, command, slot)
+            upload.kept = True
     return ImportAccepted(
         import_id=started.import_id, status=started.status, location=f"/v1/imports/{started.import_id}"
     )
 
 
 @router.get("/imports/{import_id}")
-async def get_import(import_id: str, run: UseCases, _: Principal = READ) -> ImportOut:
+async def get_import(import_id: ImportId, run: UseCases, _: Principal = READ) -> ImportOut:
     """Progress and per-row errors (the first 1000, ordered by row; `error_count` has the total)."""
-    return ImportOut.model_validate(await run.query(queries.get_import, queries.GetImportQuery(import_id)))
+    found = await run.query(queries.get_import, queries.GetImportQuery(str(import_id)))
+    return ImportOut.model_validate(found)

@@ -7,8 +7,10 @@ body and a JSONL import line are validated by the same model.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
 from chasqui_common.events.registry import Household, HouseholdStatus, Member
+from chasqui_common.values import text
 from pydantic import BaseModel, ConfigDict, Field
 
 from chasqui_registry.domain.model import (
@@ -41,8 +43,9 @@ class _FromAttributes(BaseModel):
 
 
 class Reason(BaseModel):
-    reason: str = Field(
-        min_length=3, max_length=300, description="Why (death, moved out, registration error…)"
+    reason: Annotated[str, text(min_length=3, max_length=300, multiline=True)] = Field(
+        description="Why (death, moved out, registration error…); tab and line breaks allowed, "
+        "no other control characters"
     )
 
 

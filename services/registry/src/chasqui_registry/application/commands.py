@@ -128,6 +128,25 @@ async def _check_documents(uow: UnitOfWork, household_id: str, members: tuple[Me
         )
 
 
+async def _keep_identities(uow: UnitOfWork, household: Household) -> Household:
+    """The household with each member who held a document before (removed from a household, or
+    of a deregistered one) given back their person_id: a person keeps their identity (and what
+    other services know of them, such as withdrawn consent) when they move between households."""
+    documents = [
+        (m.document.type.value, m.document.number) for m in household.members if m.document.number is not None
+    ]
+    former = await repository.former_person_ids(uow.conn, documents)
+    if not former:
+        return household
+    members = tuple(
+        m.model_copy(update={"person_id": former[(m.document.type.value, m.document.number)]})
+        if m.document.number is not None and (m.document.type.value, m.document.number) in former
+        else m
+        for m in household.members
+    )
+    return household.model_copy(update={"members": members})
+
+
 async def _load(uow: UnitOfWork, household_id: str) -> Household:
     household = await repository.load_household(uow.conn, household_id, for_update=True)
     if household is None:
@@ -154,6 +173,7 @@ async def register_household(uow: UnitOfWork, command: RegisterHousehold) -> Hou
     """Register a household with its members; emits `household.registered`."""
     household = rules.register(command.draft, household_id=new_id(), new_id=new_id, today=uow.clock.today())
     await _check_documents(uow, household.household_id, household.members)
+    household = await _keep_identities(uow, household)
     await repository.insert_household(uow.conn, household)
     await uow.publish(HouseholdRegistered(household_id=household.household_id, household=household))
     return household
@@ -172,15 +192,28 @@ async def update_household(uow: UnitOfWork, command: UpdateHousehold) -> Househo
 
 
 async def add_member(uow: UnitOfWork, command: AddMember) -> AddedMember:
-    """Add a person to the household; emits `member.added`."""
+    """Add a person to the household; emits `member.added`. A person who held the document before
+    (removed from another household) keeps their person_id; one still registered in another
+    household is refused (DocumentTaken)."""
     household_id = command.household_id
-    person_id = new_id()
-    change = rules.add_member(
-        await _load(uow, household_id), command.draft, person_id=person_id, today=uow.clock.today()
-    )
+    household = await _load(uow, household_id)
+    today = uow.clock.today()
+    change = rules.add_member(household, command.draft, person_id=new_id(), today=today)
     member = change.household.members[-1]
     await _check_documents(uow, household_id, (member,))
-    await repository.add_member(uow.conn, household_id, member)
+    person_id = member.person_id
+    if member.document.number is not None:
+        former = await repository.former_person_ids(
+            uow.conn, [(member.document.type.value, member.document.number)]
+        )
+        person_id = former.get((member.document.type.value, member.document.number), person_id)
+    if person_id != member.person_id:
+        change = rules.add_member(household, command.draft, person_id=person_id, today=today)
+        member = change.household.members[-1]
+    if await repository.has_membership(uow.conn, household_id, person_id):
+        await repository.rejoin_member(uow.conn, household_id, member)
+    else:
+        await repository.add_member(uow.conn, household_id, member)
     await uow.publish(MemberAdded(household_id=household_id, household=change.household, person_id=person_id))
     return AddedMember(person_id=person_id, household=change.household)
 
@@ -195,7 +228,7 @@ async def update_member(uow: UnitOfWork, command: UpdateMember) -> Household:
         member = _member(change.household, person_id)
         if "document" in change.changed:
             await _check_documents(uow, household_id, (member,))
-        await repository.update_member(uow.conn, member)
+        await repository.update_member(uow.conn, member, household_id=household_id)
         await uow.publish(
             MemberUpdated(
                 household_id=household_id,
@@ -213,7 +246,7 @@ async def remove_member(uow: UnitOfWork, command: RemoveMember) -> Household:
     household = await _load(uow, household_id)
     _member(household, person_id)
     change = rules.remove_member(household, person_id)
-    await repository.remove_member(uow.conn, person_id, command.reason)
+    await repository.remove_member(uow.conn, person_id, command.reason, household_id=household_id)
     await uow.publish(
         MemberRemoved(
             household_id=household_id,

@@ -30,6 +30,7 @@ from typing import Any, NamedTuple
 
 import orjson
 from chasqui_common.envelope import H_ID, H_SUBJECT, H_TIME
+from chasqui_common.errors import InvalidValue
 from chasqui_common.events.registry import (
     CseLevel,
     DisabilitySeverity,
@@ -42,6 +43,7 @@ from chasqui_common.events.registry import (
     Relationship,
 )
 from chasqui_common.messaging.outbox import Outbox
+from chasqui_common.values import check_email, check_phone, is_mobile
 
 from chasqui_registry.adapters.import_files import (
     JsonObject,
@@ -76,9 +78,9 @@ class EventTemplate:
 
     @classmethod
     def of(cls, outbox: Outbox) -> EventTemplate:
-        probe = HouseholdRegistered(
+        probe = HouseholdRegistered.model_construct(
             household_id="-",
-            household=Household(
+            household=Household.model_construct(
                 household_id="-",
                 ubigeo="000000",
                 address="-",
@@ -409,10 +411,18 @@ def _fast_member(row: dict[str, str], today: date) -> JsonObject | None:
         return None
     phone = get("phone", "") or None
     email = get("email", "") or None
-    if phone is not None and not rules.PHONE.match(phone):
-        return None
-    if email is not None and (not rules.EMAIL.match(email) or not email.isprintable()):
-        return None
+    if phone is not None:
+        try:
+            phone = check_phone(phone, "phone")  # E.164, as the event model writes it
+        except InvalidValue:
+            return None
+        if (sms or whatsapp) and not is_mobile(phone):
+            return None
+    if email is not None:
+        try:
+            check_email(email, "email")
+        except InvalidValue:
+            return None
     if ((sms or whatsapp) and phone is None) or (email_consent and email is None):
         return None
     return {
@@ -439,3 +449,25 @@ def _fast_member(row: dict[str, str], today: date) -> JsonObject | None:
             "consent": {"sms": sms, "email": email_consent, "whatsapp": whatsapp},
         },
     }
+
+
+def keep_person_ids(item: PreparedHousehold, former: dict[tuple[str, str], str]) -> PreparedHousehold:
+    """`item` with each member who held a document before (and is registered nowhere now) given
+    back their person_id, in the person records and the event alike (`former`: (type, number) ->
+    person_id), so a person keeps their identity when an import moves them to a new household."""
+    renamed: dict[str, str] = {}
+    persons = []
+    for person in item.persons:
+        person_id, household_id, position, kind, number, data = person
+        kept = former.get((kind, number)) if number is not None else None
+        if kept is None:
+            persons.append(person)
+            continue
+        renamed[person_id] = kept
+        persons.append((kept, household_id, position, kind, number, data.replace(person_id, kept)))
+    if not renamed:
+        return item
+    event_id, event_type, topic, subject, headers, body = item.outbox
+    for new, kept in renamed.items():
+        body = body.replace(new.encode(), kept.encode())
+    return item._replace(persons=persons, outbox=(event_id, event_type, topic, subject, headers, body))

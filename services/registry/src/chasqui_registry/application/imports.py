@@ -8,7 +8,12 @@ so importing the same file again creates nothing and emits nothing.
 Use cases (`uow` first, as every command): `start_import`, `commit_import_batch` (one batch, one
 transaction), `finish_import`. `run_import` is the import process that reads the file and runs
 `commit_import_batch` per batch through `Transactions`; `launch_import` runs it in the
-background of the service, and `cancel_imports` (a background task) stops those at shutdown.
+background of the service (one import at a time per replica: `reserve_import`), and
+`cancel_imports` (a background task) stops those at shutdown, marking them `interrupted`, as it
+marks at start-up the imports a crash of this instance left `queued`/`running` and, while it
+runs, those of any instance whose heartbeat stopped (`interrupt_stale_imports`).
+
+Statuses: `queued` → `running` → `completed` | `failed` (with the reason) | `interrupted`.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import logging
 import multiprocessing
 import os
 import shutil
+import socket
 import tempfile
 import time
 import uuid
@@ -28,22 +34,34 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import islice
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import asyncpg
 from chasqui_common.application.unit_of_work import Transactions, UnitOfWork
 from chasqui_common.bootstrap import ServiceRuntime
 from chasqui_common.errors import InvalidValue
+from chasqui_common.values import check_text
 
 from chasqui_registry.adapters import repository
-from chasqui_registry.adapters.import_files import FileRefused, Format, ImportFile, ParsedHousehold, RowError
+from chasqui_registry.adapters.import_files import (
+    ENCODINGS_EXPECTED,
+    FileRefused,
+    Format,
+    ImportFile,
+    ParsedHousehold,
+    RowError,
+    text_encoding,
+)
 from chasqui_registry.application.import_prepare import (
     EventTemplate,
     PreparedChunk,
     PreparedHousehold,
+    keep_person_ids,
     prepare_chunk,
 )
 from chasqui_registry.domain import ubigeo
+from chasqui_registry.domain.errors import ImportBusy
+from chasqui_registry.domain.text import printable
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +69,11 @@ DEFAULT_BATCH = 2000
 MAX_WORKERS = 4
 PARALLEL_FROM_BYTES = 4 << 20  # about 10,000 households of CSV
 PARALLEL_FROM_CPUS = 4
+INSTANCE = socket.gethostname()[:200]
+"""This replica (the pod name in Kubernetes): imports record it, so a restart knows its own."""
+HEARTBEAT_SECONDS = 30.0
+STALE_AFTER_SECONDS = 300.0
+"""An import `queued`/`running` whose heartbeat is this old was cut off (its replica died)."""
 
 
 @dataclass
@@ -134,8 +157,33 @@ class BatchOutcome:
 class FinishImport:
     import_id: str
     totals: ImportTotals
-    status: str  # completed | failed
+    status: str  # completed | failed | interrupted
     error: str | None
+
+
+@dataclass(frozen=True)
+class TouchImport:
+    """The import is alive (its heartbeat)."""
+
+    import_id: str
+
+
+@dataclass(frozen=True)
+class InterruptImports:
+    """Mark `queued`/`running` imports `interrupted`: those of `instance` (a restart of it), or
+    any whose heartbeat is older than `stale_after_seconds`; never those in `running_here`."""
+
+    running_here: tuple[str, ...]
+    instance: str | None = None
+    stale_after_seconds: float | None = None
+    created_before: datetime | None = None
+    """Of `instance`, only imports created before this moment (the start-up of this process), so
+    the start-up sweep never marks an import this process has just accepted."""
+
+
+@dataclass(frozen=True)
+class ImportsInterrupted:
+    import_ids: tuple[str, ...]
 
 
 @dataclass
@@ -228,6 +276,11 @@ async def commit_import_batch(uow: UnitOfWork, command: CommitImportBatch) -> Ba
         for kind, number, _, _ in item.documents:
             claimed[(kind, number)] = item.household_key
         accepted.append(item)
+    former = await repository.former_person_ids(
+        conn, list({(kind, number) for p in accepted for kind, number, _, _ in p.documents})
+    )
+    if former:
+        accepted = [keep_person_ids(p, former) for p in accepted]
     await repository.copy_households(
         conn,
         households=[p.household for p in accepted],
@@ -258,15 +311,46 @@ async def run_import(
     The main process reads the file (row numbers, grouping, keys repeated in the file), hands
     each batch to `command.workers` processes to validate and build records, and commits the
     batches in file order, each with `commit_import_batch` in a transaction of its own.
+
+    Whatever goes wrong ends the import `failed` with the reason (a refused file, a database
+    error); a cancellation (shutdown, Ctrl-C) ends it `interrupted` and is raised again.
     """
-    import_id = command.import_id
-    report = ImportReport(import_id)
-    day = run.clock.today()
+    report = ImportReport(command.import_id)
+    heartbeat = asyncio.ensure_future(_heartbeat(run, command.import_id))
     try:
-        source = await asyncio.to_thread(ImportFile, command.path, command.format, command.encoding)
+        completed = await _run_import(run, command, report, progress)
     except FileRefused as exc:
-        await _finish(run, report, "failed", str(exc))
-        return report
+        await _finish_quietly(run, report, "failed", str(exc))
+    except asyncio.CancelledError:
+        await _finish_quietly(
+            run, report, "interrupted", "the import was cut off by a shutdown of the service"
+        )
+        raise
+    except Exception as exc:
+        log.exception("import %s failed", command.import_id)
+        await _finish_quietly(run, report, "failed", f"{type(exc).__name__}: {exc}")
+    else:
+        if completed:
+            await _finish(run, report, "completed", None)
+    finally:
+        heartbeat.cancel()
+        await asyncio.gather(heartbeat, return_exceptions=True)
+    return report
+
+
+async def _heartbeat(run: Transactions, import_id: str) -> None:
+    while True:
+        await asyncio.sleep(HEARTBEAT_SECONDS)
+        with contextlib.suppress(Exception):
+            await run.command(touch_import, TouchImport(import_id))
+
+
+async def _run_import(
+    run: Transactions, command: RunImport, report: ImportReport, progress: Progress | None
+) -> bool:
+    import_id = command.import_id
+    day = run.clock.today()
+    source = await asyncio.to_thread(ImportFile, command.path, command.format, command.encoding)
     template = EventTemplate.of(run.outbox)
     groups = source.groups()
     batch_size = command.batch_size
@@ -343,14 +427,6 @@ async def run_import(
                 progress(source, report)
             waited = time.perf_counter()
             report.committing_seconds += waited - committing
-    except FileRefused as exc:
-        await _finish(run, report, "failed", str(exc))
-        return report
-    except BaseException as exc:
-        if isinstance(exc, Exception):
-            log.exception("import %s failed", import_id)
-            await _finish(run, report, "failed", f"{type(exc).__name__}: {exc}")
-        raise
     finally:
         feeder.cancel()
         while not ahead.empty():
@@ -361,14 +437,22 @@ async def run_import(
         if executor is not None:
             await asyncio.to_thread(executor.shutdown, wait=True, cancel_futures=True)
     report.rows_read = source.rows_read
-    await _finish(run, report, "completed", None)
-    return report
+    return True
 
 
 async def _finish(run: Transactions, report: ImportReport, status: str, error: str | None) -> None:
     report.status = status
     report.error = error
     await run.command(finish_import, FinishImport(report.import_id, ImportTotals.of(report), status, error))
+
+
+async def _finish_quietly(run: Transactions, report: ImportReport, status: str, error: str) -> None:
+    """`_finish`, for when the import is already going wrong: a failure here is logged, not raised
+    (the start-up and heartbeat sweeps still mark the import `interrupted`)."""
+    try:
+        await asyncio.wait_for(_finish(run, report, status, error), 10)
+    except Exception:
+        log.exception("could not record import %s as %s", report.import_id, status)
 
 
 async def finish_import(uow: UnitOfWork, command: FinishImport) -> None:
@@ -383,14 +467,35 @@ async def finish_import(uow: UnitOfWork, command: FinishImport) -> None:
         skipped=totals.skipped,
         rejected=totals.rejected,
         status=command.status,
-        error=command.error,
+        error=None if command.error is None else printable(command.error)[:2000],
     )
 
 
+async def touch_import(uow: UnitOfWork, command: TouchImport) -> None:
+    """Record that the import is still alive (its heartbeat)."""
+    await repository.touch_import(uow.conn, command.import_id)
+
+
+async def interrupt_imports(uow: UnitOfWork, command: InterruptImports) -> ImportsInterrupted:
+    """Mark as `interrupted` the imports a crash or shutdown cut off (see `InterruptImports`)."""
+    ids = await repository.interrupt_imports(
+        uow.conn,
+        running_here=list(command.running_here),
+        instance=command.instance,
+        stale_after_seconds=command.stale_after_seconds,
+        created_before=command.created_before,
+    )
+    return ImportsInterrupted(tuple(ids))
+
+
 async def start_import(uow: UnitOfWork, command: StartImport) -> ImportStarted:
-    """Create the `imports` row (status `queued`) that `run_import` reports into."""
+    """Create the `imports` row (status `queued`) that `run_import` reports into.
+
+    The file name is text like any other (the shared rule, at most 255 characters): InvalidValue
+    on `file` otherwise."""
+    check_text(command.filename, "file", max_length=255)
     import_id = str(uuid.uuid4())
-    await repository.create_import(uow.conn, import_id, command.filename, command.format)
+    await repository.create_import(uow.conn, import_id, command.filename, command.format, instance=INSTANCE)
     return ImportStarted(import_id)
 
 
@@ -414,42 +519,108 @@ def import_format(filename: str, given: str | None) -> Format:
     )
 
 
-async def spool_upload(upload: BinaryIO) -> Path:
-    """Copy an uploaded file to a private temporary directory (removed when its import ends)."""
-    directory = Path(tempfile.mkdtemp(prefix="registry-import-"))
-    path = directory / "upload"
-
-    def copy() -> None:
-        with path.open("wb") as out:
-            shutil.copyfileobj(upload, out, 1 << 20)
-
-    await asyncio.to_thread(copy)
-    return path
-
-
-_running: set[asyncio.Task[Any]] = set()
+def import_encoding(encoding: str) -> str:
+    """The declared encoding if it is one import files may be in; InvalidValue if not."""
+    if text_encoding(encoding) is None:
+        raise InvalidValue(
+            f"encoding {printable(encoding[:40])!r} is not accepted for import files",
+            field="encoding",
+            value=printable(encoding[:100]),
+            expected=ENCODINGS_EXPECTED,
+        )
+    return encoding
 
 
-def launch_import(run: Transactions, command: RunImport) -> None:
-    """Run an uploaded file's import in the background; its spool directory goes when it ends."""
+def spool_directory() -> Path:
+    """A private temporary directory for one upload (removed when its import ends)."""
+    return Path(tempfile.mkdtemp(prefix="registry-import-"))
+
+
+_running: dict[str, asyncio.Task[Any]] = {}
+_reserved: list[ImportSlot] = []
+
+
+@dataclass(eq=False)
+class ImportSlot:
+    """This replica's one import slot, held from the upload until its import ends: `with` it,
+    and it is released at the end of the block unless `launch_import` took it over."""
+
+    released: bool = False
+    launched: bool = False
+
+    def release(self) -> None:
+        if not self.released:
+            self.released = True
+            _reserved.remove(self)
+
+    def __enter__(self) -> ImportSlot:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if not self.launched:
+            self.release()
+
+
+def reserve_import() -> ImportSlot:
+    """Take the replica's import slot; ImportBusy if an import is already uploading or running.
+
+    One import at a time per replica: an import keeps a database connection, the CPU and up to
+    the maximum upload size of disk busy; a second one is refused (409) rather than queued
+    behind it, so the client knows at once and can retry (or send it to another replica)."""
+    if _reserved:
+        raise ImportBusy(
+            "this replica is already running an import; send the file again when it ends "
+            "(GET /v1/imports/{id} shows its progress)"
+        )
+    slot = ImportSlot()
+    _reserved.append(slot)
+    return slot
+
+
+def launch_import(run: Transactions, command: RunImport, slot: ImportSlot | None = None) -> None:
+    """Run an uploaded file's import in the background; its spool directory and the import slot
+    go when it ends."""
 
     async def work() -> None:
         try:
             await run_import(run, command)
         finally:
             shutil.rmtree(command.path.parent, ignore_errors=True)
+            if slot is not None:
+                slot.release()
 
+    if slot is not None:
+        slot.launched = True
     task = asyncio.create_task(work(), name=f"import-{command.import_id}")
-    _running.add(task)
-    task.add_done_callback(_running.discard)
+    _running[command.import_id] = task
+    task.add_done_callback(lambda _: _running.pop(command.import_id, None))
 
 
-async def cancel_imports(_: ServiceRuntime) -> None:
-    """Background task: at shutdown, cancel imports still running (their batches roll back)."""
+async def cancel_imports(rt: ServiceRuntime) -> None:
+    """Background task: at start-up, mark `interrupted` the imports this instance left
+    `queued`/`running` when it stopped (a crash, a kill); every minute, those of any instance
+    whose heartbeat stopped; at shutdown, cancel imports still running (their batch rolls back
+    and they are marked `interrupted`)."""
     try:
-        await asyncio.Event().wait()
+        sweep = InterruptImports(
+            tuple(_running),
+            instance=INSTANCE,
+            stale_after_seconds=STALE_AFTER_SECONDS,
+            created_before=rt.clock.now(),
+        )
+        while True:
+            try:
+                found = await rt.transactions.command(interrupt_imports, sweep)
+                if found.import_ids:
+                    log.warning(
+                        "imports cut off by a crash or shutdown marked interrupted: %s", found.import_ids
+                    )
+            except Exception:
+                log.exception("could not mark interrupted imports")
+            await asyncio.sleep(60)
+            sweep = InterruptImports(tuple(_running), stale_after_seconds=STALE_AFTER_SECONDS)
     finally:
-        for task in list(_running):
+        for task in list(_running.values()):
             task.cancel()
         with contextlib.suppress(Exception):
-            await asyncio.gather(*_running, return_exceptions=True)
+            await asyncio.gather(*_running.values(), return_exceptions=True)

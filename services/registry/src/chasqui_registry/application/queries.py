@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from chasqui_common.application.unit_of_work import Reader
 from chasqui_common.errors import InvalidValue, NotFound
-from chasqui_common.events.registry import Household, IdentityDocument
+from chasqui_common.events.registry import DocumentType, Household
 
 from chasqui_registry.adapters import repository
 from chasqui_registry.adapters.repository import (
@@ -20,7 +20,7 @@ from chasqui_registry.adapters.repository import (
     PersonRecord,
 )
 from chasqui_registry.application.commands import household_not_found
-from chasqui_registry.domain.documents import normalize_document
+from chasqui_registry.domain.documents import canonical_number
 from chasqui_registry.domain.errors import DocumentError
 
 __all__ = [
@@ -53,7 +53,10 @@ class HouseholdView:
 
 @dataclass(frozen=True)
 class FindPersonsQuery:
-    document: IdentityDocument
+    """A document as the query parameters give it (`document_type`, `document_number`), not yet checked."""
+
+    document_type: DocumentType
+    document_number: str
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,7 @@ async def find_persons(reader: Reader, query: FindPersonsQuery) -> list[PersonRe
     Lookups use the canonical number, so a DNI with or without its check character matches.
     """
     try:
-        canonical = normalize_document(query.document, "document")
+        number = canonical_number(query.document_type, query.document_number)
     except DocumentError as exc:
         v = exc.violation
         raise InvalidValue(
@@ -84,9 +87,9 @@ async def find_persons(reader: Reader, query: FindPersonsQuery) -> list[PersonRe
             value=v.value,
             expected=v.expected,
         ) from None
-    if canonical.number is None:
+    if number is None:
         return []
-    return await repository.find_persons(reader.conn, canonical.type.value, canonical.number)
+    return await repository.find_persons(reader.conn, query.document_type.value, number)
 
 
 async def get_import(reader: Reader, query: GetImportQuery) -> ImportRecord:

@@ -1,61 +1,53 @@
-"""Identity documents: each type's format, and the canonical number used for uniqueness."""
+"""Identity documents: the registry's use of the shared rule (`chasqui_common.values.validate_document`).
+
+There is one definition per document type, in libs/common (`DOCUMENT_RULES`); the registry adds
+only how a fault is reported (a `Violation` on the member's field path) and the canonical number
+that uniqueness and `GET /v1/persons` compare: a DNI is kept as its 8-digit CUI, so `10117410`
+and `10117410-2` are the same person.
+"""
 
 from __future__ import annotations
 
-import re
-
+from chasqui_common.errors import InvalidValue
 from chasqui_common.events.registry import DocumentType, IdentityDocument
-from stdnum.exceptions import ValidationError
-from stdnum.pe import cui
+from chasqui_common.values import validate_document
 
 from chasqui_registry.domain.errors import DocumentError, Violation
 
-# Carné de Extranjería, CPP, PTP and passports are alphanumeric; their issuers publish no checksum.
-_FORMATS: dict[DocumentType, tuple[re.Pattern[str], str]] = {
-    DocumentType.CE: (re.compile(r"^[A-Z0-9]{6,12}$"), "6 to 12 letters or digits"),
-    DocumentType.CPP: (re.compile(r"^[A-Z0-9]{6,12}$"), "6 to 12 letters or digits"),
-    DocumentType.PTP: (re.compile(r"^[A-Z0-9]{6,12}$"), "6 to 12 letters or digits"),
-    DocumentType.PASSPORT: (re.compile(r"^[A-Z0-9]{5,15}$"), "5 to 15 letters or digits"),
-    DocumentType.REFUGEE_APPLICANT: (re.compile(r"^[A-Z0-9-]{4,20}$"), "4 to 20 letters, digits or '-'"),
-}
+__all__ = ["canonical_number", "normalize_document"]
+
+
+def canonical_number(type_: DocumentType | str, number: str | None, field: str = "document") -> str | None:
+    """The canonical number of a `type_` document (None for NONE), by the shared rule.
+
+    Raises DocumentError (an InvalidValue carrying its Violation) on `<field>.number` or
+    `<field>.type`, with the shared rule's expectation and the number as given.
+    """
+    if (
+        type_ is DocumentType.DNI
+        and number is not None
+        and len(number) == 8
+        and number.isascii()
+        and number.isdigit()
+    ):
+        # The common case, 8 plain ASCII digits, is canonical as it is under the shared rule (a
+        # unit test holds the two in agreement); skipping the call matters for a large import.
+        return number
+    try:
+        return validate_document(type_, number, field)
+    except InvalidValue as exc:
+        raise DocumentError(
+            Violation(exc.field or f"{field}.number", exc.value, exc.expected or exc.detail)
+        ) from None
 
 
 def normalize_document(document: IdentityDocument, field: str = "document") -> IdentityDocument:
-    """The document with its canonical number; raises DocumentError (an InvalidValue carrying its Violation) if invalid.
+    """The document with its canonical number; raises DocumentError if it breaks the shared rule.
 
-    A DNI is stored as its 8-digit CUI: the optional check character is verified, then
-    dropped, so `10117410` and `10117410-2` are the same person.
+    A validated `IdentityDocument` is already canonical; this matters for documents assembled
+    without validation (`model_construct`, e.g. by the import's fast path).
     """
-    raw = document.number
-    if document.type is DocumentType.DNI and raw is not None and len(raw) == 8 and raw.isdigit():
-        # The common case, 8 plain digits, is exactly what stdnum's CUI check accepts without a
-        # check character (a unit test holds the two in agreement); skipping the call matters
-        # for a million-household import.
-        return IdentityDocument.model_construct(type=DocumentType.DNI, number=raw)
-    number = (raw or "").strip().upper().replace(" ", "")
-    if document.type is DocumentType.NONE:
-        if number:
-            raise DocumentError(
-                Violation(f"{field}.number", document.number, "no number when the document type is NONE")
-            )
-        return IdentityDocument.model_construct(type=DocumentType.NONE, number=None)
-    if not number:
-        raise DocumentError(Violation(f"{field}.number", document.number, f"a {document.type.value} number"))
-    if document.type is DocumentType.DNI:
-        try:
-            compact = cui.validate(number)
-        except ValidationError as exc:
-            raise DocumentError(
-                Violation(
-                    f"{field}.number",
-                    document.number,
-                    f"a DNI: 8 digits and an optional check character ({exc})",
-                )
-            ) from None
-        return IdentityDocument.model_construct(type=DocumentType.DNI, number=compact[:8])
-    pattern, description = _FORMATS[document.type]
-    if not pattern.match(number):
-        raise DocumentError(
-            Violation(f"{field}.number", document.number, f"a {document.type.value} number: {description}")
-        )
+    number = canonical_number(document.type, document.number, field)
+    if number == document.number:
+        return document
     return IdentityDocument.model_construct(type=document.type, number=number)

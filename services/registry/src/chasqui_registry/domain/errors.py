@@ -11,7 +11,14 @@ from typing import Any
 
 from chasqui_common.errors import Conflict, DomainError, InvalidTransition, InvalidValue, Violation
 
-__all__ = ["DocumentError", "DocumentTaken", "HouseholdNotActive", "InvalidHousehold", "Violation"]
+__all__ = [
+    "DocumentError",
+    "DocumentTaken",
+    "HouseholdNotActive",
+    "ImportBusy",
+    "InvalidHousehold",
+    "Violation",
+]
 
 
 class InvalidHousehold(DomainError):
@@ -59,3 +66,10 @@ class DocumentError(InvalidValue):
             violation.expected, field=violation.field, value=violation.value, expected=violation.expected
         )
         self.violation = violation
+
+
+class ImportBusy(Conflict):
+    """This replica is already running an import (one at a time per replica)."""
+
+    code = "registry-import-busy"
+    title = "An import is already running"

@@ -6,7 +6,6 @@ change returns the new snapshot and what changed, or raises a DomainError naming
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -26,6 +25,7 @@ from chasqui_common.events.registry import (
     Relationship,
     Sex,
 )
+from chasqui_common.values import is_mobile
 
 from chasqui_registry.domain import ubigeo
 from chasqui_registry.domain.documents import normalize_document
@@ -40,10 +40,9 @@ from chasqui_registry.domain.model import (
 
 OLDEST_BIRTH_DATE = date(1900, 1, 1)
 MIN_PREGNANCY_AGE = 9
-PHONE = re.compile(r"^\+?[0-9]{6,15}$")
-"""A phone number a member may give: 6 to 15 digits, optionally after '+'."""
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-"""An e-mail address a member may give (loosely: something@domain.tld, no spaces)."""
+MOBILE_EXPECTED = (
+    "consent to {channel} only with a mobile phone number (SMS and WhatsApp cannot reach a landline)"
+)
 
 IdFactory = Callable[[], str]
 _NO_CONSENT = Consent()
@@ -95,15 +94,22 @@ def _check_member(
 
 
 def _contact_violations(contact: Contact, field: str) -> list[Violation]:
+    """Consent needs its channel: a phone for SMS and WhatsApp, and a mobile one; an e-mail for e-mail.
+
+    The phone and e-mail themselves are checked by the shared rules of the model (`PhoneNumber`,
+    kept in E.164, and `Email`), before these rules run.
+    """
     found = []
-    if contact.phone is not None and not PHONE.match(contact.phone):
-        found.append(Violation(f"{field}.phone", contact.phone, "6 to 15 digits, optionally after '+'"))
-    if contact.email is not None and not EMAIL.match(contact.email):
-        found.append(Violation(f"{field}.email", contact.email, "an e-mail address"))
     for channel, needs in (("sms", "phone"), ("whatsapp", "phone"), ("email", "email")):
-        if getattr(contact.consent, channel) and getattr(contact, needs) is None:
+        if not getattr(contact.consent, channel):
+            continue
+        if getattr(contact, needs) is None:
             found.append(
                 Violation(f"{field}.consent.{channel}", True, f"consent to {channel} only with a {needs}")
+            )
+        elif needs == "phone" and not is_mobile(contact.phone or ""):
+            found.append(
+                Violation(f"{field}.consent.{channel}", True, MOBILE_EXPECTED.format(channel=channel))
             )
     return found
 
@@ -148,7 +154,7 @@ def members_violations(members: Sequence[MemberDraft | Member], today: date) -> 
 def household_violations(draft: HouseholdDraft | Household, today: date) -> list[Violation]:
     found: list[Violation] = []
     if not ubigeo.is_known(draft.ubigeo):
-        found.append(Violation("ubigeo", draft.ubigeo, "an INEI district code (DDPPdd) in the ubigeo table"))
+        found.append(Violation("ubigeo", draft.ubigeo, ubigeo.UBIGEO_EXPECTED))
     if draft.residence_since > today:
         found.append(
             Violation("residence_since", draft.residence_since.isoformat(), f"a date not after {today}")

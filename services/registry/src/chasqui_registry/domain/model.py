@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from typing import Annotated
 
 from chasqui_common.events.registry import (
     Classification,
@@ -15,21 +15,26 @@ from chasqui_common.events.registry import (
     Relationship,
     Sex,
 )
+from chasqui_common.values import text
 from pydantic import BaseModel, ConfigDict, Field
+
+from chasqui_registry.domain.text import FileOrIsoDate, Text
 
 
 class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    # No whitespace stripping: text is stored and read back exactly as sent, or refused (the
+    # shared text rule). CSV cells are trimmed when the file is read, before they get here.
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class MemberDraft(_Input):
     """A person as a ULE or an API client describes them, before the registry gives them an id."""
 
     document: IdentityDocument
-    given_names: str = Field(min_length=1, max_length=120)
-    paternal_surname: str | None = Field(None, max_length=80)
-    maternal_surname: str | None = Field(None, max_length=80)
-    birth_date: date
+    given_names: Text = Field(min_length=1, max_length=120)
+    paternal_surname: Text | None = Field(None, max_length=80)
+    maternal_surname: Text | None = Field(None, max_length=80)
+    birth_date: FileOrIsoDate
     sex: Sex
     relationship: Relationship
     disability: Disability = Field(default_factory=Disability)
@@ -41,9 +46,9 @@ class MemberDraft(_Input):
 
 class ClassificationDraft(_Input):
     level: CseLevel
-    valid_from: date
-    valid_until: date
-    source: str = Field(min_length=1, max_length=80)
+    valid_from: FileOrIsoDate
+    valid_until: FileOrIsoDate
+    source: Text = Field(min_length=1, max_length=80)
 
     def to_classification(self) -> Classification:
         return Classification(
@@ -54,10 +59,10 @@ class ClassificationDraft(_Input):
 class HouseholdDraft(_Input):
     """A household with its members, as registered by API or imported from a ULE file."""
 
-    ubigeo: str = Field(pattern=r"^\d{6}$", description="INEI district code DDPPdd")
-    address: str = Field(min_length=1, max_length=300)
-    residence_since: date
-    registering_unit: str = Field(min_length=1, max_length=80, description="ULE code or municipality")
+    ubigeo: Text = Field(pattern=r"^\d{6}$", description="INEI district code DDPPdd")
+    address: Text = Field(min_length=1, max_length=300)
+    residence_since: FileOrIsoDate
+    registering_unit: Text = Field(min_length=1, max_length=80, description="ULE code or municipality")
     classification: ClassificationDraft | None = None
     members: list[MemberDraft] = Field(min_length=1, max_length=40)
 
@@ -65,20 +70,22 @@ class HouseholdDraft(_Input):
 class HouseholdPatch(_Input):
     """Household-level fields a client may change; absent fields stay as they are."""
 
-    ubigeo: str | None = Field(None, pattern=r"^\d{6}$")
-    address: str | None = Field(None, min_length=1, max_length=300)
-    residence_since: date | None = None
-    registering_unit: str | None = Field(None, min_length=1, max_length=80)
+    ubigeo: Annotated[str, Field(pattern=r"^\d{6}$"), text()] | None = Field(
+        None, description="INEI district code DDPPdd"
+    )
+    address: Text | None = Field(None, min_length=1, max_length=300)
+    residence_since: FileOrIsoDate | None = None
+    registering_unit: Text | None = Field(None, min_length=1, max_length=80)
 
 
 class MemberPatch(_Input):
     """Member fields a client may change; absent fields stay as they are."""
 
     document: IdentityDocument | None = None
-    given_names: str | None = Field(None, min_length=1, max_length=120)
-    paternal_surname: str | None = Field(None, max_length=80)
-    maternal_surname: str | None = Field(None, max_length=80)
-    birth_date: date | None = None
+    given_names: Text | None = Field(None, min_length=1, max_length=120)
+    paternal_surname: Text | None = Field(None, max_length=80)
+    maternal_surname: Text | None = Field(None, max_length=80)
+    birth_date: FileOrIsoDate | None = None
     sex: Sex | None = None
     relationship: Relationship | None = None
     disability: Disability | None = None

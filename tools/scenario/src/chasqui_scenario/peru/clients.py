@@ -30,7 +30,9 @@ SCOPE_PREFIXES: Mapping[str, str] = {
 }
 # Scopes the scenario needs per service: write for what it does, read for what it reports.
 SCOPES: Mapping[str, tuple[str, ...]] = {
-    name: (f"{prefix}:read", f"{prefix}:write") for name, prefix in SCOPE_PREFIXES.items()
+    **{name: (f"{prefix}:read", f"{prefix}:write") for name, prefix in SCOPE_PREFIXES.items()},
+    # The DCI gateway speaks the DCI standard's operations, not read/write.
+    "dci-gateway": ("dci:search", "dci:admin"),
 }
 TIMEOUT = httpx.Timeout(60.0, connect=5.0)
 

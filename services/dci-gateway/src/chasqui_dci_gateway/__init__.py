@@ -1,0 +1,1 @@
+"""Chasqui DCI gateway: the social registry through the spdci registry API (docs/dci.md)."""

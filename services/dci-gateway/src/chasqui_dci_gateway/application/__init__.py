@@ -1,0 +1,1 @@
+"""application layer of the DCI gateway."""

@@ -1,0 +1,181 @@
+"""A private Chasqui platform for chaos scenarios, and the faults injected into it.
+
+Kafka (one node, or three with `brokers=3`), PostgreSQL and the five services run as processes in
+a temporary state folder on free ports (only the Kafka jar cache in `.local/jars` is shared), so
+the shared local stack and anybody's `make run` are never touched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import os
+import random
+import signal
+import socket
+import time
+from collections.abc import Sequence
+from contextlib import suppress
+from dataclasses import replace
+from pathlib import Path
+
+from chasqui_common.bootstrap import ServiceDefinition
+from chasqui_local import kafka, platform, services, stack
+from chasqui_local.config import LocalConfig, find_repo_root
+from chasqui_local.kafka import KafkaProcess
+from chasqui_local.postgres import PostgresProcess
+from chasqui_local.processes import pid_alive, port_in_use, read_pid
+
+SERVICE_NAMES = services.SERVICE_NAMES
+
+
+def definitions() -> list[ServiceDefinition]:
+    """The definitions of the services the platform runs: all the checker knows of them."""
+    found = []
+    for name in SERVICE_NAMES:
+        module = importlib.import_module(f"chasqui_{name.replace('-', '_')}.main")
+        found.append(module.DEFINITION)
+    return found
+
+
+def _free_run(length: int) -> int:
+    """A port p such that p .. p+length-1 are all free (below the ephemeral range, 32768+)."""
+    for _ in range(500):
+        base = random.randrange(20_000, 32_000, 10)
+        if not any(port_in_use("127.0.0.1", base + i) for i in range(length)):
+            return base
+    raise RuntimeError(f"no {length} consecutive free ports")
+
+
+def _log(message: str) -> None:
+    print(f"[chaos {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+class ChaosPlatform:
+    """Start, fault and restart one private platform."""
+
+    def __init__(self, state: Path, *, brokers: int = 1) -> None:
+        state.mkdir(parents=True, exist_ok=True)
+        root = find_repo_root()
+        if root is not None and not (state / "jars").exists():
+            cached = root / ".local" / "jars"
+            cached.mkdir(parents=True, exist_ok=True)
+            (state / "jars").symlink_to(cached, target_is_directory=True)
+        kafka_base = _free_run(6)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CHASQUI_")}
+        env["CHASQUI_LOCAL_DIR"] = str(state)
+        self.config = replace(
+            LocalConfig.from_env(env),
+            kafka_port=kafka_base,
+            kafka_controller_port=kafka_base + 1,
+            kafka_brokers=brokers,
+            pg_port=_free_run(1),
+            service_port_base=_free_run(len(SERVICE_NAMES) + 1),
+        )
+        self.info: stack.StackInfo | None = None
+        self.env: dict[str, str] = {}
+
+    @property
+    def bootstrap(self) -> str:
+        return self.config.kafka_bootstrap_servers
+
+    @property
+    def admin_dsn(self) -> str:
+        assert self.info is not None
+        return self.info.admin_dsn
+
+    def up(self) -> None:
+        # The services read these from the environment, and the shared stack's values must not leak in.
+        for name in ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL", "DATABASE_ADMIN_URL", "AUTH_JWKS_FILE"):
+            os.environ.pop(name, None)
+        self.info = platform.up(self.config, progress=_log)
+        self.env = platform.platform_env(self.config, self.info)
+
+    def down(self) -> None:
+        services.stop(self.config)
+        stack.stop(self.config)
+
+    # --- services -------------------------------------------------------------------------
+
+    def service_pid(self, name: str) -> int | None:
+        spec = services.spec_named(self.config, name)
+        pid = read_pid(self.config.state_dir / "run" / f"{name}.pid")
+        return pid if pid is not None and pid_alive(pid, cmdline_contains=spec.script) else None
+
+    def kill_service(self, name: str) -> None:
+        pid = self.service_pid(name)
+        assert pid is not None, f"{name} is not running"
+        _log(f"SIGKILL {name} (pid {pid})")
+        os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while pid_alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+
+    def start_service(self, name: str) -> None:
+        _log(f"starting {name}")
+        services.start(self.config, self.env, only=(services.spec_named(self.config, name),), progress=_log)
+
+    def restart_service(self, name: str) -> None:
+        pid = self.service_pid(name)
+        if pid is not None:
+            from chasqui_local.processes import terminate
+
+            terminate(pid, sig=signal.SIGTERM, grace_s=30, marker=f"chasqui-{name}")
+        self.start_service(name)
+
+    # --- PostgreSQL -----------------------------------------------------------------------
+
+    def stop_postgres(self) -> None:
+        _log("stopping PostgreSQL")
+        PostgresProcess(self.config).stop()
+
+    def start_postgres(self) -> None:
+        _log("starting PostgreSQL")
+        postgres = PostgresProcess(self.config)
+        pid = postgres.launch()
+        asyncio.run(postgres.wait_ready(pid))
+
+    # --- Kafka ----------------------------------------------------------------------------
+
+    def brokers(self) -> list[KafkaProcess]:
+        return kafka.nodes(self.config)
+
+    def kill_broker(self, node_id: int) -> None:
+        process = self.brokers()[node_id - 1]
+        pid = process.pid()
+        assert pid is not None, f"{process.name} is not running"
+        _log(f"SIGKILL {process.name} (pid {pid})")
+        os.kill(pid, signal.SIGKILL)
+
+    def start_broker(self, node_id: int) -> None:
+        process = self.brokers()[node_id - 1]
+        jars = kafka.fetch_jars(self.config, _log)
+        pid = process.launch(jars)
+        asyncio.run(process.wait_ready(pid))
+        _log(f"{process.name} back (pid {pid})")
+
+    def stop_kafka(self) -> None:
+        for process in self.brokers():
+            process.stop()
+
+    def start_kafka(self) -> None:
+        jars = kafka.fetch_jars(self.config, _log)
+        started = [(process, process.launch(jars)) for process in self.brokers()]
+
+        async def ready() -> None:
+            await asyncio.gather(*(p.wait_ready(pid) for p, pid in started))
+
+        asyncio.run(ready())
+
+
+def service_ready(config: LocalConfig, name: str) -> bool:
+    """True if the service answers /readyz with 200 now."""
+    spec = services.spec_named(config, name)
+    with suppress(OSError), socket.create_connection(("127.0.0.1", spec.port), timeout=1) as conn:
+        conn.sendall(f"GET /readyz HTTP/1.0\r\nHost: {spec.port}\r\n\r\n".encode())
+        return conn.recv(64).split(b" ")[1:2] == [b"200"]
+    return False
+
+
+def installed(names: Sequence[str] = SERVICE_NAMES) -> bool:
+    return all(services.executable(services.spec_named(LocalConfig(Path("/")), n)) for n in names)
