@@ -27,6 +27,7 @@ from chasqui_local.postgres import PostgresProcess
 from chasqui_local.processes import pid_alive, port_in_use, read_pid
 
 SERVICE_NAMES = services.SERVICE_NAMES
+MANAGEMENT_OFFSET = 1000  # /readyz and /metrics: HTTP_PORT + 1000 (chasqui_common.settings)
 
 
 def definitions() -> list[ServiceDefinition]:
@@ -38,11 +39,15 @@ def definitions() -> list[ServiceDefinition]:
     return found
 
 
-def _free_run(length: int) -> int:
-    """A port p such that p .. p+length-1 are all free (below the ephemeral range, 32768+)."""
+def _free_run(length: int, *, also: int | None = None) -> int:
+    """A port p such that p .. p+length-1 (and the same from p+also) are free, below the
+    ephemeral range (32768+)."""
     for _ in range(500):
-        base = random.randrange(20_000, 32_000, 10)
-        if not any(port_in_use("127.0.0.1", base + i) for i in range(length)):
+        base = random.randrange(20_000, 31_000, 10)
+        wanted = [base + i for i in range(length)]
+        if also is not None:
+            wanted += [base + also + i for i in range(length)]
+        if not any(port_in_use("127.0.0.1", port) for port in wanted):
             return base
     raise RuntimeError(f"no {length} consecutive free ports")
 
@@ -70,7 +75,7 @@ class ChaosPlatform:
             kafka_controller_port=kafka_base + 1,
             kafka_brokers=brokers,
             pg_port=_free_run(1),
-            service_port_base=_free_run(len(SERVICE_NAMES) + 1),
+            service_port_base=_free_run(len(SERVICE_NAMES) + 1, also=MANAGEMENT_OFFSET),
         )
         self.info: stack.StackInfo | None = None
         self.env: dict[str, str] = {}
@@ -169,10 +174,12 @@ class ChaosPlatform:
 
 
 def service_ready(config: LocalConfig, name: str) -> bool:
-    """True if the service answers /readyz with 200 now."""
+    """True if the service answers /readyz (on its management port) with 200 now."""
     spec = services.spec_named(config, name)
-    with suppress(OSError), socket.create_connection(("127.0.0.1", spec.port), timeout=1) as conn:
-        conn.sendall(f"GET /readyz HTTP/1.0\r\nHost: {spec.port}\r\n\r\n".encode())
+    url = getattr(spec, "management_url", spec.base_url)
+    host, _, port = url.removeprefix("http://").rpartition(":")
+    with suppress(OSError), socket.create_connection((host, int(port)), timeout=1) as conn:
+        conn.sendall(f"GET /readyz HTTP/1.0\r\nHost: {host}\r\n\r\n".encode())
         return conn.recv(64).split(b" ")[1:2] == [b"200"]
     return False
 

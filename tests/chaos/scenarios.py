@@ -128,7 +128,11 @@ async def play(
         await asyncio.sleep(3)
         workload.stop()
         await writes
-        await settle(platform, settle_timeout)
+        unsettled = None
+        try:
+            await settle(platform, settle_timeout)
+        except AssertionError as exc:  # still check and record what reached where
+            unsettled = str(exc)
         settled_at = time.monotonic()
     findings = await check(
         platform.bootstrap,
@@ -137,6 +141,8 @@ async def play(
         baseline=baseline,
         accepted=Accepted(workload.tally.accepted_keys),
     )
+    if unsettled is not None:
+        findings.problems.insert(0, unsettled)
     if workload.tally.import_status != "completed":
         findings.problems.append(f"the import ended {workload.tally.import_status}")
     registered = findings.types.get(HOUSEHOLD_REGISTERED, 0) - registered_before
@@ -158,7 +164,7 @@ async def play(
         dead_letters=row["dead_letters"],
         order_violations=row["order_violations"],
         wire_duplicates=row["wire_duplicates"] - duplicates_before,
-        recovery_s=round(settled_at - recovered_at, 1),
+        recovery_s=round(settled_at - recovered_at, 1) if unsettled is None else -1.0,
         problems=tuple(findings.problems[:20]),
     )
     record(platform, outcome)

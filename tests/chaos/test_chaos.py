@@ -21,11 +21,12 @@ from pathlib import Path
 import pytest
 
 from .harness import ChaosPlatform, installed, service_ready
-from .scenarios import play
+from .scenarios import Fault, play
 
 HOUSEHOLDS = int(os.environ.get("CHASQUI_CHAOS_HOUSEHOLDS", "300"))
 POSTGRES_DOWN_S = float(os.environ.get("CHASQUI_CHAOS_PG_DOWN_S", "30"))
 KAFKA_DOWN_S = float(os.environ.get("CHASQUI_CHAOS_KAFKA_DOWN_S", "60"))
+SETTLE_TIMEOUT_S = float(os.environ.get("CHASQUI_CHAOS_SETTLE_TIMEOUT_S", "300"))
 
 pytestmark = [
     pytest.mark.chaos,
@@ -57,8 +58,21 @@ def chaos_platform() -> Iterator[ChaosPlatform]:
         yield platform
 
 
-def run_scenario(platform: ChaosPlatform, name: str, **kwargs: object) -> None:
-    outcome, findings = asyncio.run(play(platform, name, run=next(_runs), households=HOUSEHOLDS, **kwargs))  # type: ignore[arg-type]
+def run_scenario(
+    platform: ChaosPlatform, name: str, *, fault: Fault, recover: Fault, fault_for_s: float = 0.0
+) -> None:
+    outcome, findings = asyncio.run(
+        play(
+            platform,
+            name,
+            run=next(_runs),
+            households=HOUSEHOLDS,
+            fault=fault,
+            recover=recover,
+            fault_for_s=fault_for_s,
+            settle_timeout=SETTLE_TIMEOUT_S,
+        )
+    )
     findings.assert_clean()
     assert outcome.lost == 0
     assert outcome.duplicated_effects == 0

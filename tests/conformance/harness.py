@@ -28,6 +28,7 @@ INSTALLED = tuple(name for name in SERVICES if service_definition(name) is not N
 # Per service: settings that keep background work out of the way of the requests under test.
 QUIET_SETTINGS: dict[str, dict[str, Any]] = {
     "migrant-services": {"expiry_watch_interval_seconds": 0},
+    "dci-gateway": {"callback_poll_interval": 0},  # no callback is sent (their receivers are fake)
 }
 
 

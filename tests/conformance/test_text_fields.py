@@ -106,6 +106,12 @@ class Operation:
     prepare: Callable[[httpx.Client], Target]
     read: Callable[[Target, Any], str | None] = lambda target, answer: None
     coded: frozenset[str] = frozenset()  # this operation's own coded keys (see CODED)
+    references: frozenset[str] = frozenset()  # this operation's own reference keys (see REFERENCES)
+    # Called on the body after the probed value is put in (e.g. to sign it, as a DCI envelope
+    # must be: a signature over the body as it was before would refuse every probe alike).
+    seal: Callable[[Body, Path_], Body] | None = None
+    # The operation answers refusals in the DCI standard's error model (see `names_by_dci_code`).
+    dci: bool = False
 
 
 @dataclass
@@ -172,7 +178,10 @@ def with_value(body: Body, path: Path_, value: str) -> Body:
     changed = copy.deepcopy(body)
     node: Any = changed
     for here, after in itertools.pairwise(path):
-        if (node[here] if isinstance(here, int) else node.get(here)) is None:
+        child = node[here] if isinstance(here, int) else node.get(here)
+        # None, or a value of another branch of a union (a string where the path goes through a
+        # list, an object where it goes through an array): made in the shape the path needs.
+        if not isinstance(child, list if isinstance(after, int) else dict):
             node[here] = [None] if isinstance(after, int) else {}
         node = node[here]
     node[path[-1]] = value
@@ -195,6 +204,25 @@ def names_field(reported: str, path: Path_) -> bool:
     )
 
 
+DCI_CODE = re.compile(r"(?:err|rjct)\.([a-z_]+)\.[a-z_]+")
+
+
+def names_by_dci_code(answer: httpx.Response, path: Path_) -> bool:
+    """A DCI refusal names the field by its code. The standard (spdci, `HttpErrorResponse`:
+    `errors: [{code, message}]`, documented for 401, 403 and 500 only) refuses a message's envelope
+    with 403 and a code of the form `err.<field>.<reason>` / `rjct.<field>.<reason>`
+    (`err.sender_id.invalid`, `rjct.action.invalid`, `err.signature.invalid`,
+    `rjct.message_id.duplicate`): the middle part is the name of the field refused. So for a DCI
+    operation a 403 whose code names the probed key counts like a 422 naming the field."""
+    if not answer.headers.get("content-type", "").startswith(
+        ("application/problem+json", "application/json")
+    ):
+        return False
+    last = next(str(p) for p in reversed(path) if not isinstance(p, int))
+    codes = [str(e.get("code")) for e in answer.json().get("errors") or [] if isinstance(e, dict)]
+    return any((m := DCI_CODE.fullmatch(code)) is not None and m.group(1) == last for code in codes)
+
+
 def values_under(document: Any, key: str) -> list[Any]:
     found: list[Any] = []
     if isinstance(document, dict):
@@ -215,6 +243,8 @@ def probe(http: httpx.Client, op: Operation, path: Path_, coded: bool, findings:
     label = f"{op.method} {op.template}"
     target = op.prepare(http)
     body = with_value(target.body, path, text)
+    if op.seal is not None:
+        body = op.seal(body, path)
     raw = json.dumps(body, ensure_ascii=bool(MUST_REFUSE.search(text)) or len(text) % 2 == 0)
     answer = http.request(
         op.method,
@@ -227,7 +257,7 @@ def probe(http: httpx.Client, op: Operation, path: Path_, coded: bool, findings:
     where = dotted(path)
     shown = f"{text!r} -> {status} {answer.text[:300]!r}"
     last = next(str(p) for p in reversed(path) if not isinstance(p, int))
-    reference = last in REFERENCES
+    reference = last in REFERENCES or last in op.references
     refuse = bool(MUST_REFUSE.search(text))
     if status >= 500:
         findings.add(label, where, f"{status}", shown)
@@ -256,6 +286,9 @@ def probe(http: httpx.Client, op: Operation, path: Path_, coded: bool, findings:
             findings.add(label, where, "not read back byte-exact", f"{shown}; GET shows {seen[:5]!r}")
     elif status in (404, 409) and reference and not refuse:
         return
+    elif status == 403 and op.dci and not refuse:
+        if not names_by_dci_code(answer, path):
+            findings.add(label, where, "403 errors[].code does not name it", shown)
     else:
         findings.add(label, where, f"unexpected {status}", shown)
 
@@ -270,7 +303,8 @@ def exercise(http: httpx.Client, operations: list[Operation], document: dict[str
             spec = document["paths"][op.template][op.method.lower()]
             schema = spec["requestBody"]["content"]["application/json"]["schema"]
             baseline = op.prepare(http)
-            answer = http.request(op.method, baseline.url, json=baseline.body)
+            base_body = op.seal(baseline.body, ()) if op.seal is not None else baseline.body
+            answer = http.request(op.method, baseline.url, json=base_body)
             findings.calls += 1
             if not 200 <= answer.status_code < 300:
                 findings.add(
@@ -770,11 +804,154 @@ async def known_person(bootstrap: str, base_url: str, token: str) -> str:
     return f"mig-{ident}"
 
 
+def dci_gateway_operations(http: httpx.Client) -> list[Operation]:
+    """The DCI gateway: its sender registry and the signed DCI envelopes. Each probe is signed
+    again after the probed value is put in (a fresh message_id and message_ts too, unless they are
+    the probed field), as the gateway's own tests sign their messages
+    (`chasqui_dci_gateway.domain.signatures`); refusals of the envelope are 403 with the DCI code
+    naming the field (`names_by_dci_code`)."""
+    from chasqui_dci_gateway.domain.signatures import canonical_content, public_jwk, sign
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    gateway_id = "registry.chasqui.gob.pe"  # DciSettings.dci_gateway_id
+    key = Ed25519PrivateKey.generate()
+    raw_key = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    callbacks = ["http://127.0.0.1:9/dci/callback"]  # delivery is off in this test (QUIET_SETTINGS)
+
+    def sender_body() -> Body:
+        return {
+            "name": "Programa JUNTOS",
+            "jwks": {"keys": [public_jwk(raw_key, "k1")]},
+            "callback_uris": list(callbacks),
+            "entitled_fields": ["identifier", "name", "cse"],
+            "max_page_size": 100,
+            "requests_per_minute": 100_000,
+        }
+
+    sender_id = f"juntos-{uuid.uuid4().hex[:6]}.gob.pe"
+    assert http.put(f"/v1/dci/senders/{sender_id}", json=sender_body()).status_code == 200
+
+    def now() -> str:
+        return datetime.now(UTC).isoformat()
+
+    def envelope(action: str, message: Body, count: int = 1) -> Body:
+        header = {
+            "version": "1.0.0",
+            "message_id": str(uuid.uuid4()),
+            "message_ts": now(),
+            "action": action,
+            "sender_id": sender_id,
+            "sender_uri": callbacks[0],
+            "receiver_id": gateway_id,
+            "total_count": count,
+            "is_msg_encrypted": False,
+        }
+        return {"signature": "", "header": header, "message": message}
+
+    def seal(body: Body, path: Path_) -> Body:
+        sealed = copy.deepcopy(body)
+        header = sealed["header"]
+        if path[:2] != ("header", "message_id"):
+            header["message_id"] = str(uuid.uuid4())
+        if path[:2] != ("header", "message_ts"):
+            header["message_ts"] = now()
+        if path != ("signature",):
+            content = canonical_content(header, sealed.get("message"))
+            sealed["signature"] = sign(content, key, signer_id=sender_id, key_id="k1", now=int(time.time()))
+        return sealed
+
+    def search() -> Body:
+        return {
+            "transaction_id": unique("T"),
+            "search_request": [
+                {
+                    "reference_id": "ref-0",
+                    "timestamp": now(),
+                    "locale": "spa",
+                    "search_criteria": {
+                        "version": "1.0.0",
+                        "reg_event_type": "REGISTER",
+                        "query_type": "idtype-value",
+                        "query": {"type": "UIN", "value": dni()},
+                    },
+                }
+            ],
+        }
+
+    answered = http.post("/registry/sync/search", json=seal(envelope("search", search()), ()))
+    assert answered.status_code == 200, answered.text[:400]
+
+    def txn_status() -> Body:
+        return {
+            "transaction_id": unique("T"),
+            "txnstatus_request": {
+                "reference_id": "ref-s",
+                "txn_type": "search",
+                "attribute_type": "reference_id_list",
+                "attribute_value": ["ref-0"],
+                "locale": "spa",
+            },
+        }
+
+    def subscribe() -> Body:
+        return {
+            "transaction_id": unique("T"),
+            "subscribe_request": [
+                {
+                    "reference_id": "sub-0",
+                    "timestamp": now(),
+                    "locale": "spa",
+                    "subscribe_criteria": {
+                        "version": "1.0.0",
+                        "reg_type": "ns:chasqui:RegistryType:SocialRegistry",
+                        "reg_event_type": "REGISTER",
+                        "filter_type": "idtype-value",
+                        "filter": {"type": "UIN", "value": dni()},
+                        "notify_record_type": "Person",
+                        "frequency": {
+                            "start_time": now(),
+                            "end_time": (datetime.now(UTC) + timedelta(days=365)).isoformat(),
+                            "frequency": "0 0 * * *",
+                        },
+                    },
+                }
+            ],
+        }
+
+    def unsubscribe() -> Body:
+        return {"transaction_id": unique("T"), "timestamp": now(), "subscription_codes": [unique("SUB-")]}
+
+    def dci(template: str, action: str, message: Callable[[], Body], **extra: Any) -> Operation:
+        return Operation(
+            "POST",
+            template,
+            lambda h: Target(template, envelope(action, message())),
+            seal=seal,
+            dci=True,
+            **extra,
+        )
+
+    def new_sender(h: httpx.Client) -> Target:
+        return Target(f"/v1/dci/senders/conf-{uuid.uuid4().hex[:8]}.gob.pe", sender_body())
+
+    return [
+        Operation("PUT", "/v1/dci/senders/{sender_id}", new_sender, lambda target, answer: target.url),
+        dci("/registry/sync/search", "search", search),
+        dci("/registry/search", "search", search),
+        dci("/registry/sync/txn/status", "txn-status", txn_status, references=frozenset({"attribute_value"})),
+        dci("/registry/txn/status", "txn-status", txn_status, references=frozenset({"attribute_value"})),
+        dci("/registry/subscribe", "subscribe", subscribe),
+        dci("/registry/unsubscribe", "unsubscribe", unsubscribe),
+    ]
+
+
 OPERATIONS: dict[str, Callable[[httpx.Client], list[Operation]]] = {
     "registry": registry_operations,
     "eligibility": eligibility_operations,
     "employment-matching": employment_operations,
     "migrant-services": migrant_operations,
+    "dci-gateway": dci_gateway_operations,
 }
 
 

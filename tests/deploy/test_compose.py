@@ -75,11 +75,17 @@ def test_services_wait_for_healthy_kafka_and_postgres(compose) -> None:
             "postgres": {"condition": "service_healthy"},
         }
         assert "/readyz" in " ".join(service["healthcheck"]["test"])
+        assert "MANAGEMENT_PORT" in " ".join(service["healthcheck"]["test"]), (
+            "readiness is on the management port"
+        )
         env = service["environment"]
         assert env["HTTP_PORT"] == str(port)
         assert env["DB_SCHEMA"] == role(name)
-        assert env["DATABASE_URL"].startswith(f"postgresql://{role(name)}:")
+        # Serves as the DML-only runtime role; migrates at start as the schema owner.
+        assert env["DATABASE_URL"].startswith(f"postgresql://{role(name)}_app:")
         assert env["DATABASE_URL"].endswith("@postgres:5432/chasqui")
+        assert env["DATABASE_MIGRATION_URL"].startswith(f"postgresql://{role(name)}:")
+        assert env["DATABASE_MIGRATION_URL"].endswith("@postgres:5432/chasqui")
         for variable in (
             "KAFKA_BOOTSTRAP_SERVERS",
             "AUTH_JWKS_FILE",
@@ -112,10 +118,10 @@ def test_observability_is_an_optional_profile(compose) -> None:
         assert yaml.safe_load((REPO / "deploy" / "observability" / config).read_text())
     scrape = yaml.safe_load((REPO / "deploy" / "observability" / "prometheus.yml").read_text())
     targets = {t for job in scrape["scrape_configs"] for sc in job["static_configs"] for t in sc["targets"]}
-    assert targets == {f"{name}:{port}" for name, port in SERVICES.items()}
+    assert targets == {f"{name}:{port + 1000}" for name, port in SERVICES.items()}, "the management ports"
 
 
-SECRET_KEY = re.compile(r"PASSWORD|SECRET|TOKEN|DATABASE_URL", re.IGNORECASE)
+SECRET_KEY = re.compile(r"PASSWORD|SECRET|TOKEN|DATABASE_(MIGRATION_)?URL", re.IGNORECASE)
 DEV_DEFAULT = re.compile(r"\$\{[A-Z_]+:-[^}]*dev[^}]*\}")
 
 
@@ -134,10 +140,24 @@ def test_postgres_init_script_is_mounted_with_every_role_password(compose) -> No
     assert "./deploy/docker/postgres-init:/docker-entrypoint-initdb.d:ro" in postgres["volumes"]
     for name in SERVICES:
         assert f"{role(name).upper()}_DB_PASSWORD" in postgres["environment"]
-        assert (
-            f"${{{role(name).upper()}_DB_PASSWORD:-"
-            in compose["services"][name]["environment"]["DATABASE_URL"]
-        )
+        assert f"{role(name).upper()}_APP_DB_PASSWORD" in postgres["environment"]
+        env = compose["services"][name]["environment"]
+        assert f"${{{role(name).upper()}_APP_DB_PASSWORD:-" in env["DATABASE_URL"]
+        assert f"${{{role(name).upper()}_DB_PASSWORD:-" in env["DATABASE_MIGRATION_URL"]
     script = (REPO / "deploy" / "docker" / "postgres-init" / "10-chasqui-roles.sh").read_text()
     for name in SERVICES:
         assert f"{role(name)}_password=" in script
+        assert f"{role(name)}_app_password=" in script
+
+
+def test_only_the_public_token_keys_are_mounted_into_the_services(compose) -> None:
+    for name in SERVICES:
+        service = compose["services"][name]
+        auth = [v for v in service["volumes"] if ".local/auth" in v]
+        assert auth == ["./.local/auth/jwks.json:/run/chasqui/auth/jwks.json:ro"], auth
+        assert service["environment"]["AUTH_JWKS_FILE"] == "/run/chasqui/auth/jwks.json"
+        assert service["environment"]["CHASQUI_PROFILE"] == "development"
+    for name, service in compose["services"].items():
+        for volume in service.get("volumes", []):
+            assert ".pem" not in volume, f"{name} mounts {volume}"
+            assert "private" not in volume, f"{name} mounts {volume}"

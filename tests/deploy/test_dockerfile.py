@@ -79,6 +79,7 @@ def test_healthcheck_stopsignal_and_exec_entrypoint() -> None:
     runtime = dict(stages(DOCKERFILE.read_text())[-1])
     assert runtime["STOPSIGNAL"] == "SIGTERM"
     assert "/healthz" in runtime["HEALTHCHECK"]
+    assert "MANAGEMENT_PORT" in runtime["HEALTHCHECK"], "health is on the management port"
     assert json.loads(runtime["ENTRYPOINT"]) == ["/app/.venv/bin/chasqui-service"]
     health_cmd = runtime["HEALTHCHECK"].split("CMD", 1)[1].strip()
     assert json.loads(health_cmd)[0] == "python"  # exec form: no shell needed in the image

@@ -9,7 +9,8 @@ from typing import Any
 
 import kubernetes_validate
 import pytest
-from chasqui_common.settings import ServiceSettings
+from chasqui_cli.kafka import AUDIT_TOPIC
+from chasqui_common.settings import MANAGEMENT_PORT_OFFSET, ServiceSettings
 from chasqui_common.topics import TOPICS
 
 from ._support import CONSUMES, OVERLAYS, SERVICES, role, validate_custom_resources
@@ -126,7 +127,12 @@ def test_pods_are_hardened_and_probed(rendered, overlay) -> None:
         assert context["capabilities"]["drop"] == ["ALL"]
         assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
         assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
-        assert container["ports"] == [{"name": "http", "containerPort": port, "protocol": "TCP"}]
+        assert container["ports"] == [
+            {"name": "http", "containerPort": port, "protocol": "TCP"},
+            {"name": "management", "containerPort": port + MANAGEMENT_PORT_OFFSET, "protocol": "TCP"},
+        ]
+        for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+            assert container[probe]["httpGet"]["port"] == "management", (service, probe)
         assert container["resources"]["requests"]
         assert container["resources"]["limits"]["memory"]
         pre_stop = container["lifecycle"]["preStop"]["sleep"]["seconds"]
@@ -145,6 +151,9 @@ def test_configuration_names_are_settings_and_secrets_are_references(rendered, o
     from chasqui_dci_gateway.settings import DciSettings
 
     known |= {name.upper() for name in DciSettings.model_fields}
+    from chasqui_notifications.settings import NotificationsSettings
+
+    known |= {name.upper() for name in NotificationsSettings.model_fields}
     # Read by other code than ServiceSettings: the OTel SDK, and the Kafka TLS hook still to add.
     external = {"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_SERVICE_NAME"}
     pending_hook = {"KAFKA_SECURITY_PROTOCOL", "KAFKA_SSL_CAFILE", "KAFKA_SSL_CERTFILE", "KAFKA_SSL_KEYFILE"}
@@ -156,9 +165,10 @@ def test_configuration_names_are_settings_and_secrets_are_references(rendered, o
             for container in workload["spec"]["template"]["spec"]["containers"]:
                 env = {e["name"]: e for e in container.get("env", [])}
                 assert "valueFrom" in env["DB_PASSWORD"], "passwords come from a Secret"
-                assert "$(DB_PASSWORD)" in env["DATABASE_URL"]["value"]
+                dsn = env["DATABASE_URL" if kind == "Deployment" else "DATABASE_MIGRATION_URL"]["value"]
+                assert "$(DB_PASSWORD)" in dsn
                 for entry in env.values():
-                    if "PASSWORD" in entry["name"] or "SECRET" in entry["name"]:
+                    if any(word in entry["name"] for word in ("PASSWORD", "SECRET", "TOKEN")):
                         assert "value" not in entry
 
 
@@ -215,7 +225,8 @@ def test_overlays_differ_in_replicas_resources_and_hpa_bounds(rendered) -> None:
 def test_kafka_topics_are_exactly_the_catalogue_and_its_dead_letter_topics(rendered, overlay) -> None:
     expected = {t.name: t for t in TOPICS} | {t.dlq.name: t.dlq for t in TOPICS}
     topics = {o["spec"]["topicName"]: o for o in of_kind(rendered[overlay], "KafkaTopic")}
-    assert set(topics) == set(expected)
+    assert set(topics) == set(expected) | {AUDIT_TOPIC}, "the catalogue, its DLQs and the replay audit"
+    topics.pop(AUDIT_TOPIC)
     for name, topic in expected.items():
         spec = topics[name]["spec"]
         assert spec["partitions"] == topic.partitions, name
@@ -325,13 +336,17 @@ def test_postgres_has_one_role_and_schema_per_service(rendered) -> None:
         cluster = named(rendered[overlay], "Cluster", "chasqui-pg")
         assert cluster["spec"]["imageName"].endswith(":18")
         roles = {r["name"]: r for r in cluster["spec"]["managed"]["roles"]}
-        assert set(roles) == {role(service) for service in SERVICES}
+        assert set(roles) == {role(service) for service in SERVICES} | {f"{role(s)}_app" for s in SERVICES}
         for service in SERVICES:
-            managed = roles[role(service)]
-            assert managed["passwordSecret"]["name"] == f"chasqui-{service}-db"
-            assert not managed.get("superuser")
-            assert not managed.get("createdb")
-            assert not managed.get("createrole")
+            for name, secret in (
+                (role(service), f"chasqui-{service}-db"),
+                (f"{role(service)}_app", f"chasqui-{service}-db-app"),
+            ):
+                managed = roles[name]
+                assert managed["passwordSecret"]["name"] == secret
+                assert not managed.get("superuser")
+                assert not managed.get("createdb")
+                assert not managed.get("createrole")
         database = named(rendered[overlay], "Database", "chasqui")
         schemas = {s["name"]: s["owner"] for s in database["spec"]["schemas"]}
         assert schemas == {role(service): role(service) for service in SERVICES}
@@ -340,10 +355,179 @@ def test_postgres_has_one_role_and_schema_per_service(rendered) -> None:
             config = named(rendered[overlay], "ConfigMap", f"chasqui-{service}")["data"]
             assert config["DB_SCHEMA"] == role(service)
             assert config["OTEL_SERVICE_NAME"] == f"chasqui-{service}"
-            for kind, name in (("Deployment", f"chasqui-{service}"), ("Job", f"chasqui-{service}-migrate")):
-                (container,) = named(rendered[overlay], kind, name)["spec"]["template"]["spec"]["containers"]
+            # The Deployment serves as the DML-only runtime role; only the migration Job is the owner.
+            for kind, name, user, secret, variable in (
+                (
+                    "Deployment",
+                    f"chasqui-{service}",
+                    f"{role(service)}_app",
+                    f"chasqui-{service}-db-app",
+                    "DATABASE_URL",
+                ),
+                (
+                    "Job",
+                    f"chasqui-{service}-migrate",
+                    role(service),
+                    f"chasqui-{service}-db",
+                    "DATABASE_MIGRATION_URL",
+                ),
+            ):
+                pod = named(rendered[overlay], kind, name)["spec"]["template"]["spec"]
+                (container,) = pod["containers"]
                 env = {e["name"]: e for e in container["env"]}
-                assert env["DB_PASSWORD"]["valueFrom"]["secretKeyRef"]["name"] == f"chasqui-{service}-db"
-                assert env["DATABASE_URL"]["value"].startswith(
-                    f"postgresql://{role(service)}:$(DB_PASSWORD)@"
-                )
+                assert env["DB_PASSWORD"]["valueFrom"]["secretKeyRef"]["name"] == secret
+                dsn = env[variable]["value"]
+                assert dsn.startswith(f"postgresql://{user}:$(DB_PASSWORD)@chasqui-pg-rw:5432/chasqui?")
+                assert "sslmode=verify-full" in dsn
+                assert "sslrootcert=/etc/chasqui/pg-ca/ca.crt" in dsn
+                assert {"DATABASE_URL", "DATABASE_MIGRATION_URL"} & set(env) == {variable}
+                mounts = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
+                assert mounts["pg-ca"] == "/etc/chasqui/pg-ca"
+                volumes = {v["name"]: v for v in pod["volumes"]}
+                assert volumes["pg-ca"]["secret"]["secretName"] == "chasqui-pg-ca"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_operations_endpoints_are_on_the_management_port_only(rendered, overlay) -> None:
+    """Issue 18, item 4: probes and Prometheus use the management port; the ingress controller
+    may reach only the API port; the Service names the management port apart."""
+    objects = rendered[overlay]
+    for service, port in SERVICES.items():
+        management = port + MANAGEMENT_PORT_OFFSET
+        deployment = named(objects, "Deployment", f"chasqui-{service}")
+        annotations = deployment["spec"]["template"]["metadata"]["annotations"]
+        assert annotations["prometheus.io/port"] == str(management)
+        config = named(objects, "ConfigMap", f"chasqui-{service}")["data"]
+        assert config["MANAGEMENT_PORT"] == str(management)
+        ports = {p["name"]: p for p in named(objects, "Service", f"chasqui-{service}")["spec"]["ports"]}
+        assert ports["management"]["port"] == management
+        assert ports["management"]["targetPort"] == "management"
+        policy = named(objects, "NetworkPolicy", f"chasqui-{service}")
+        for rule in policy["spec"]["ingress"]:
+            namespaces = {
+                peer.get("namespaceSelector", {}).get("matchLabels", {}).get("kubernetes.io/metadata.name")
+                for peer in rule["from"]
+            }
+            rule_ports = {p["port"] for p in rule["ports"]}
+            if "ingress-nginx" in namespaces:
+                assert rule_ports == {"http"}, "the ingress controller never reaches the management port"
+            if "monitoring" in namespaces:
+                assert rule_ports == {"management"}
+    for ingress in of_kind(objects, "Ingress"):
+        for rule in ingress["spec"].get("rules", []):
+            for path in rule.get("http", {}).get("paths", []):
+                assert path["backend"]["service"]["port"].get("name") != "management"
+    docs = named(objects, "ConfigMap", "chasqui-platform")["data"].get("API_DOCS", "true")
+    assert docs == ("false" if overlay == "prod" else "true"), "API docs are off in prod only"
+
+
+def test_postgres_bootstrap_grants_runtime_roles_dml_and_closes_other_databases(rendered) -> None:
+    sql = named(rendered["prod"], "Cluster", "chasqui-pg")["spec"]["bootstrap"]["initdb"][
+        "postInitApplicationSQL"
+    ]
+    assert "REVOKE CONNECT, TEMPORARY ON DATABASE postgres FROM PUBLIC" in sql
+    for service in SERVICES:
+        name = role(service)
+        assert f"GRANT USAGE ON SCHEMA {name} TO {name}_app" in sql
+        assert (
+            f"ALTER DEFAULT PRIVILEGES FOR ROLE {name} IN SCHEMA {name} "
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {name}_app"
+        ) in sql
+        assert not [line for line in sql if f"{name}_app" in line and "CREATE ON" in line]
+
+
+# --- notifications: real transports in Kubernetes ------------------------------------------------
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_notifications_use_real_transports_with_secret_tokens_and_provider_egress(rendered, overlay) -> None:
+    from chasqui_notifications.settings import NotificationsSettings
+
+    config = named(rendered[overlay], "ConfigMap", "chasqui-notifications")["data"]
+    assert config["CHASQUI_PROFILE"] == "production"
+    assert (config["EMAIL_TRANSPORT"], config["SMS_TRANSPORT"], config["WHATSAPP_TRANSPORT"]) == (
+        "smtp",
+        "http",
+        "http",
+    )
+    assert config["SMS_ENDPOINT"].startswith("https://")
+    assert config["WHATSAPP_ENDPOINT"].startswith("https://")
+    # The settings as the pod reads them start (a `log` transport would be refused).
+    NotificationsSettings(**{k.lower(): v for k, v in config.items()})
+    (container,) = named(rendered[overlay], "Deployment", "chasqui-notifications")["spec"]["template"][
+        "spec"
+    ]["containers"]
+    env = {e["name"]: e for e in container["env"]}
+    secrets = {
+        name: env[name]["valueFrom"]["secretKeyRef"]["name"]
+        for name in ("SMTP_USERNAME", "SMTP_PASSWORD", "SMS_TOKEN", "WHATSAPP_TOKEN")
+    }
+    assert secrets == {
+        "SMTP_USERNAME": "chasqui-notifications-smtp",
+        "SMTP_PASSWORD": "chasqui-notifications-smtp",
+        "SMS_TOKEN": "chasqui-notifications-sms",
+        "WHATSAPP_TOKEN": "chasqui-notifications-whatsapp",
+    }
+    policy = named(rendered[overlay], "NetworkPolicy", "chasqui-notifications")
+    external = [
+        rule for rule in policy["spec"]["egress"] if any("ipBlock" in peer for peer in rule.get("to", []))
+    ]
+    ports = {port["port"] for rule in external for port in rule["ports"]}
+    assert ports == {int(config["SMTP_PORT"]), 443}
+    for rule in external:
+        for peer in rule["to"]:
+            assert peer["ipBlock"]["cidr"] != "0.0.0.0/0", "providers only, not the whole Internet"
+
+
+# --- Kafka: the external listener and the dead-letter principals ---------------------------------
+
+
+def test_the_prod_external_listener_accepts_only_known_source_ranges(rendered) -> None:
+    kafka = named(rendered["prod"], "Kafka", "chasqui")
+    (external,) = [
+        listener for listener in kafka["spec"]["kafka"]["listeners"] if listener["name"] == "external"
+    ]
+    ranges = external["configuration"]["loadBalancerSourceRanges"]
+    assert ranges
+    assert "0.0.0.0/0" not in ranges
+    peers = [peer["ipBlock"]["cidr"] for peer in external["networkPolicyPeers"]]
+    assert sorted(peers) == sorted(ranges)
+    dev = named(rendered["dev"], "Kafka", "chasqui")
+    assert [listener["name"] for listener in dev["spec"]["kafka"]["listeners"]] == ["tls"]
+
+
+def test_the_dlq_inspector_reads_dead_letters_and_writes_nothing(rendered) -> None:
+    inspector = named(rendered["prod"], "KafkaUser", "chasqui-dlq-inspector")
+    table = acl_table(inspector)
+    assert {op for _, _, _, op in table} <= {"Read", "Describe"}
+    topics = {name for kind, name, _, _ in table if kind == "topic"}
+    assert topics == {t.dlq.name for t in TOPICS} | {AUDIT_TOPIC}
+    assert not [
+        u for u in of_kind(rendered["prod"], "KafkaUser") if u["metadata"]["name"] == "chasqui-dlq-replayer"
+    ], "the replayer exists only for a replay window (deploy/k8s/operations/dlq-replayer)"
+
+
+def test_the_dlq_replayer_only_writes_the_main_topics_and_the_audit(deploy_tools) -> None:
+    import subprocess
+
+    import yaml
+
+    from ._support import KUSTOMIZE, REPO
+
+    result = subprocess.run(
+        [str(KUSTOMIZE), "build", str(REPO / "deploy" / "k8s" / "operations" / "dlq-replayer")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    objects = [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+    report = validate_custom_resources(objects)
+    assert not report["errors"], report["errors"]
+    replayer = named(objects, "KafkaUser", "chasqui-dlq-replayer")
+    assert replayer["metadata"]["namespace"] == "chasqui"
+    assert replayer["spec"]["authentication"]["type"] == "tls"
+    table = acl_table(replayer)
+    assert {(kind, op) for kind, _, _, op in table} <= {("topic", "Write"), ("topic", "Describe")}
+    assert all(pattern == "literal" for _, _, pattern, _ in table)
+    assert {name for _, name, _, _ in table} == {t.name for t in TOPICS} | {AUDIT_TOPIC}

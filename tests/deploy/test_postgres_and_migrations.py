@@ -40,6 +40,7 @@ async def test_init_script_gives_each_service_its_schema_and_nothing_else(postgr
     await admin.execute(f'CREATE DATABASE "{database}"')
     try:
         passwords = {role(name): f"{role(name)}-dev" for name in SERVICES}  # the compose defaults
+        passwords |= {f"{role(name)}_app": f"{role(name)}-dev-app" for name in SERVICES}
         args = [psql(), with_database(postgres_admin_dsn, database), "-q", "-v", "ON_ERROR_STOP=1"]
         for name, password in passwords.items():
             args += ["-v", f"{name}_password={password}"]
@@ -63,6 +64,30 @@ async def test_init_script_gives_each_service_its_schema_and_nothing_else(postgr
                 await conn.execute("CREATE SCHEMA mine")
         finally:
             await conn.close()
+        runtime = await asyncpg.connect(
+            role_dsn(
+                postgres_admin_dsn, role="registry_app", password=passwords["registry_app"], database=database
+            )
+        )
+        try:
+            assert await runtime.fetchval("SHOW search_path") == "registry"
+            await runtime.execute("INSERT INTO households VALUES (1)")  # DML on the owner's table
+            assert await runtime.fetchval("SELECT count(*) FROM households") == 1
+            for statement in (
+                "CREATE TABLE mine (id int)",
+                "ALTER TABLE households ADD COLUMN x int",
+                "DROP TABLE households",
+                "CREATE TEMP TABLE scratch (id int)",
+            ):
+                with pytest.raises(asyncpg.InsufficientPrivilegeError):
+                    await runtime.execute(statement)
+        finally:
+            await runtime.close()
+        for name in ("registry", "registry_app"):
+            with pytest.raises(asyncpg.InsufficientPrivilegeError):
+                await asyncpg.connect(
+                    role_dsn(postgres_admin_dsn, role=name, password=passwords[name], database="postgres")
+                )
         eligibility = await asyncpg.connect(
             role_dsn(
                 postgres_admin_dsn, role="eligibility", password=passwords["eligibility"], database=database
@@ -116,3 +141,57 @@ def test_migration_command_explains_a_bad_database_url() -> None:
     )
     assert result.returncode == 1
     assert "migrations of registry failed" in result.stderr
+
+
+def test_the_runtime_role_cannot_migrate_and_the_service_refuses_to_start_unmigrated(service_db) -> None:
+    try:
+        importlib.import_module("chasqui_registry.main")
+    except Exception as exc:
+        pytest.skip(f"chasqui_registry.main is not importable yet: {exc}")
+    runtime = {**os.environ, "DATABASE_URL": service_db.runtime_dsn, "DB_SCHEMA": service_db.schema}
+    runtime.pop("DATABASE_MIGRATION_URL", None)
+    # --migrate-only as the runtime role: no DDL allowed.
+    denied = subprocess.run(
+        [str(BIN / "chasqui-registry"), "--migrate-only"],
+        capture_output=True,
+        text=True,
+        env=runtime,
+        timeout=120,
+    )
+    assert denied.returncode == 1
+    assert "InsufficientPrivilege" in denied.stderr or "permission denied" in denied.stderr
+    # Serving as the runtime role on an unmigrated schema: refused, saying what to do.
+    serve = {
+        **runtime,
+        "HTTP_PORT": "0",
+        "MANAGEMENT_PORT": "0",
+        "CREATE_TOPICS": "false",
+        "LOG_JSON": "false",
+    }
+    refused = subprocess.run(
+        [str(BIN / "chasqui-registry")], capture_output=True, text=True, env=serve, timeout=120
+    )
+    assert refused.returncode != 0
+    output = refused.stdout + refused.stderr
+    assert "refuses to start" in output
+    assert "--migrate-only" in output
+    assert "DATABASE_MIGRATION_URL" in output
+    # The owner migrates (DATABASE_MIGRATION_URL wins over DATABASE_URL); the runtime role then reads.
+    migrated = subprocess.run(
+        [str(BIN / "chasqui-registry"), "--migrate-only"],
+        capture_output=True,
+        text=True,
+        env={**runtime, "DATABASE_MIGRATION_URL": service_db.dsn},
+        timeout=120,
+    )
+    assert migrated.returncode == 0, migrated.stderr
+
+    async def runtime_reads() -> int:
+        conn = await asyncpg.connect(service_db.runtime_dsn)
+        try:
+            count: int = await conn.fetchval("SELECT count(*) FROM outbox")
+            return count
+        finally:
+            await conn.close()
+
+    assert asyncio.run(runtime_reads()) == 0

@@ -1,4 +1,4 @@
-"""A service role can use nothing but its own schema."""
+"""A service's roles can use nothing but their own schema; the runtime role not even DDL there."""
 
 from __future__ import annotations
 
@@ -8,7 +8,15 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 import pytest_asyncio
-from chasqui_local.roles import database_of, drop_service_schema, provision_service_schema
+from chasqui_local.roles import (
+    ServiceRoles,
+    database_of,
+    drop_service_schema,
+    provision_service_roles,
+    provision_service_schema,
+    with_database,
+)
+from chasqui_local.stack import SERVICE_ROLES
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -83,5 +91,87 @@ async def test_provisioning_twice_keeps_data_and_access(
     conn = await asyncpg.connect(again)
     try:
         assert await conn.fetchval("SELECT count(*) FROM kept") == 0
+    finally:
+        await conn.close()
+
+
+# --- the runtime role: DML on its own schema, nothing else -------------------------------------
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def service_roles(
+    postgres_admin_dsn: str, request: pytest.FixtureRequest
+) -> AsyncIterator[ServiceRoles]:
+    """One service's owner and runtime roles (prefixed: role names are cluster-wide)."""
+    name = f"t{uuid.uuid4().hex[:6]}_{request.param}"
+    database = database_of(postgres_admin_dsn)
+    roles = await provision_service_roles(
+        postgres_admin_dsn, database=database, schema=name, role=name, password=f"{name}-pw"
+    )
+    try:
+        yield roles
+    finally:
+        await drop_service_schema(postgres_admin_dsn, schema=name, role=name, database=database)
+
+
+@pytest.mark.parametrize("service_roles", SERVICE_ROLES, indirect=True)
+async def test_each_runtime_role_has_dml_on_its_schema_and_no_ddl(
+    service_roles: ServiceRoles, two_roles: tuple[str, str, str, str], postgres_admin_dsn: str
+) -> None:
+    schema = service_roles.owner
+    assert service_roles.runtime == f"{schema}_app"
+    # The owner migrates (also after provisioning: default privileges reach the runtime role).
+    owner = await asyncpg.connect(service_roles.owner_dsn)
+    try:
+        await owner.execute("CREATE TABLE things (id bigint GENERATED ALWAYS AS IDENTITY, v text)")
+    finally:
+        await owner.close()
+    other_schema, other_dsn, _, _ = two_roles
+    other = await asyncpg.connect(other_dsn)
+    try:
+        await other.execute("CREATE TABLE theirs (v text)")
+    finally:
+        await other.close()
+
+    conn = await asyncpg.connect(service_roles.runtime_dsn)
+    try:
+        assert await conn.fetchval("SELECT current_schema()") == schema
+        await conn.execute("INSERT INTO things (v) VALUES ('a'), ('b')")
+        await conn.execute("UPDATE things SET v = 'c' WHERE v = 'a'")
+        await conn.execute("DELETE FROM things WHERE v = 'b'")
+        assert await conn.fetchval("SELECT v FROM things") == "c"
+        await conn.copy_records_to_table("things", columns=["v"], records=[("d",)])
+        refused = [
+            "CREATE TABLE mine (v text)",
+            f"CREATE TABLE {schema}.mine (v text)",
+            "ALTER TABLE things ADD COLUMN w text",
+            "DROP TABLE things",
+            "CREATE INDEX things_v ON things (v)",
+            "TRUNCATE things",
+            "CREATE TEMP TABLE scratch (v text)",
+            "CREATE TABLE public.mine (v text)",
+            f"CREATE SCHEMA {schema}_extra",
+            f"SELECT * FROM {other_schema}.theirs",
+            f"INSERT INTO {other_schema}.theirs VALUES ('x')",
+        ]
+        for statement in refused:
+            with pytest.raises(asyncpg.InsufficientPrivilegeError):
+                await conn.execute(statement)
+    finally:
+        await conn.close()
+    # No other database: not `postgres`, not template1.
+    for database in ("postgres", "template1"):
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await asyncpg.connect(with_database(service_roles.runtime_dsn, database))
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await asyncpg.connect(with_database(service_roles.owner_dsn, database))
+
+
+async def test_the_owner_may_not_create_temporary_tables_either(two_roles: tuple[str, str, str, str]) -> None:
+    _, dsn_a, _, _ = two_roles
+    conn = await asyncpg.connect(dsn_a)
+    try:
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await conn.execute("CREATE TEMP TABLE scratch (v text)")
     finally:
         await conn.close()

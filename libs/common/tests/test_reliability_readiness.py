@@ -67,9 +67,14 @@ async def test_a_broker_outage_keeps_the_api_ready_and_writes_wait_in_the_outbox
         log_json=True,
     )
     app = create_app(_definition(contract, tmp_path), settings)
-    async with serve_app(app) as base, httpx.AsyncClient(base_url=base) as http:
+    async with (
+        serve_app(app.state.management) as management_url,
+        serve_app(app) as base,
+        httpx.AsyncClient(base_url=base) as http,
+        httpx.AsyncClient(base_url=management_url) as management,
+    ):
         rt: ServiceRuntime = app.state.runtime
-        ready = await http.get("/readyz")
+        ready = await management.get("/readyz")
         assert ready.status_code == 200, ready.text
         assert ready.json()["checks"] == {"database": "ok", "kafka": "ok"}
 
@@ -87,7 +92,7 @@ async def test_a_broker_outage_keeps_the_api_ready_and_writes_wait_in_the_outbox
                 assert time.monotonic() < deadline, "the broker health check never noticed"
                 await asyncio.sleep(0.1)
             started = time.monotonic()
-            ready = await http.get("/readyz")
+            ready = await management.get("/readyz")
             assert time.monotonic() - started < 1.0, "the probe does not wait on the broker"
             assert ready.status_code == 200, ready.text
             body = ready.json()

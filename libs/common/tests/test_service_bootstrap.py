@@ -65,9 +65,14 @@ async def test_a_bootstrapped_service_serves_health_writes_through_the_outbox_an
         log_json=True,
     )
     app = create_app(definition, settings)
-    async with serve_app(app) as base, httpx.AsyncClient(base_url=base) as http:
-        assert (await http.get("/healthz")).json()["status"] == "alive"
-        ready = await http.get("/readyz")
+    async with (
+        serve_app(app.state.management) as management_url,
+        serve_app(app) as base,
+        httpx.AsyncClient(base_url=base) as http,
+        httpx.AsyncClient(base_url=management_url) as management,
+    ):
+        assert (await management.get("/healthz")).json()["status"] == "alive"
+        ready = await management.get("/readyz")
         assert ready.status_code == 200, ready.text
         assert ready.json()["checks"] == {"database": "ok", "kafka": "ok"}
         rt: ServiceRuntime = app.state.runtime
@@ -82,9 +87,9 @@ async def test_a_bootstrapped_service_serves_health_writes_through_the_outbox_an
             assert time.monotonic() < deadline, "the consumer never applied the event"
             await asyncio.sleep(0.1)
         await asyncio.sleep(0.5)  # one lag measurement after the partitions were assigned
-        metrics = (await http.get("/metrics")).text
+        metrics = (await management.get("/metrics")).text
         assert 'chasqui_messages_processed_total{consumer="bootstrap-test"' in metrics
         assert "chasqui_outbox_backlog" in metrics
         assert 'chasqui_consumer_lag{consumer="bootstrap-test"' in metrics
         applied = await rt.pool.fetch("SELECT version FROM schema_migrations ORDER BY version")
-        assert [r["version"] for r in applied] == ["0001", "common-0000"]
+        assert [r["version"] for r in applied] == ["0001", "common-0000", "common-0001"]

@@ -31,6 +31,7 @@ from chasqui_common.values import (
     check_phone,
     check_text,
     check_ubigeo,
+    check_uuid,
     district_ubigeos,
     format_file_date,
     is_known_ubigeo,
@@ -125,7 +126,7 @@ def test_one_line_text_refuses_controls_surrogates_and_noncharacters(value: str)
         "Av. O’Higgins 120 – Mz. Ñ",
         "Quispe 🦙",
         "王秀英",
-        "\u00a0\u200b\u2028",  # no-break space, zero-width space, line separator: not controls
+        "\u00a0\u200b\u200d\u2060",  # no-break space, zero-width space and joiner, word joiner: text (U+2028 is a line break: refused)
         "\ufdcf\ufdf0\ufffd",  # neighbours of the noncharacters
         "\U0001fffd",
     ],
@@ -421,3 +422,36 @@ def test_other_codes_are_refused(code: Any) -> None:
 def test_same_province_is_the_first_four_digits() -> None:
     assert province_code("090709") == province_code("090714") == "0907"
     assert province_code("150101") != province_code("070101")
+
+
+def test_bidi_controls_and_a_bom_inside_text_are_refused_but_zero_width_characters_are_text() -> None:
+    """Probe after issue 13: `Ana\u202eairaM` shows as `AnaMaria` (Trojan Source spoofing) and a BOM
+    inside a name is a pasted file header; both were stored. Zero-width (non-)joiners and space
+    are text (emoji, several scripts) and kept byte-exact."""
+    for bad in (
+        "Ana\u202eairaM",
+        "Ana\u2066x\u2069",
+        "Ana\u200fM",
+        "Ana\u061cM",
+        "Ana\ufeffMaria",
+        "A\u2028B",
+    ):
+        for multiline in (False, True):
+            with pytest.raises(InvalidValue):
+                check_text(bad, "given_names", multiline=multiline)
+    for kept in ("Ana\u200bMaria", "\U0001f469\u200d\U0001f33e", "Ana\u200cM", "Ana\u2060M", "Ana\u00adM"):
+        assert check_text(kept, "given_names") == kept
+
+
+def test_email_refuses_invisible_characters_and_misplaced_dots() -> None:
+    for bad in ("a b@x.pe", "a@@x.pe", "a@b@x.pe", "a\u200b@x.pe", ".a@x.pe", "a.@x.pe", "a..b@x.pe"):
+        with pytest.raises(InvalidValue):
+            check_email(bad, "email")
+    assert check_email("a.b@x.pe", "email") == "a.b@x.pe"
+
+
+def test_uuid_ids_are_canonical_or_refused() -> None:
+    assert check_uuid("0B5E2C1A-4F3D-4A8E-9C7B-2D1E0F9A8B7C", "id") == "0b5e2c1a-4f3d-4a8e-9c7b-2d1e0f9a8b7c"
+    for bad in ("nobody", "0b5e2c1a4f3d4a8e9c7b2d1e0f9a8b7c", "{0b5e2c1a-4f3d-4a8e-9c7b-2d1e0f9a8b7c}", 7):
+        with pytest.raises(InvalidValue):
+            check_uuid(bad, "id")

@@ -12,7 +12,9 @@ record), outbox and outbox relay. The relay publishes to a throwaway topic inste
 
 `--implementation legacy` is the handler as it was before the optimisation (tree-walking CEL,
 facts converted per decision, one SQL round trip per step; `legacy_event_path.py`),
-`--implementation current` is the service's handler; the default runs both, legacy first.
+`--implementation current` is the service's handler (since issue 17: a batch handler deciding each
+Kafka batch at once with the fast path, writing decisions and their log in one statement per
+batch); the default runs both, legacy first.
 Not a test: it prints figures for docs/benchmarks/eligibility.md. Needs `uv run chasqui-local
 start` (it starts Kafka and PostgreSQL if they are not running, never stops them).
 """

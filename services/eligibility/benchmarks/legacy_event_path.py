@@ -17,12 +17,11 @@ from uuid import UUID
 
 from chasqui_common.application.unit_of_work import UnitOfWork
 from chasqui_common.db.pool import Connection
-from chasqui_common.events.eligibility import DecisionCause
-from chasqui_common.events.registry import Household, HouseholdStatus
+from chasqui_common.events.eligibility import DecisionCause, DecisionChanged, Recipient, RecipientConsent
+from chasqui_common.events.registry import Household, HouseholdStatus, Member, Relationship
 from chasqui_common.messaging.consumer import EventConsumer
 from chasqui_common.topics import REGISTRY_HOUSEHOLDS
 from chasqui_eligibility.adapters import repository
-from chasqui_eligibility.application.decide import _event
 from chasqui_eligibility.application.event_handlers import REGISTRY_EVENTS, HouseholdEvent
 from chasqui_eligibility.domain.decisions import Change, CriterionResult, Decision, changes
 from chasqui_eligibility.domain.evaluation import CompiledRuleSet, _values_seen, compile_rule_set
@@ -245,4 +244,57 @@ async def record_changes(
             )
             for row in rows
         ],
+    )
+
+
+# The event and recipient as the handler built them then (validated pydantic models).
+
+
+def _event(
+    change: Change, decision_id: UUID, household: Household, cause: DecisionCause, caused_by: UUID | None
+) -> DecisionChanged:
+    d = change.decision
+    previous = change.previous
+    return DecisionChanged(
+        decision_id=str(decision_id),
+        household_id=d.household_id,
+        program=d.program,
+        person_id=d.person_id,
+        eligible=d.eligible,
+        previous_eligible=change.previous_eligible,
+        benefit_kind=d.benefit_kind,
+        benefit_amount_centimos=d.paid_amount,
+        previous_benefit_amount_centimos=previous.paid_amount if previous is not None else None,
+        benefit_period_months=d.benefit_period_months if d.eligible else None,
+        priority_points=d.priority_points,
+        rule_set_version=d.rule_set_version,
+        as_of=d.as_of,
+        failed_criteria=d.failed_criteria,
+        cause=cause,
+        caused_by_event_id=str(caused_by) if caused_by else None,
+        recipient=_recipient(household, d.person_id),
+    )
+
+
+def _recipient(household: Household, person_id: str | None) -> Recipient | None:
+    member: Member | None
+    if person_id is not None:
+        member = next((m for m in household.members if m.person_id == person_id), None)
+    else:
+        member = next((m for m in household.members if m.relationship == Relationship.HEAD), None)
+        member = member or (household.members[0] if household.members else None)
+    if member is None:
+        return None
+    return Recipient(
+        person_id=member.person_id,
+        given_names=member.given_names,
+        paternal_surname=member.paternal_surname,
+        maternal_surname=member.maternal_surname,
+        phone=member.contact.phone,
+        email=member.contact.email,
+        consent=RecipientConsent(
+            sms=member.contact.consent.sms,
+            email=member.contact.consent.email,
+            whatsapp=member.contact.consent.whatsapp,
+        ),
     )

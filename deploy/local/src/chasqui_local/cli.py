@@ -61,7 +61,10 @@ def _start(config: LocalConfig, as_json: bool) -> int:
     print(f"kafka:    {info.kafka_bootstrap_servers}")
     print(f"postgres: {stack.env_lines(config)[1].split('=', 1)[1]}")
     for service in stack.SERVICE_ROLES:
-        print(f"  role {service}: password {stack.dev_password(service)!r}, schema {service}")
+        print(
+            f"  schema {service}: owner {service} (password {stack.dev_password(service)!r}, migrations), "
+            f"runtime {service}_app (password {stack.dev_password(service) + '-app'!r}, DML only)"
+        )
     return 0
 
 

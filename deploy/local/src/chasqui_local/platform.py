@@ -24,9 +24,13 @@ def platform_env(config: LocalConfig, info: stack.StackInfo) -> dict[str, str]:
         "KAFKA_BOOTSTRAP_SERVERS": info.kafka_bootstrap_servers,
         "AUTH_JWKS_FILE": str(ensure_signing_key(config.state_dir / "auth")),
         "LOG_LEVEL": "INFO",
+        # Log transports (notifications) and other development conveniences are allowed here only.
+        "CHASQUI_PROFILE": "development",
     }
     for name, dsn in info.service_dsns.items():
-        env[f"{name.upper()}_DATABASE_URL"] = dsn
+        env[f"{name.upper()}_DATABASE_URL"] = dsn  # the DML-only runtime role
+    for name, dsn in info.migration_dsns.items():
+        env[f"{name.upper()}_DATABASE_MIGRATION_URL"] = dsn  # the schema owner: migrations at start
     return env
 
 

@@ -21,7 +21,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from . import stack
 from .config import LocalConfig
-from .roles import database_of, drop_service_schema, provision_service_schema
+from .roles import database_of, drop_service_schema, provision_service_roles
 
 Source = Literal["env", "testcontainers", "local"]
 
@@ -49,11 +49,26 @@ class Infrastructure:
 
 @dataclass(frozen=True)
 class ServiceDatabase:
-    """A fresh schema owned by a fresh login role; `dsn` logs in as that role."""
+    """A fresh schema owned by a fresh login role, and its DML-only runtime role.
+
+    `dsn` logs in as the owner (it may migrate: what tests creating their own tables use);
+    `runtime_dsn` as the runtime role `<role>_app` (a service in production: no DDL)."""
 
     dsn: str
     schema: str
     role: str
+    runtime_dsn: str = ""
+    runtime_role: str = ""
+
+    @property
+    def owner_dsn(self) -> str:
+        return self.dsn
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Tests run in the development profile (log transports allowed), as `make run` does;
+    images and Kubernetes default to production."""
+    os.environ.setdefault("CHASQUI_PROFILE", "development")
 
 
 def docker_available(timeout_s: float = 3.0) -> bool:
@@ -139,14 +154,21 @@ def postgres_admin_dsn(infrastructure: Infrastructure) -> str:
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def service_db(postgres_admin_dsn: str) -> AsyncIterator[ServiceDatabase]:
-    """A fresh schema and login role (t_<8 hex>), dropped after the test."""
+    """A fresh schema, its owner login role (t_<8 hex>) and runtime role (t_<8 hex>_app), dropped
+    after the test."""
     name = f"t_{uuid.uuid4().hex[:8]}"
     database = database_of(postgres_admin_dsn)
-    dsn = await provision_service_schema(
+    roles = await provision_service_roles(
         postgres_admin_dsn, database=database, schema=name, role=name, password=f"{name}-pw"
     )
     try:
-        yield ServiceDatabase(dsn=dsn, schema=name, role=name)
+        yield ServiceDatabase(
+            dsn=roles.owner_dsn,
+            schema=name,
+            role=name,
+            runtime_dsn=roles.runtime_dsn,
+            runtime_role=roles.runtime,
+        )
     finally:
         await drop_service_schema(postgres_admin_dsn, schema=name, role=name, database=database)
 

@@ -19,6 +19,8 @@ from .errors import StackError
 from .processes import pid_alive, port_in_use, read_pid, tail, terminate
 
 Progress = Callable[[str], None]
+MANAGEMENT_PORT_OFFSET = 1000
+"""chasqui_common.settings.MANAGEMENT_PORT_OFFSET: /readyz is on HTTP_PORT + 1000."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,11 @@ class ServiceSpec:
     @property
     def base_url(self) -> str:
         return f"http://{HOST}:{self.port}"
+
+    @property
+    def management_url(self) -> str:
+        """Health, readiness and metrics: MANAGEMENT_PORT, which defaults to the port + 1000."""
+        return f"http://{HOST}:{self.port + MANAGEMENT_PORT_OFFSET}"
 
 
 # In start order; each listens on the configured base port + its offset (8001-8006 by default,
@@ -149,7 +156,10 @@ def start(
             program = executable(spec)
             assert program is not None
             service_env = {**os.environ, **env, "HTTP_HOST": HOST, "HTTP_PORT": str(spec.port)}
-            service_env["DATABASE_URL"] = env[f"{spec.name.upper().replace('-', '_')}_DATABASE_URL"]
+            prefix = spec.name.upper().replace("-", "_")
+            service_env["DATABASE_URL"] = env[f"{prefix}_DATABASE_URL"]
+            if f"{prefix}_DATABASE_MIGRATION_URL" in env:
+                service_env["DATABASE_MIGRATION_URL"] = env[f"{prefix}_DATABASE_MIGRATION_URL"]
             with log.open("ab") as handle:
                 process = subprocess.Popen(
                     [str(program)],
@@ -188,7 +198,7 @@ async def _wait_ready(
                         f"its log is {log}:\n{tail(log)}"
                     )
                 try:
-                    if (await http.get(f"{spec.base_url}/readyz")).status_code == 200:
+                    if (await http.get(f"{spec.management_url}/readyz")).status_code == 200:
                         progress(f"{spec.name}: ready at {spec.base_url}")
                         pending.remove(item)
                 except httpx.HTTPError:

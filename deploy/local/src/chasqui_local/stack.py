@@ -15,9 +15,10 @@ from .kafka import KafkaProcess
 from .kafka import probe as probe_kafka
 from .postgres import DATABASE, PostgresProcess, admin_dsn
 from .postgres import probe as probe_postgres
-from .roles import provision_service_schema
+from .roles import provision_service_roles
 
-# Schema == role name; the password is "<name>-dev" (local development only).
+# Schema == owner role name, the runtime role is "<name>_app"; the passwords are "<name>-dev" and
+# "<name>-dev-app" (local development only).
 SERVICE_ROLES = (
     "registry",
     "eligibility",
@@ -55,6 +56,9 @@ class StackInfo:
     admin_dsn: str
     started: tuple[str, ...] = ()
     service_dsns: dict[str, str] = field(default_factory=dict)
+    """Per service, the runtime (DML-only) role's DSN: what the service serves with."""
+    migration_dsns: dict[str, str] = field(default_factory=dict)
+    """Per service, the schema owner's DSN: what applies its migrations (DATABASE_MIGRATION_URL)."""
 
 
 async def ensure_running(
@@ -107,16 +111,19 @@ async def ensure_running(
             await kafka_nodes.wait_for_brokers(cfg)
         await postgres.ensure_database(DATABASE)
         dsns: dict[str, str] = {}
+        migration_dsns: dict[str, str] = {}
         if provision_services:
             dsn = admin_dsn(cfg)
             for service in SERVICE_ROLES:
-                dsns[service] = await provision_service_schema(
+                roles = await provision_service_roles(
                     dsn,
                     database=DATABASE,
                     schema=service,
                     role=service,
                     password=dev_password(service),
                 )
+                dsns[service] = roles.runtime_dsn
+                migration_dsns[service] = roles.owner_dsn
     except BaseException:
         components: list[KafkaProcess | PostgresProcess] = [*brokers, postgres]
         for component in components:
@@ -130,6 +137,7 @@ async def ensure_running(
         admin_dsn=admin_dsn(cfg),
         started=tuple(started),
         service_dsns=dsns,
+        migration_dsns=migration_dsns,
     )
 
 

@@ -1,4 +1,9 @@
-"""One function assembles a service: HTTP API, Kafka consumers, pool, migrations, relay, health, metrics."""
+"""One function assembles a service: HTTP API, Kafka consumers, pool, migrations, relay, health, metrics.
+
+Two HTTP servers run in one process: the API (HTTP_PORT, only `/v1/...`, and `/openapi.json` and
+`/docs` unless API_DOCS=false) and the management server (MANAGEMENT_PORT, default HTTP_PORT +
+1000: `/healthz`, `/readyz`, `/metrics`), which probes and Prometheus use and no Ingress routes.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ import contextlib
 import logging
 import os
 import sys
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -23,9 +28,17 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from chasqui_common.application.unit_of_work import Transactions
 from chasqui_common.auth.jwt import TokenVerifier
 from chasqui_common.clock import SYSTEM_CLOCK, Clock
-from chasqui_common.db.migrations import apply_migrations, common_migrations, load_migrations
+from chasqui_common.db.migrations import (
+    Migration,
+    MigrationError,
+    apply_migrations,
+    common_migrations,
+    load_migrations,
+    pending_migrations,
+)
 from chasqui_common.db.pool import create_pool
 from chasqui_common.events.catalogue import CATALOGUE, EventCatalogue
+from chasqui_common.http.idempotency import IdempotentUseCases, install_idempotency, purge_expired
 from chasqui_common.http.limits import install_body_limit
 from chasqui_common.http.problems import install_problem_handlers
 from chasqui_common.messaging.consumer import ConsumerRunner, EventConsumer
@@ -148,6 +161,58 @@ def transactions(request: Request) -> Transactions:
 UseCases = Annotated[Transactions, Depends(transactions)]
 """A route parameter `run: UseCases` is the one wrapper through which every route calls a use case."""
 
+__all__ = ["IdempotentUseCases", "UseCases", "create_app", "create_management_app", "run", "runtime"]
+# `run: IdempotentUseCases` (chasqui_common.http.idempotency): the same, and the route accepts an
+# Idempotency-Key (its effect and stored answer commit in one transaction).
+
+IDEMPOTENCY_PURGE_INTERVAL = 600.0
+"""Seconds between two purges of expired Idempotency-Keys."""
+
+
+async def purge_idempotency_keys(rt: ServiceRuntime) -> None:
+    """Background task: delete expired Idempotency-Keys (IDEMPOTENCY_TTL_HOURS) every 10 minutes."""
+    while True:
+        try:
+            purged = await purge_expired(rt.transactions)
+            if purged:
+                log.info("purged %d expired idempotency keys", purged)
+        except Exception:
+            log.exception("could not purge expired idempotency keys")
+        await asyncio.sleep(IDEMPOTENCY_PURGE_INTERVAL)
+
+
+def create_management_app(definition: ServiceDefinition, api: FastAPI) -> FastAPI:
+    """The management server's app: health, readiness and metrics of the service `api` runs.
+
+    It has no lifespan of its own (the API app starts and stops the runtime) and no docs."""
+    app = FastAPI(title=f"{definition.title} (management)", openapi_url=None, docs_url=None, redoc_url=None)
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "alive", "service": definition.name}
+
+    @app.get("/readyz")
+    async def readyz() -> JSONResponse:
+        rt: ServiceRuntime | None = getattr(api.state, "runtime", None)
+        if rt is None:
+            return JSONResponse({"status": "starting"}, status_code=503)
+        checks = await rt.readiness()
+        ready = all(checks.get(name) == "ok" for name in READINESS_REQUIRES)
+        return JSONResponse(
+            {
+                "status": "ready" if ready else "not ready",
+                "checks": checks,
+                "required": list(READINESS_REQUIRES),
+            },
+            status_code=200 if ready else 503,
+        )
+
+    @app.get("/metrics")
+    async def metrics_endpoint() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return app
+
 
 def create_app(
     definition: ServiceDefinition, settings: ServiceSettings | None = None, *, clock: Clock = SYSTEM_CLOCK
@@ -166,7 +231,16 @@ def create_app(
         finally:
             await stop_runtime(rt)
 
-    app = FastAPI(title=definition.title, version=definition.version, lifespan=lifespan)
+    docs = settings.api_docs
+    app = FastAPI(
+        title=definition.title,
+        version=definition.version,
+        lifespan=lifespan,
+        openapi_url="/openapi.json" if docs else None,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+    )
+    install_idempotency(app)  # routes taking `run: IdempotentUseCases`; inside the 500 handler
     install_problem_handlers(app)  # and the 500 document of every unhandled error
     install_body_limit(app, settings.http_max_body_bytes)  # 413 before any body is parsed
     if settings.auth_jwks_file or settings.auth_jwks_url:
@@ -175,38 +249,17 @@ def create_app(
             audience=settings.auth_audience,
             jwks_file=settings.auth_jwks_file,
             jwks_url=settings.auth_jwks_url,
+            max_lifetime=settings.auth_max_token_lifetime,
         )
     else:
         log.warning("no AUTH_JWKS_FILE or AUTH_JWKS_URL: every protected endpoint will answer 500")
 
-    @app.get("/healthz", include_in_schema=False)
-    async def healthz() -> dict[str, str]:
-        return {"status": "alive", "service": definition.name}
-
-    @app.get("/readyz", include_in_schema=False)
-    async def readyz(request: Request) -> JSONResponse:
-        rt: ServiceRuntime | None = getattr(request.app.state, "runtime", None)
-        if rt is None:
-            return JSONResponse({"status": "starting"}, status_code=503)
-        checks = await rt.readiness()
-        ready = all(checks.get(name) == "ok" for name in READINESS_REQUIRES)
-        return JSONResponse(
-            {
-                "status": "ready" if ready else "not ready",
-                "checks": checks,
-                "required": list(READINESS_REQUIRES),
-            },
-            status_code=200 if ready else 503,
-        )
-
-    @app.get("/metrics", include_in_schema=False)
-    async def metrics_endpoint() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
-
     for router in definition.routers:
         app.include_router(router)
     # Server spans for every API request: events recorded while handling it carry its traceparent.
-    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
+    FastAPIInstrumentor.instrument_app(app)
+    # Health, readiness and metrics: on the management port only (`run` serves both apps).
+    app.state.management = create_management_app(definition, app)
     return app
 
 
@@ -226,7 +279,7 @@ async def start_runtime(
             acquire_timeout=settings.db_acquire_timeout,
         )
         undo.push_async_callback(pool.close)
-        await migrate(definition, pool, schema)
+        await prepare_schema(definition, settings, pool, schema)
         ssl_context = settings.kafka_ssl_context()
         if settings.create_topics:
             topics = {t.name: t for t in definition.publishes}
@@ -302,6 +355,7 @@ async def start_runtime(
     rt.tasks.append(
         asyncio.create_task(watch_broker(rt, settings.kafka_health_interval), name="broker-health")
     )
+    rt.tasks.append(asyncio.create_task(purge_idempotency_keys(rt), name="idempotency-purge"))
     for task in definition.background:
         rt.tasks.append(asyncio.create_task(task(rt), name=f"{definition.name}-{task.__name__}"))
     log.info("service %s started (schema %s)", definition.name, schema)
@@ -319,11 +373,48 @@ async def migrate(definition: ServiceDefinition, pool: asyncpg.Pool, schema: str
     return applied
 
 
+def _all_migrations(definition: ServiceDefinition) -> list[Migration]:
+    migrations = common_migrations()
+    if definition.migrations is not None:
+        migrations += load_migrations(definition.migrations)
+    return migrations
+
+
+async def prepare_schema(
+    definition: ServiceDefinition, settings: ServiceSettings, pool: asyncpg.Pool, schema: str
+) -> None:
+    """At start: migrate through DATABASE_MIGRATION_URL (the owner) when given. Else check that
+    every migration is applied: if not, a DATABASE_URL role owning the schema (a development
+    set-up) applies them; any other role (the DML-only runtime role) refuses to start."""
+    if settings.database_migration_url:
+        await migrate_only(definition, settings)
+        return
+    async with pool.acquire() as conn:
+        pending = await pending_migrations(conn, schema, _all_migrations(definition))
+        owner = pending and await conn.fetchval(
+            "SELECT pg_has_role(current_user, nspowner, 'USAGE') FROM pg_namespace WHERE nspname = $1",
+            schema,
+        )
+    if pending and owner:
+        await migrate(definition, pool, schema)
+        return
+    if pending:
+        raise MigrationError(
+            f"{definition.name} refuses to start: schema {schema} lacks migrations {', '.join(pending)}. "
+            f"Run `chasqui-{definition.name} --migrate-only` with the schema owner's DSN in "
+            "DATABASE_MIGRATION_URL first (the Kubernetes migration Job does), or give the service "
+            "DATABASE_MIGRATION_URL to apply them at start"
+        )
+    log.info("migrations of schema %s are applied", schema)
+
+
 async def migrate_only(definition: ServiceDefinition, settings: ServiceSettings) -> list[str]:
-    """Apply migrations and return: what a Kubernetes migration Job runs before a rollout."""
+    """Apply migrations and return: what a Kubernetes migration Job runs before a rollout.
+
+    Connects as DATABASE_MIGRATION_URL (the schema owner), else DATABASE_URL."""
     schema = settings.db_schema or definition.schema
     pool = await create_pool(
-        settings.database_url,
+        settings.database_migration_url or settings.database_url,
         schema=schema,
         min_size=1,
         max_size=1,
@@ -372,10 +463,38 @@ def run(
             raise SystemExit(1) from None
         print(f"{definition.name}: applied {', '.join(applied) if applied else 'nothing (up to date)'}")
         return
-    uvicorn.run(
-        create_app(definition, settings),
-        host=settings.http_host,
-        port=settings.http_port,
-        log_config=None,
-        timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
+    asyncio.run(serve(create_app(definition, settings), settings))
+
+
+class _ManagementServer(uvicorn.Server):
+    """The management server leaves signals to the API server, and stops after it."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def serve(app: FastAPI, settings: ServiceSettings) -> None:
+    """Serve the API on HTTP_PORT and health/readiness/metrics on MANAGEMENT_PORT in one process.
+
+    The management server starts first (probes see /readyz 503 "starting" until the runtime is
+    up) and stops last (after the API server drained and the runtime stopped)."""
+    host, port = settings.management_address
+    management = _ManagementServer(
+        uvicorn.Config(app.state.management, host=host, port=port, log_config=None, lifespan="off")
     )
+    api = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host=settings.http_host,
+            port=settings.http_port,
+            log_config=None,
+            timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
+        )
+    )
+    management_task = asyncio.create_task(management.serve(), name="management-server")
+    try:
+        await api.serve()
+    finally:
+        management.should_exit = True
+        await management_task

@@ -9,6 +9,9 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+MANAGEMENT_PORT_OFFSET = 1000
+"""MANAGEMENT_PORT defaults to HTTP_PORT + this (registry 8001 -> 9001, ..., dci-gateway 8006 -> 9006)."""
+
 
 class ServiceSettings(BaseSettings):
     """Read from the environment; a service's own settings subclass this one."""
@@ -20,6 +23,12 @@ class ServiceSettings(BaseSettings):
     )
     database_url: str = Field(
         "postgresql://127.0.0.1:15432/chasqui", description="The service role's DSN (DATABASE_URL)"
+    )
+    database_migration_url: str | None = Field(
+        None,
+        description="The schema owner's DSN (DATABASE_MIGRATION_URL): migrations are applied through it "
+        "(at start, and by --migrate-only). Without it a service only checks at start that its "
+        "migrations are applied, and refuses to start if not; DATABASE_URL is then a DML-only role",
     )
     kafka_security_protocol: Literal["PLAINTEXT", "SSL"] = Field(
         "PLAINTEXT", description="SSL for the mutual-TLS listener (Strimzi KafkaUser certificates)"
@@ -46,6 +55,25 @@ class ServiceSettings(BaseSettings):
 
     http_host: str = "127.0.0.1"
     http_port: int = 8000
+    management_host: str | None = Field(
+        None, description="Address of the management port (MANAGEMENT_HOST); defaults to HTTP_HOST"
+    )
+    management_port: int | None = Field(
+        None,
+        ge=0,
+        le=65535,
+        description="Port of /healthz, /readyz and /metrics (MANAGEMENT_PORT), never routed by the "
+        f"Ingress; defaults to HTTP_PORT + {MANAGEMENT_PORT_OFFSET} (9000 with the default HTTP_PORT)",
+    )
+    api_docs: bool = Field(
+        True,
+        description="Serve /openapi.json and /docs on the API port (API_DOCS); the prod overlay sets false",
+    )
+    idempotency_ttl_hours: float = Field(
+        24.0,
+        gt=0,
+        description="Hours an Idempotency-Key and the answer stored with it are kept (IDEMPOTENCY_TTL_HOURS)",
+    )
     log_level: str = "INFO"
     log_json: bool = True
     http_max_body_bytes: int = Field(
@@ -59,6 +87,12 @@ class ServiceSettings(BaseSettings):
     auth_jwks_url: str | None = Field(None, description="JWKS URL with the token signing keys")
     auth_issuer: str = "https://auth.chasqui.local"
     auth_audience: str = "chasqui"
+    auth_max_token_lifetime: float = Field(
+        12 * 3600,
+        gt=0,
+        description="Longest validity in seconds a token may have, exp - iat (exp - now without iat), "
+        "AUTH_MAX_TOKEN_LIFETIME; tokens valid longer are refused (401) even if the issuer signed them",
+    )
 
     outbox_batch_size: int = 500
     outbox_poll_interval: float = 1.0
@@ -98,6 +132,24 @@ class ServiceSettings(BaseSettings):
                 f"DB_ACQUIRE_TIMEOUT + DB_COMMAND_TIMEOUT ({self.db_acquire_timeout:g} + "
                 f"{self.db_command_timeout:g} s) must stay below half of KAFKA_MAX_POLL_INTERVAL_MS "
                 f"({budget:g} s)"
+            )
+        return self
+
+    @property
+    def management_address(self) -> tuple[str, int]:
+        """(host, port) of the management server: health, readiness and metrics."""
+        port = self.management_port
+        if port is None:
+            port = self.http_port + MANAGEMENT_PORT_OFFSET if self.http_port else 0
+        return (self.management_host or self.http_host, port)
+
+    @model_validator(mode="after")
+    def _management_port_is_its_own(self) -> ServiceSettings:
+        _, port = self.management_address
+        if port and port == self.http_port:
+            raise ValueError(
+                f"MANAGEMENT_PORT ({port}) must differ from HTTP_PORT: operations endpoints are never "
+                "served on the API port"
             )
         return self
 

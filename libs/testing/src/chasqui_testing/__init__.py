@@ -158,6 +158,8 @@ class RunningService:
     base_url: str
     app: Any
     auth_dir: Path
+    management_url: str = ""
+    """The management server: /healthz, /readyz, /metrics (never on `base_url`)."""
 
     @property
     def runtime(self) -> Any:
@@ -167,6 +169,10 @@ class RunningService:
         from chasqui_common.auth.devtokens import issue_token
 
         return issue_token(self.auth_dir, subject=subject, scopes=list(scopes))
+
+    def management(self) -> httpx.AsyncClient:
+        """An HTTP client of the management server (health, readiness, metrics)."""
+        return httpx.AsyncClient(base_url=self.management_url, timeout=30)
 
     def client(self, *scopes: str) -> httpx.AsyncClient:
         """An HTTP client carrying a valid token with `scopes` (none: no Authorization header)."""
@@ -189,6 +195,10 @@ async def running_service(
 
     `settings` override ServiceSettings fields (or those of `settings_class=`); `clock` fixes the
     service's "now" and "today" (e.g. `FixedClock(date(2026, 3, 1))`).
+
+    `service_db.dsn` is the schema owner's: a service given it applies its own migrations at start.
+    To run as production does, pass `database_url=service_db.runtime_dsn` (the DML-only role) and
+    `database_migration_url=service_db.dsn` (or migrate first with `migrate_schema`).
     """
     from chasqui_common.auth.devtokens import ensure_signing_key
     from chasqui_common.bootstrap import create_app
@@ -206,8 +216,8 @@ async def running_service(
         **settings,
     )
     app = create_app(definition, config, clock=clock)
-    async with serve_app(app) as base_url:
-        yield RunningService(base_url, app, auth_dir)
+    async with serve_app(app.state.management) as management_url, serve_app(app) as base_url:
+        yield RunningService(base_url, app, auth_dir, management_url)
 
 
 class ParcelSent(EventPayload):

@@ -25,6 +25,12 @@ class DciSettings(ServiceSettings):
         1.0, description="Seconds between rounds of the callback queue when it is idle; 0 turns delivery off"
     )
     callback_timeout_seconds: float = Field(10.0, description="Timeout of one callback POST")
+    callback_retry_base_seconds: float = Field(
+        1.0, description="Delay before the second attempt of a failed callback; doubles at each failure"
+    )
+    callback_retry_max_seconds: float = Field(
+        300.0, description="Longest delay between attempts of a failed callback (it is never dropped)"
+    )
     keep_responses_hours: float = Field(
         24.0, description="How long an answer is kept for txn/status (it holds personal data)"
     )

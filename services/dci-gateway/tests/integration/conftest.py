@@ -297,6 +297,8 @@ async def gateway(
         dci_gateway_id=GATEWAY_ID,
         dci_signing_key_file=tmp_path / "dci" / "gateway.pem",
         callback_poll_interval=0.2,
+        callback_retry_base_seconds=0.2,  # retries within seconds, so an outage of a few seconds
+        callback_retry_max_seconds=1.0,  # spans many of them
     ) as svc:
         sender = DciSender(f"juntos-{uuid.uuid4().hex[:6]}.gob.pe")
         gw = Gateway(svc, sender, receiver)
@@ -306,7 +308,12 @@ async def gateway(
 
 
 async def register_sender(
-    gw: Gateway, sender: DciSender, fields: list[str], *, max_page_size: int = 50
+    gw: Gateway,
+    sender: DciSender,
+    fields: list[str],
+    *,
+    max_page_size: int = 50,
+    requests_per_minute: int = 600,
 ) -> httpx.Response:
     async with gw.service.client("dci:admin") as admin:
         return await admin.put(
@@ -318,5 +325,6 @@ async def register_sender(
                 "callback_uris": [f"{gw.receiver.base_url}/dci/on-search", f"{gw.receiver.base_url}/dci/txn"],
                 "entitled_fields": fields,
                 "max_page_size": max_page_size,
+                "requests_per_minute": requests_per_minute,
             },
         )

@@ -5,13 +5,22 @@ from __future__ import annotations
 from typing import Literal
 
 from chasqui_common.settings import ServiceSettings
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 
 Transport = Literal["log", "smtp", "http"]
 
 
+Profile = Literal["development", "production"]
+
+
 class NotificationsSettings(ServiceSettings):
     http_port: int = 8005
+
+    chasqui_profile: Profile = Field(
+        "production",
+        description="CHASQUI_PROFILE: development (make run, tests, docker compose) or production (images "
+        "and Kubernetes, the default); a `log` transport is refused outside development",
+    )
 
     email_transport: Literal["log", "smtp"] = Field("log", description="EMAIL_TRANSPORT: smtp or log (dev)")
     smtp_host: str = "127.0.0.1"
@@ -51,3 +60,26 @@ class NotificationsSettings(ServiceSettings):
     quiet_hours_end: str = "08:00"
     quiet_hours_zone: str = "America/Lima"
     default_language: str = "es"
+
+    @model_validator(mode="after")
+    def _real_transports_outside_development(self) -> NotificationsSettings:
+        # A `log` transport records every message `sent` and delivers none: never in production.
+        if self.chasqui_profile == "development":
+            return self
+        logged = [
+            name
+            for name, transport in (
+                ("EMAIL_TRANSPORT", self.email_transport),
+                ("SMS_TRANSPORT", self.sms_transport),
+                ("WHATSAPP_TRANSPORT", self.whatsapp_transport),
+            )
+            if transport == "log"
+        ]
+        if logged:
+            raise ValueError(
+                f"notifications refuses to start: {', '.join(logged)}=log delivers nothing to citizens "
+                f"(CHASQUI_PROFILE={self.chasqui_profile}); configure EMAIL_TRANSPORT=smtp, "
+                "SMS_TRANSPORT=http, WHATSAPP_TRANSPORT=http with their providers, or set "
+                "CHASQUI_PROFILE=development on a development machine"
+            )
+        return self

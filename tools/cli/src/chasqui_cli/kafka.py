@@ -4,28 +4,41 @@ Dead-letter bookkeeping lives in Kafka itself: the consumer group `chasqui-dlq-r
 DLQ partition, the offset below which every dead letter was replayed or purged. Dead letters replayed
 out of order (`--offset N` above that mark) are listed in the commit's metadata until the mark passes
 them. So a replay is recorded once and never repeated, and `dlq list` shows what is still pending.
+
+Two principals (docs/integrators.md, "Dead-letter operators"): the inspector (KAFKA_SSL_CERTFILE /
+KAFKA_SSL_KEYFILE with KAFKA_SECURITY_PROTOCOL=SSL) reads the DLQs and keeps the bookkeeping; the
+replayer (CHASQUI_REPLAYER_SSL_CERTFILE / CHASQUI_REPLAYER_SSL_KEYFILE) only writes: the main topics
+and the audit topic `chasqui.dlq-replays`. A replay re-publishes exactly the DLQ record (same key,
+value, ce_id and ce_type, checked), to the topic its DLQ belongs to, and records who replayed what
+in the audit topic first: no audit, no replay.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import getpass
+import json
+import os
+import ssl
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
-from aiokafka.errors import KafkaConnectionError, KafkaError
+from aiokafka.errors import KafkaConnectionError, KafkaError, TopicAlreadyExistsError
 from aiokafka.structs import OffsetAndMetadata
 from chasqui_common.events import CATALOGUE
 from chasqui_common.messaging import deadletter
-from chasqui_common.topics import DAY_MS, DLQ_SUFFIX, topic_named
+from chasqui_common.topics import DAY_MS, DLQ_SUFFIX, TOPICS, topic_named
 
 from chasqui_cli.errors import CliError
 
 REPLAYER_GROUP = "chasqui-dlq-replayer"
+AUDIT_TOPIC = "chasqui.dlq-replays"
 METADATA_PREFIX = "replayed:"
 MAX_METADATA = 3500  # brokers keep at most offset.metadata.max.bytes (4096 by default)
 TIMEOUT_MS = 10_000
@@ -42,9 +55,30 @@ def _unreachable(bootstrap: str, exc: BaseException) -> CliError:
     )
 
 
+def security(*, replayer: bool = False, environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """Client TLS from the environment: PLAINTEXT unless KAFKA_SECURITY_PROTOCOL=SSL. The replayer's
+    producer presents CHASQUI_REPLAYER_SSL_CERTFILE/KEYFILE, everything else KAFKA_SSL_CERTFILE/KEYFILE."""
+    env = dict(os.environ) if environ is None else environ
+    if env.get("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT").upper() != "SSL":
+        return {}
+    prefix = "CHASQUI_REPLAYER_SSL_" if replayer else "KAFKA_SSL_"
+    cert, key = env.get(prefix + "CERTFILE"), env.get(prefix + "KEYFILE")
+    if not cert or not key:
+        who = "the replayer principal (chasqui-dlq-replayer)" if replayer else "the client"
+        raise CliError(
+            f"KAFKA_SECURITY_PROTOCOL=SSL needs {who}'s certificate: {prefix}CERTFILE and {prefix}KEYFILE"
+        )
+    from aiokafka.helpers import create_ssl_context
+
+    context: ssl.SSLContext = create_ssl_context(
+        cafile=env.get("KAFKA_SSL_CAFILE"), certfile=cert, keyfile=key
+    )
+    return {"security_protocol": "SSL", "ssl_context": context}
+
+
 @contextlib.asynccontextmanager
 async def admin_client(bootstrap: str) -> AsyncIterator[AIOKafkaAdminClient]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=TIMEOUT_MS)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=TIMEOUT_MS, **security())
     try:
         await asyncio.wait_for(admin.start(), TIMEOUT_MS / 1000)
     except (KafkaError, OSError, TimeoutError) as exc:
@@ -65,6 +99,7 @@ async def consumer_client(bootstrap: str, group_id: str | None = None) -> AsyncI
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         request_timeout_ms=TIMEOUT_MS,
+        **security(),
     )
     try:
         await asyncio.wait_for(consumer.start(), TIMEOUT_MS / 1000)
@@ -519,14 +554,94 @@ async def _commit(bootstrap: str, marks: dict[TopicPartition, _Mark]) -> None:
         await consumer.commit(offsets)
 
 
+def check_replayable(
+    name: str, letter: DeadLetter, *, event_id: str | None = None
+) -> list[tuple[str, bytes]]:
+    """The headers a replay of `letter` publishes (its own, without dlq_*), after checking it is
+    an event of the topic its DLQ belongs to: ce_id and ce_type present, the type one of that topic's
+    (for a catalogued topic), the original-topic header not pointing elsewhere, and `event_id` (when
+    the operator named one) the record's own. Raises CliError naming the record otherwise."""
+    where = f"{name}[{letter.partition}]@{letter.offset}"
+    original = name.removesuffix(DLQ_SUFFIX)
+    if letter.original_topic != original:
+        raise CliError(
+            f"{where} names {letter.original_topic!r} as its topic, not {original!r}; not replayed"
+        )
+    if not letter.event_id or not letter.event_type:
+        raise CliError(f"{where} has no ce_id/ce_type headers: not an event, not replayed")
+    if event_id is not None and letter.event_id != event_id:
+        raise CliError(f"{where} holds event {letter.event_id}, not {event_id}; not replayed")
+    if original in {t.name for t in TOPICS}:
+        spec = CATALOGUE.get(letter.event_type)
+        if spec is None or spec.topic.name != original:
+            raise CliError(
+                f"{where} is a {letter.event_type!r}, which {original} does not carry; not replayed"
+            )
+    headers = [(k, v) for k, v in letter.headers if not k.startswith("dlq_")]
+    sent = dict(headers)
+    if sent.get("ce_id", b"").decode(errors="replace") != letter.event_id or (
+        sent.get("ce_type", b"").decode(errors="replace") != letter.event_type
+    ):
+        raise CliError(f"{where}: the replay would not carry the record's own ce_id and ce_type")
+    return headers
+
+
+def replayed_by() -> str:
+    """Who replays: CHASQUI_OPERATOR, else the operating-system user."""
+    return os.environ.get("CHASQUI_OPERATOR") or getpass.getuser()
+
+
+async def _ensure_audit_topic(bootstrap: str) -> None:
+    async with admin_client(bootstrap) as admin:
+        if AUDIT_TOPIC in await admin.list_topics():
+            return
+        brokers = len((await admin.describe_cluster())["brokers"])
+        try:
+            await admin.create_topics(
+                [NewTopic(AUDIT_TOPIC, num_partitions=1, replication_factor=min(3, brokers))]
+            )
+        except TopicAlreadyExistsError:
+            pass
+        except KafkaError as exc:
+            raise CliError(
+                f"the audit topic {AUDIT_TOPIC} is missing and cannot be created ({exc}); nothing replayed"
+            ) from None
+
+
+def _audit(letter: DeadLetter, name: str, who: str, status: str, **extra: Any) -> bytes:
+    record = {
+        "status": status,
+        "replayed_by": who,
+        "at": datetime.now(UTC).isoformat(),
+        "dlq": {"topic": name, "partition": letter.partition, "offset": letter.offset},
+        "ce_id": letter.event_id,
+        "ce_type": letter.event_type,
+        "topic": name.removesuffix(DLQ_SUFFIX),
+        "reason": letter.reason,
+        **extra,
+    }
+    return json.dumps(record, sort_keys=True).encode()
+
+
 async def dlq_replay(
-    bootstrap: str, topic: str, *, offset: int | None = None, partition: int = 0, replay_all: bool = False
+    bootstrap: str,
+    topic: str,
+    *,
+    offset: int | None = None,
+    partition: int = 0,
+    replay_all: bool = False,
+    event_id: str | None = None,
+    who: str | None = None,
 ) -> tuple[list[Replayed], list[str]]:
     """Re-publish pending dead letters to their original topic (original key, value and headers
-    without the dlq_* ones), then record them as replayed. Returns what was replayed and notes
-    (e.g. an offset that was already handled)."""
+    without the dlq_* ones, checked by `check_replayable`), then record them as replayed. Each is
+    first written to the audit topic (who, when, which record, its ce_id and type), then again with
+    where it went. Returns what was replayed and notes (e.g. an offset that was already handled)."""
     if (offset is None) == (not replay_all):
         raise CliError("say which dead letters to replay: --offset N (one) or --all (every pending one)")
+    if event_id is not None and offset is None:
+        raise CliError("--event-id names the event of one dead letter: use it with --offset")
+    who = who or replayed_by()
     name = dlq_name(topic)
     state = await _dlq_state(bootstrap, name)
     notes: list[str] = []
@@ -553,8 +668,14 @@ async def dlq_replay(
     if not letters:
         notes.append(f"{name}: nothing pending to replay")
         return [], notes
+    checked = [(letter, check_replayable(name, letter, event_id=event_id)) for letter in letters]
+    await _ensure_audit_topic(bootstrap)
     producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, enable_idempotence=True, acks="all", request_timeout_ms=TIMEOUT_MS
+        bootstrap_servers=bootstrap,
+        enable_idempotence=True,
+        acks="all",
+        request_timeout_ms=TIMEOUT_MS,
+        **security(replayer=True),
     )
     try:
         await asyncio.wait_for(producer.start(), TIMEOUT_MS / 1000)
@@ -564,13 +685,18 @@ async def dlq_replay(
         raise _unreachable(bootstrap, exc) from None
     replayed: list[Replayed] = []
     try:
+        # No audit, no replay: every intent is acknowledged (acks=all) before anything is re-published.
+        intents = [
+            await producer.send(
+                AUDIT_TOPIC, value=_audit(letter, name, who, "replaying"), key=letter.event_id.encode()
+            )
+            for letter, _ in checked
+            if letter.event_id is not None
+        ]
+        for intent in intents:
+            await intent
         futures = []
-        for letter in letters:
-            if not letter.original_topic or letter.original_topic.endswith(DLQ_SUFFIX):
-                raise CliError(
-                    f"{name}[{letter.partition}]@{letter.offset} has no usable {deadletter.H_TOPIC} header"
-                )
-            headers = [(k, v) for k, v in letter.headers if not k.startswith("dlq_")]
+        for letter, headers in checked:
             futures.append(
                 await producer.send(
                     letter.original_topic, value=letter.value, key=letter.key_bytes, headers=headers
@@ -578,6 +704,17 @@ async def dlq_replay(
             )
         for letter, future in zip(letters, futures, strict=True):
             metadata = await future
+            await producer.send_and_wait(
+                AUDIT_TOPIC,
+                value=_audit(
+                    letter,
+                    name,
+                    who,
+                    "replayed",
+                    to={"partition": metadata.partition, "offset": metadata.offset},
+                ),
+                key=(letter.event_id or "").encode(),
+            )
             replayed.append(
                 Replayed(
                     dlq_topic=name,

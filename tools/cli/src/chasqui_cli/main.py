@@ -26,6 +26,7 @@ from rich.table import Table
 
 from chasqui_cli import kafka, outbox
 from chasqui_cli.errors import CliError
+from chasqui_cli.masking import mask_body, mask_detail
 from chasqui_cli.settings import from_env
 
 T = TypeVar("T")
@@ -201,15 +202,22 @@ def dlq_list(
     console.print(table)
 
 
-def _letter_json(letter: kafka.DeadLetter) -> dict[str, Any]:
+def _letter_json(letter: kafka.DeadLetter, *, unmasked: bool = False) -> dict[str, Any]:
     data = _plain(letter)
     data.pop("headers", None)
     data.pop("key_bytes", None)
-    data["value"] = letter.value.decode("utf-8", errors="replace") if letter.value is not None else None
+    if unmasked:
+        data["value"] = letter.value.decode("utf-8", errors="replace") if letter.value is not None else None
+    else:
+        data["value"] = mask_body(letter.value)
+        data["detail"] = mask_detail(letter.detail)
+    data["masked"] = not unmasked
     data["headers"] = {
         name: raw.decode("utf-8", errors="replace") if raw is not None else None
         for name, raw in letter.headers
     }
+    if not unmasked and data["headers"].get("dlq_detail"):
+        data["headers"]["dlq_detail"] = mask_detail(data["headers"]["dlq_detail"])
     return dict(data)
 
 
@@ -220,14 +228,23 @@ def dlq_show(
     all_: Annotated[
         bool, typer.Option("--all", help="include dead letters already replayed or purged")
     ] = False,
+    unmasked: Annotated[
+        bool,
+        typer.Option(
+            "--unmasked", help="show bodies and details as held, personal data included (default: masked)"
+        ),
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Each pending dead letter: why it failed, where it came from, who gave up, when."""
+    """Each pending dead letter: why it failed, where it came from, who gave up, when, and its
+    body with personal values masked (names, documents, phones, addresses: ids, types and times kept)."""
     summary, letters = _run(
         kafka.dlq_show(from_env().kafka_bootstrap_servers, topic, limit=limit, include_handled=all_)
     )
     if as_json:
-        _print_json({**_plain(summary), "messages": [_letter_json(letter) for letter in letters]})
+        _print_json(
+            {**_plain(summary), "messages": [_letter_json(letter, unmasked=unmasked) for letter in letters]}
+        )
         return
     console.print(
         f"{summary.topic}: {summary.total} held, {summary.handled} replayed/purged, "
@@ -244,7 +261,7 @@ def dlq_show(
         grid.add_column("field", style="bold")
         grid.add_column("value", overflow="fold")
         grid.add_row("reason", letter.reason or "—")
-        grid.add_row("detail", letter.detail or "—")
+        grid.add_row("detail", (letter.detail if unmasked else mask_detail(letter.detail)) or "—")
         original = letter.original_topic
         if letter.original_partition is not None:
             original += f"[{letter.original_partition}]@{letter.original_offset}"
@@ -254,6 +271,11 @@ def dlq_show(
         grid.add_row("failed at", letter.failed_at or "—")
         grid.add_row("event", f"{letter.event_type or '—'} {letter.event_id or ''}".strip())
         grid.add_row("key", letter.key or "—")
+        if unmasked:
+            body = letter.value.decode("utf-8", errors="replace") if letter.value is not None else None
+        else:
+            body = mask_body(letter.value)
+        grid.add_row("body" if unmasked else "body (masked)", body or "—")
         console.print(grid)
 
 
@@ -265,6 +287,10 @@ def dlq_replay(
     ] = None,
     partition: Annotated[int, typer.Option(min=0, help="DLQ partition of --offset")] = 0,
     all_: Annotated[bool, typer.Option("--all", help="replay every pending dead letter, in order")] = False,
+    event_id: Annotated[
+        str | None,
+        typer.Option("--event-id", help="with --offset: the ce_id you expect there; refused if it differs"),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Re-publish dead letters to their original topic (original key, value and headers), once.
@@ -274,7 +300,12 @@ def dlq_replay(
     """
     replayed, notes = _run(
         kafka.dlq_replay(
-            from_env().kafka_bootstrap_servers, topic, offset=offset, partition=partition, replay_all=all_
+            from_env().kafka_bootstrap_servers,
+            topic,
+            offset=offset,
+            partition=partition,
+            replay_all=all_,
+            event_id=event_id,
         )
     )
     if as_json:

@@ -14,6 +14,8 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from chasqui_common.auth.jwt import DEFAULT_MAX_TOKEN_LIFETIME
+
 DEFAULT_ISSUER = "https://auth.chasqui.local"
 DEFAULT_AUDIENCE = "chasqui"
 PRIVATE_KEY = "signing-key.pem"
@@ -56,6 +58,11 @@ def issue_token(
     client_id: str | None = None,
     now: float | None = None,
 ) -> str:
+    if not 0 < ttl_seconds <= DEFAULT_MAX_TOKEN_LIFETIME:
+        raise ValueError(
+            f"ttl_seconds must be between 1 and {DEFAULT_MAX_TOKEN_LIFETIME} (the services' maximum "
+            "token lifetime, AUTH_MAX_TOKEN_LIFETIME)"
+        )
     jwks_path = ensure_signing_key(directory)
     kid = json.loads(jwks_path.read_text())["keys"][0]["kid"]
     private = serialization.load_pem_private_key((directory / PRIVATE_KEY).read_bytes(), password=None)
@@ -86,11 +93,19 @@ def main(argv: list[str] | None = None) -> int:
     issue.add_argument("--subject", default="dev-user")
     issue.add_argument("--audience", default=DEFAULT_AUDIENCE)
     issue.add_argument("--issuer", default=DEFAULT_ISSUER)
-    issue.add_argument("--ttl", type=int, default=3600, help="seconds until expiry")
+    issue.add_argument(
+        "--ttl",
+        type=int,
+        default=3600,
+        help=f"seconds until expiry, at most {DEFAULT_MAX_TOKEN_LIFETIME} (the services refuse longer ones)",
+    )
     args = parser.parse_args(argv)
     if args.command == "keygen":
         print(ensure_signing_key(args.dir))
         return 0
+    if not 0 < args.ttl <= DEFAULT_MAX_TOKEN_LIFETIME:
+        print(f"chasqui-token: --ttl must be between 1 and {DEFAULT_MAX_TOKEN_LIFETIME}", file=sys.stderr)
+        return 2
     scopes = [scope for value in args.scope for scope in value.split()]
     if not scopes:
         print("chasqui-token: give at least one --scope (e.g. --scope registry:read)", file=sys.stderr)

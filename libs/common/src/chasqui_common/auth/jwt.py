@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,8 @@ INVALID_TOKEN_CHALLENGE = 'Bearer error="invalid_token"'
 never echoes anything of the token (a `kid` that is not Latin-1 cannot even be sent in a header);
 the reason is in the problem document's `detail`."""
 NO_TOKEN_CHALLENGE = 'Bearer realm="chasqui"'
+DEFAULT_MAX_TOKEN_LIFETIME = 12 * 3600
+"""Seconds a token may be valid (exp - iat) unless AUTH_MAX_TOKEN_LIFETIME says otherwise."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,15 @@ def _shown(value: Any) -> str:
     return cut(repr(value), 40)
 
 
+def _lifetime(claims: dict[str, Any], now: float) -> float:
+    """How long the token is valid: exp - iat, or exp - now when it has no (numeric) iat."""
+    exp = float(claims["exp"])
+    iat = claims.get("iat")
+    if isinstance(iat, int | float) and not isinstance(iat, bool):
+        return exp - float(iat)
+    return exp - now
+
+
 class TokenVerifier:
     """Verifies JWTs against a JWKS file or URL for one issuer and audience."""
 
@@ -59,12 +71,14 @@ class TokenVerifier:
         jwks_file: Path | None = None,
         jwks_url: str | None = None,
         leeway: float = 10.0,
+        max_lifetime: float = DEFAULT_MAX_TOKEN_LIFETIME,
     ) -> None:
         if (jwks_file is None) == (jwks_url is None):
             raise ValueError("configure exactly one of AUTH_JWKS_FILE or AUTH_JWKS_URL")
         self.issuer = issuer
         self.audience = audience
         self.leeway = leeway
+        self.max_lifetime = max_lifetime
         self._jwks_file = jwks_file
         self._client = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=300) if jwks_url else None
         self._keys: dict[str, jwt.PyJWK] = {}
@@ -102,6 +116,15 @@ class TokenVerifier:
             raise _unauthorized(f"token signed with unknown key id {_shown(kid)}")
         return self._keys[kid].key
 
+    def _check_lifetime(self, claims: dict[str, Any]) -> None:
+        """Refuse tokens valid longer than `max_lifetime` (a leaked one would be usable for long)."""
+        lifetime = _lifetime(claims, time.time())
+        if lifetime > self.max_lifetime:
+            raise _unauthorized(
+                f"token is valid for {lifetime:.0f} s, longer than the maximum of {self.max_lifetime:.0f} s "
+                "accepted here; ask the issuer for a shorter-lived token"
+            )
+
     async def verify(self, token: str) -> Principal:
         key = await self._key_for(token)
         try:
@@ -128,6 +151,7 @@ class TokenVerifier:
             raise _unauthorized(
                 "invalid token: its signature cannot be checked with the key it names"
             ) from None
+        self._check_lifetime(claims)
         raw_scopes = claims.get("scope", claims.get("scp", ""))
         if isinstance(raw_scopes, str):
             scopes = raw_scopes.split()
@@ -141,6 +165,14 @@ class TokenVerifier:
             client_id=str(client_id) if client_id is not None else None,
             scopes=frozenset(scopes),
         )
+
+
+_SCOPES: dict[Callable[..., Any], tuple[str, ...]] = {}
+
+
+def required_scopes(dependency: Callable[..., Any]) -> tuple[str, ...] | None:
+    """The scopes a `require_scopes(...)` dependency demands (None for any other callable)."""
+    return _SCOPES.get(dependency)
 
 
 def require_scopes(*scopes: str) -> Callable[[Request], Awaitable[Principal]]:
@@ -175,5 +207,6 @@ def require_scopes(*scopes: str) -> Callable[[Request], Awaitable[Principal]]:
         request.state.principal = principal
         return principal
 
+    _SCOPES[dependency] = scopes
     dependency.__name__ = f"require_{'_'.join(s.replace(':', '_') for s in scopes) or 'token'}"
     return dependency

@@ -94,5 +94,26 @@ async def apply_migrations(conn: Connection, schema: str, migrations: list[Migra
         await conn.execute("SELECT pg_advisory_unlock(hashtext($1))", f"migrations:{schema}")
 
 
+async def pending_migrations(conn: Connection, schema: str, migrations: list[Migration]) -> list[str]:
+    """The names of `migrations` not applied yet in `schema`, read-only (no DDL, no lock).
+
+    What a service running as its DML-only role checks at start. A changed applied file is refused
+    as in `apply_migrations`."""
+    table = await conn.fetchval("SELECT to_regclass($1)", f"{_quote(schema)}.schema_migrations")
+    if table is None:
+        return [m.name for m in migrations]
+    applied = {
+        row["version"]: row["checksum"]
+        for row in await conn.fetch(f"SELECT version, checksum FROM {_quote(schema)}.schema_migrations")
+    }
+    for migration in migrations:
+        if migration.version in applied and applied[migration.version] != migration.checksum:
+            raise MigrationError(
+                f"migration {migration.name} changed after it was applied to schema {schema}; "
+                "add a new numbered migration instead"
+            )
+    return [m.name for m in migrations if m.version not in applied]
+
+
 def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'

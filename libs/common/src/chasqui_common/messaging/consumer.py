@@ -15,17 +15,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import ssl
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import KafkaError
+from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from pydantic import ValidationError
@@ -47,6 +49,7 @@ from chasqui_common.topics import Topic
 
 log = logging.getLogger(__name__)
 P = TypeVar("P", bound=EventPayload)
+T_co = TypeVar("T_co", covariant=True)
 
 
 class Outcome(StrEnum):
@@ -58,6 +61,24 @@ class Outcome(StrEnum):
 
 Handler = Callable[[UnitOfWork, Any], Awaitable[None]]
 """An event handler: `async def on_x(uow: UnitOfWork, event: X) -> None`; `uow.event` is the envelope."""
+
+
+@dataclass(frozen=True)
+class Received(Generic[T_co]):
+    """One event handed to a batch handler: its envelope and its validated payload."""
+
+    envelope: Envelope
+    payload: T_co
+
+
+BatchHandler = Callable[[UnitOfWork, list[Any]], Awaitable[None]]
+"""A batch handler: `async def on_xs(uow: UnitOfWork, events: list[Received[X]]) -> None`.
+
+It receives, in order, every record of a run of consecutive records it handles within a consumer
+batch, already claimed in the inbox (duplicates removed), in one savepoint; `uow.event` is not set
+(use `publish_caused` so that each event published names its own cause). If it fails for good,
+the run is rolled back and each record is applied again on its own (`[one]`, its own savepoint),
+so only the records that fail are dead-lettered."""
 
 WaitForEnvironment = Callable[[BaseException, int], Awaitable[None]]
 """Called between attempts while the environment fails: `(error, attempt)`; returns when the next
@@ -71,7 +92,8 @@ class _Prepared:
     record: RawRecord
     envelope: Envelope
     payload: EventPayload
-    handler: Handler
+    handler: Handler | None
+    batch: BatchHandler | None = None
 
 
 class _EnvironmentFailed(Exception):
@@ -99,6 +121,7 @@ class EventConsumer:
     catalogue: EventCatalogue = CATALOGUE
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     handlers: dict[str, tuple[type[EventPayload], Handler]] = field(default_factory=dict)
+    batch_handlers: dict[str, tuple[type[EventPayload], BatchHandler]] = field(default_factory=dict)
     _bindings: _Bindings | None = None
 
     def on(self, model: type[P]) -> Callable[[Callable[[UnitOfWork, P], Awaitable[None]]], Any]:
@@ -111,6 +134,21 @@ class EventConsumer:
 
         def register(handler: Callable[[UnitOfWork, P], Awaitable[None]]) -> Any:
             self.handlers[spec.type] = (model, handler)
+            return handler
+
+        return register
+
+    def on_batch(self, model: type[EventPayload]) -> Callable[[BatchHandler], Any]:
+        """Decorator: handle events of `model` a run at a time (see `BatchHandler`)."""
+        spec = self.catalogue.spec_for(model)
+        if spec.topic.name not in {topic.name for topic in self.topics}:
+            raise ValueError(
+                f"consumer {self.name} handles {spec.type} but does not subscribe to {spec.topic.name}"
+            )
+
+        def register(handler: BatchHandler) -> Any:
+            self.handlers.pop(spec.type, None)
+            self.batch_handlers[spec.type] = (model, handler)
             return handler
 
         return register
@@ -227,20 +265,30 @@ class EventConsumer:
                 wait=wait,
             )
         entry = self.handlers.get(envelope.type)
-        if entry is None:
+        batch_entry = self.batch_handlers.get(envelope.type)
+        if entry is None and batch_entry is None:
             return Outcome.IGNORED
-        model, handler = entry
+        model = entry[0] if entry is not None else batch_entry[0]  # type: ignore[index]
         try:
             payload = model.model_validate(envelope.data)
         except ValidationError as exc:
+            # dlq_detail lists every failing field; dlq_field/dlq_value/dlq_expected name the
+            # first one, as for a handler failure (the value cut and masked).
             return await self._dead_letter(
                 record,
                 "payload.invalid",
                 describe_validation_error(envelope.type, exc),
                 attempts=0,
+                extra=describe_failure(exc).headers,
                 wait=wait,
             )
-        return _Prepared(record, envelope, payload, handler)
+        return _Prepared(
+            record,
+            envelope,
+            payload,
+            entry[1] if entry is not None else None,
+            batch_entry[1] if batch_entry is not None else None,
+        )
 
     def _span(self, item: _Prepared) -> Any:
         record, envelope = item.record, item.envelope
@@ -267,7 +315,17 @@ class EventConsumer:
         failed: dict[int, Exception] = {}
         try:
             async with bindings.pool.acquire() as conn, conn.transaction():
-                for position, item in enumerate(items):
+                position = 0
+                while position < len(items):
+                    run = _run_of(items, position)
+                    claims = await self._apply_run(conn, bindings, run) if len(run) > 1 else None
+                    if claims is not None:
+                        outcomes.extend(
+                            Outcome.APPLIED if claimed else Outcome.DUPLICATE for claimed in claims
+                        )
+                        position += len(run)
+                        continue
+                    item = items[position]
                     with self._span(item) as span:
                         try:
                             async with conn.transaction():  # a savepoint per record
@@ -280,6 +338,7 @@ class EventConsumer:
                             metrics.MESSAGES_FAILED.labels(self.name, item.record.topic, "false").inc()
                             outcomes.append(None)
                             failed[position] = exc
+                    position += 1
         except _EnvironmentFailed:
             raise
         except Exception as exc:
@@ -287,6 +346,37 @@ class EventConsumer:
                 raise _EnvironmentFailed from exc
             raise
         return outcomes, failed
+
+    async def _apply_run(
+        self, conn: Connection, bindings: _Bindings, run: list[_Prepared]
+    ) -> list[bool] | None:
+        """Apply a run of records of one batch handler together in one savepoint: their inbox
+        claims if it was applied, None if it failed for good and was rolled back (the caller then
+        applies each record on its own). Transient failures propagate."""
+        handler = run[0].batch
+        assert handler is not None
+        try:
+            async with conn.transaction():
+                claims = await _claim_all(conn, self.name, [item.envelope for item in run])
+                todo = [
+                    Received(item.envelope, item.payload)
+                    for item, claimed in zip(run, claims, strict=True)
+                    if claimed
+                ]
+                if todo:
+                    await handler(UnitOfWork(conn, bindings.outbox, bindings.clock), todo)
+        except Exception as exc:
+            if is_transient(real_cause(exc)):
+                raise _EnvironmentFailed from exc
+            log.warning(
+                "consumer %s: a run of %d record(s) failed together (%s: %s); applying them one by one",
+                self.name,
+                len(run),
+                type(exc).__name__,
+                exc,
+            )
+            return None
+        return claims
 
     async def _give_up(
         self, item: _Prepared, exc: BaseException, *, attempts: int, wait: WaitForEnvironment
@@ -314,9 +404,14 @@ class EventConsumer:
     async def _claim_and_handle(self, conn: Connection, bindings: _Bindings, item: _Prepared) -> bool:
         if not await inbox.claim(conn, self.name, item.envelope):
             return False
+        if item.batch is not None:
+            uow = UnitOfWork(conn, bindings.outbox, bindings.clock)
+            await item.batch(uow, [Received(item.envelope, item.payload)])
+            return True
         # Entered and left by hand, never with the handler's exception: a @contextmanager that is
         # given an exception sets its __traceback__, which an exception class that is a frozen
         # dataclass refuses (FrozenInstanceError would replace the handler's real error).
+        assert item.handler is not None
         scope = handling(item.envelope)
         scope.__enter__()
         try:
@@ -371,6 +466,59 @@ class EventConsumer:
         if self._bindings is None:
             raise RuntimeError(f"consumer {self.name} is not bound to a pool and outbox yet")
         return self._bindings
+
+
+def _run_of(items: list[_Prepared], start: int) -> list[_Prepared]:
+    """The records from `start` on that the same batch handler takes (one record otherwise)."""
+    handler = items[start].batch
+    end = start + 1
+    if handler is not None:
+        while end < len(items) and items[end].batch is handler:
+            end += 1
+    return items[start:end]
+
+
+async def _claim_all(conn: Connection, consumer: str, envelopes: list[Envelope]) -> list[bool]:
+    """The inbox claims of a run in one statement: True for each event applied now, False for one
+    applied before (or repeated earlier in the run)."""
+    rows = await conn.fetch(
+        """
+        INSERT INTO inbox (consumer, event_id, event_type)
+        SELECT $1, e.id, e.type FROM unnest($2::uuid[], $3::text[]) AS e(id, type)
+        ON CONFLICT (consumer, event_id) DO NOTHING
+        RETURNING event_id
+        """,
+        consumer,
+        [e.id for e in envelopes],
+        [e.type for e in envelopes],
+    )
+    fresh = {row[0] for row in rows}
+    claims = []
+    for envelope in envelopes:
+        claims.append(envelope.id in fresh)
+        fresh.discard(envelope.id)
+    return claims
+
+
+async def publish_caused(uow: UnitOfWork, caused: Sequence[tuple[Envelope, Sequence[EventPayload]]]) -> int:
+    """Record the events a batch handler publishes, each pair `(cause, payloads)` carrying its
+    cause's correlation, causation and trace, with one COPY into the outbox; returns how many."""
+    outbox = uow.outbox
+    rows: list[tuple[Any, ...]] = []
+    for cause, payloads in caused:
+        if not payloads:
+            continue
+        token = otel_context.attach(propagate.extract(dict(cause.headers())))
+        try:
+            with handling(cause):
+                for payload in payloads:
+                    env = outbox.envelope(payload)
+                    topic = outbox.catalogue.spec_for(payload).topic.name
+                    rows.append((env.id, env.type, topic, env.subject, json.dumps(env.headers()), env.body()))
+        finally:
+            otel_context.detach(token)
+    await outbox.copy_rows(uow.conn, rows)
+    return len(rows)
 
 
 def describe_validation_error(event_type: str, exc: ValidationError) -> str:

@@ -3,10 +3,32 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import ssl
 from typing import Any, Protocol
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import (
+    InvalidProducerEpoch,
+    InvalidProducerIdMapping,
+    OutOfOrderSequenceNumber,
+    ProducerFenced,
+    UnknownProducerId,
+)
+
+log = logging.getLogger(__name__)
+
+# Errors after which an idempotent producer's (producer id, sequence) state is out of step with the
+# broker: batches that expired during a broker outage leave a gap in the sequence, and aiokafka
+# keeps its producer id, so every later batch fails the same way. A new producer (new producer
+# id) is the way out; the relay then re-sends its pending rows and the inboxes absorb repeats.
+FATAL_TO_PRODUCER = (
+    OutOfOrderSequenceNumber,
+    UnknownProducerId,
+    InvalidProducerEpoch,
+    InvalidProducerIdMapping,
+    ProducerFenced,
+)
 
 
 class MessageSink(Protocol):
@@ -35,7 +57,7 @@ class ProducerSink:
         max_batch_size: int = 256 * 1024,
         **config: Any,
     ) -> None:
-        self._producer = AIOKafkaProducer(
+        self._config: dict[str, Any] = dict(
             bootstrap_servers=bootstrap_servers,
             client_id=client_id,
             enable_idempotence=True,
@@ -45,6 +67,10 @@ class ProducerSink:
             max_batch_size=max_batch_size,
             **config,
         )
+        self._producer = AIOKafkaProducer(**self._config)
+        self._broken: BaseException | None = None
+        self._lock = asyncio.Lock()
+        self.restarts = 0
 
     async def start(self) -> None:
         await self._producer.start()
@@ -55,7 +81,33 @@ class ProducerSink:
     async def send(
         self, topic: str, *, key: bytes | None, value: bytes, headers: dict[str, str]
     ) -> asyncio.Future[Any]:
+        if self._broken is not None:
+            await self._renew()
         future: asyncio.Future[Any] = await self._producer.send(
             topic, value, key=key, headers=[(name, text.encode()) for name, text in headers.items()]
         )
+        future.add_done_callback(self._watch)
         return future
+
+    def _watch(self, future: asyncio.Future[Any]) -> None:
+        if future.cancelled():
+            return
+        error = future.exception()
+        if isinstance(error, FATAL_TO_PRODUCER) and self._broken is None:
+            self._broken = error
+
+    async def _renew(self) -> None:
+        """Replace a producer whose idempotence state the broker no longer accepts."""
+        async with self._lock:
+            if self._broken is None:
+                return
+            cause, old = self._broken, self._producer
+            log.warning("producer %s: %s; starting a new producer", self._config.get("client_id"), cause)
+            self._producer = AIOKafkaProducer(**self._config)
+            await self._producer.start()
+            self._broken = None
+            self.restarts += 1
+        try:
+            await asyncio.wait_for(old.stop(), timeout=5)
+        except Exception as exc:  # the old producer is broken already; nothing is waiting on it
+            log.warning("stopping the replaced producer failed: %s", exc)

@@ -12,8 +12,10 @@ error message is the expectation, and a plain function for files and other calle
 | e-mails   | `Email`                                  | `check_email(value, field)`                |
 | documents | `IdentityDocument`, `DocumentType`       | `validate_document(type, number, field)`   |
 | ubigeo    | `Ubigeo`                                 | `check_ubigeo(code, field)`, `lookup_ubigeo(code)` |
+| ids       | `Uuid` (canonical UUID text)             | `check_uuid(value, field)`                 |
 """
 
+from chasqui_common.values._base import STORED, is_stored, read_stored
 from chasqui_common.values.dates import (
     FILE_DATE_EXPECTED,
     ISO_DATE_EXPECTED,
@@ -33,6 +35,7 @@ from chasqui_common.values.documents import (
     validate_document,
 )
 from chasqui_common.values.emails import EMAIL_EXPECTED, Email, check_email
+from chasqui_common.values.ids import UUID_EXPECTED, Uuid, check_uuid
 from chasqui_common.values.phones import E164_PATTERN, PHONE_EXPECTED, PhoneNumber, check_phone, is_mobile
 from chasqui_common.values.text import (
     MULTILINE_EXPECTED,
@@ -67,7 +70,9 @@ __all__ = [
     "ONE_LINE_EXPECTED",
     "PHONE_EXPECTED",
     "REMOVED_UBIGEOS",
+    "STORED",
     "UBIGEO_EXPECTED",
+    "UUID_EXPECTED",
     "DocumentRule",
     "DocumentType",
     "Email",
@@ -80,20 +85,24 @@ __all__ = [
     "TextRule",
     "Ubigeo",
     "UbigeoPlace",
+    "Uuid",
     "check_email",
     "check_iso_date",
     "check_iso_datetime",
     "check_phone",
     "check_text",
     "check_ubigeo",
+    "check_uuid",
     "department_code",
     "district_ubigeos",
     "format_file_date",
     "is_known_ubigeo",
     "is_mobile",
+    "is_stored",
     "lookup_ubigeo",
     "parse_file_date",
     "province_code",
+    "read_stored",
     "text",
     "validate_document",
 ]

@@ -40,6 +40,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.pe import cui
 
 from chasqui_common.errors import InvalidValue
+from chasqui_common.values._base import is_stored
 from chasqui_common.values.text import check_text
 
 __all__ = ["DOCUMENT_RULES", "DocumentRule", "DocumentType", "IdentityDocument", "validate_document"]
@@ -160,7 +161,7 @@ class IdentityDocument(BaseModel):
     @classmethod
     def _number_fits_type(cls, number: str | None, info: ValidationInfo) -> str | None:
         type_ = info.data.get("type")
-        if type_ is None:  # the type itself was refused; that error is enough
+        if type_ is None or is_stored(info):  # the type itself was refused; or stored data
             return number
         try:
             return validate_document(type_, number)

@@ -2,7 +2,9 @@
 
 Rule (RFC 5321 §4.5.3.1 lengths, RFC 5322 addr-spec shape, loosely): at most 254 characters;
 exactly one `@`; a local part of 1–64 characters and a domain of at most 253 with at least one
-dot, neither with whitespace or control characters; domain labels of 1–63 characters, not
+dot, neither with whitespace, control or invisible format characters (Unicode category Cf:
+zero-width space, joiners, soft hyphen, ...); the local part a dot-atom as far as dots go (no
+leading, trailing or doubled dot); domain labels of 1–63 characters, not
 starting or ending with `-`. Internationalised addresses (UTF-8 local parts and domains) are
 accepted. The address is kept exactly as written (no case folding): only the owner of the
 mailbox knows whether its local part is case-sensitive. Whether the mailbox exists is not checked.
@@ -11,6 +13,7 @@ mailbox knows whether its local part is case-sensitive. Whether the mailbox exis
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Annotated, Any
 
 from pydantic import AfterValidator
@@ -39,6 +42,10 @@ def check_email(value: Any, field: str) -> str:
         labels = domain.split(".")
         if (
             _LOCAL.fullmatch(local)
+            and not local.startswith(".")
+            and not local.endswith(".")
+            and ".." not in local
+            and not any(unicodedata.category(char) == "Cf" for char in value)
             and len(domain) <= 253
             and len(labels) >= 2
             and all(_LABEL.fullmatch(label) for label in labels)

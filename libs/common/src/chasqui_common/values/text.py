@@ -9,7 +9,17 @@ field of Chasqui may hold, because PostgreSQL, JSON or the people reading it can
   turns `’` and `–` into);
 - surrogate code points U+D800–U+DFFF (an unpaired surrogate cannot be encoded as UTF-8);
 - the 66 Unicode noncharacters (U+FDD0–U+FDEF and the last two code points of every plane,
-  U+FFFE, U+FFFF, ... U+10FFFE, U+10FFFF; Unicode 15, §23.7).
+  U+FFFE, U+FFFF, ... U+10FFFE, U+10FFFF; Unicode 15, §23.7);
+- the bidirectional formatting controls U+061C, U+200E, U+200F, U+202A–U+202E and
+  U+2066–U+2069: they reorder what a reader sees (`Ana\u202eairaM` shows as `AnaMaria`), the
+  "Trojan Source" spoofing of names and notes (CVE-2021-42574, Unicode TR #36 §2.1);
+- U+FEFF (byte order mark / zero-width no-break space): inside a text it is always a file's BOM
+  pasted in (its no-break use is deprecated for U+2060 since Unicode 3.2);
+- the line and paragraph separators U+2028 and U+2029 (line breaks a one-line field must not
+  hold; a multi-line one uses LF).
+
+Other invisible characters are text and are kept: zero-width space U+200B, ZWNJ U+200C and
+ZWJ U+200D (needed by emoji sequences and several scripts), word joiner U+2060, soft hyphen.
 
 Everything else is kept byte for byte: leading and trailing spaces, combining marks, NFC or NFD,
 emoji, any script. Lengths count code points (Python `len`, JSON Schema `maxLength`).
@@ -44,18 +54,27 @@ __all__ = [
 _NONCHARACTERS = "\ufdd0-\ufdef" + "".join(
     f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(17)
 )
+# Bidirectional formatting controls (marks, embeddings, overrides, isolates), BOM, U+2028/U+2029.
+_BIDI_CONTROLS = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 # C0 controls but tab, LF and CR (handled per kind below), DEL, C1, surrogates, noncharacters.
-_ALWAYS_REFUSED = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff" + _NONCHARACTERS
+_ALWAYS_REFUSED = (
+    "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff"
+    + _NONCHARACTERS
+    + _BIDI_CONTROLS
+    + "\ufeff\u2028\u2029"
+)
 _ONE_LINE = re.compile(f"[\t\n\r{_ALWAYS_REFUSED}]")
 _MULTILINE = re.compile(f"[{_ALWAYS_REFUSED}]|\r(?!\n)")
 
 ONE_LINE_EXPECTED = (
     "text on one line without control characters (no NUL, tab, line break, DEL or C0/C1 control), "
+    "bidirectional controls (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, U+061C), BOM (U+FEFF), "
     "unpaired surrogates or Unicode noncharacters"
 )
 MULTILINE_EXPECTED = (
-    "text without control characters other than tab, LF and CR LF (no NUL, DEL, lone CR or "
-    "C0/C1 control), unpaired surrogates or Unicode noncharacters"
+    "text without control characters other than tab, LF and CR LF (no NUL, DEL, lone CR, "
+    "U+2028/U+2029 or C0/C1 control), bidirectional controls (U+202A-U+202E, U+2066-U+2069, "
+    "U+200E, U+200F, U+061C), BOM (U+FEFF), unpaired surrogates or Unicode noncharacters"
 )
 
 

@@ -20,6 +20,7 @@ from chasqui_dci_gateway.domain.filters import And, Condition, Filter, Not, Oper
 from chasqui_dci_gateway.domain.identifiers import RECORD_IDENTIFIER_TYPE
 from chasqui_dci_gateway.domain.records import PersonRecord
 from chasqui_dci_gateway.domain.senders import Sender, SenderKey
+from chasqui_dci_gateway.domain.subscriptions import Subscription
 
 
 @dataclass(frozen=True)
@@ -184,12 +185,24 @@ def _compile(tree: Filter, params: _Parameters) -> str:
 
 
 async def search_persons(
-    conn: Connection, where: Filter, sort: Sequence[SortKey], page: Page, today: date
+    conn: Connection,
+    where: Filter,
+    sort: Sequence[SortKey],
+    page: Page,
+    today: date,
+    *,
+    within: tuple[str, Sequence[str]] | None = None,
 ) -> tuple[int, list[PersonRecord]]:
     """The members matching `where`: how many in all, and the page asked for, in `sort` order
-    (then household and person id, so pages never overlap)."""
+    (then household and person id, so pages never overlap). `within`: only these persons of
+    this household (a notification's)."""
     params = _Parameters(today)
     condition = _compile(where, params)
+    if within is not None:
+        condition = (
+            f"({condition}) AND m.household_id = {params.add(within[0])} "
+            f"AND m.person_id = ANY({params.add(list(within[1]))})"
+        )
     total = await conn.fetchval(
         f"SELECT count(*) FROM members m JOIN households h USING (household_id) WHERE {condition}",
         *params.values,
@@ -251,12 +264,13 @@ async def save_sender(conn: Connection, sender: Sender, now: datetime) -> None:
     await conn.execute(
         """
         INSERT INTO senders (sender_id, name, token_subject, callback_uris, entitled_fields,
-            max_page_size, active, created_at, updated_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+            max_page_size, active, created_at, updated_at, requests_per_minute)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)
         ON CONFLICT (sender_id) DO UPDATE SET name = EXCLUDED.name,
             token_subject = EXCLUDED.token_subject, callback_uris = EXCLUDED.callback_uris,
             entitled_fields = EXCLUDED.entitled_fields, max_page_size = EXCLUDED.max_page_size,
-            active = EXCLUDED.active, updated_at = EXCLUDED.updated_at
+            active = EXCLUDED.active, updated_at = EXCLUDED.updated_at,
+            requests_per_minute = EXCLUDED.requests_per_minute
         """,
         sender.sender_id,
         sender.name,
@@ -266,6 +280,7 @@ async def save_sender(conn: Connection, sender: Sender, now: datetime) -> None:
         sender.max_page_size,
         sender.active,
         now,
+        sender.requests_per_minute,
     )
     await conn.execute("DELETE FROM sender_keys WHERE sender_id = $1", sender.sender_id)
     await conn.executemany(
@@ -290,6 +305,7 @@ async def get_sender(conn: Connection, sender_id: str) -> Sender | None:
         entitled_fields=frozenset(row["entitled_fields"]),
         max_page_size=row["max_page_size"],
         active=row["active"],
+        requests_per_minute=row["requests_per_minute"],
         keys=tuple(SenderKey(k["key_id"], bytes(k["public_key"]), json.loads(k["jwk"])) for k in keys),
     )
 
@@ -438,6 +454,7 @@ async def enqueue_callback(
         INSERT INTO callbacks (message_id, sender_id, uri, action, correlation_id, message, next_attempt_at,
             created_at)
         VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $7)
+        ON CONFLICT (message_id) DO NOTHING
         """,
         message_id,
         sender_id,
@@ -522,3 +539,105 @@ async def callback_counts(conn: Connection, failing_after: int) -> tuple[int, in
     )
     assert row is not None
     return int(row["pending"]), int(row["failing"]), int(row["delivered"])
+
+
+# -- rate limits ----------------------------------------------------------------------------------
+
+
+async def count_request(conn: Connection, sender_id: str, window_start: datetime) -> int:
+    """Count one request of `sender_id` in the minute starting at `window_start`; the count so far."""
+    count = await conn.fetchval(
+        """
+        INSERT INTO sender_rate AS r (sender_id, window_start, requests) VALUES ($1, $2, 1)
+        ON CONFLICT (sender_id) DO UPDATE SET
+            requests = CASE WHEN r.window_start = EXCLUDED.window_start THEN r.requests + 1 ELSE 1 END,
+            window_start = EXCLUDED.window_start
+        RETURNING requests
+        """,
+        sender_id,
+        window_start,
+    )
+    return int(count)
+
+
+# -- subscriptions --------------------------------------------------------------------------------
+
+
+async def save_subscription(
+    conn: Connection, subscription: Subscription, transaction_id: str, at: datetime
+) -> None:
+    await conn.execute(
+        """
+        INSERT INTO subscriptions (subscription_code, sender_id, reference_id, transaction_id, reg_event_type,
+            filter_type, filter, notify_record_type, uri, starts_at, ends_at, frequency, locale, status,
+            created_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, $12, $13, 'subscribe', $14)
+        """,
+        subscription.subscription_code,
+        subscription.sender_id,
+        subscription.reference_id,
+        transaction_id,
+        subscription.reg_event_type,
+        subscription.filter_type,
+        json.dumps(subscription.filter, ensure_ascii=False),
+        subscription.notify_record_type,
+        subscription.uri,
+        subscription.starts_at,
+        subscription.ends_at,
+        subscription.frequency,
+        subscription.locale,
+        at,
+    )
+
+
+def _subscription(row: Any) -> Subscription:
+    return Subscription(
+        subscription_code=row["subscription_code"],
+        sender_id=row["sender_id"],
+        reference_id=row["reference_id"],
+        reg_event_type=row["reg_event_type"],
+        filter_type=row["filter_type"],
+        filter=json.loads(row["filter"]),
+        notify_record_type=row["notify_record_type"],
+        uri=row["uri"],
+        starts_at=row["starts_at"],
+        ends_at=row["ends_at"],
+        frequency=row["frequency"],
+        locale=row["locale"],
+        status=row["status"],
+    )
+
+
+_SUBSCRIPTION_COLUMNS = """subscription_code, sender_id, reference_id, reg_event_type, filter_type,
+    filter::text AS filter, notify_record_type, uri, starts_at, ends_at, frequency, locale, status"""
+
+
+async def get_subscription(conn: Connection, code: str) -> Subscription | None:
+    row = await conn.fetchrow(
+        f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE subscription_code = $1 FOR UPDATE", code
+    )
+    return None if row is None else _subscription(row)
+
+
+async def end_subscription(conn: Connection, code: str, at: datetime) -> None:
+    await conn.execute(
+        "UPDATE subscriptions SET status = 'unsubscribe', ended_at = $2 WHERE subscription_code = $1",
+        code,
+        at,
+    )
+
+
+async def active_subscriptions(conn: Connection, reg_event_type: str) -> list[Subscription]:
+    """The subscriptions to `reg_event_type` not ended, of active senders whose registration still
+    lists the subscription's callback URI, oldest first."""
+    rows = await conn.fetch(
+        f"""
+        SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions s
+        WHERE s.reg_event_type = $1 AND s.status = 'subscribe'
+          AND EXISTS (SELECT 1 FROM senders x WHERE x.sender_id = s.sender_id AND x.active
+                      AND s.uri = ANY(x.callback_uris))  -- callbacks go to registered URIs only
+        ORDER BY s.created_at, s.subscription_code
+        """,
+        reg_event_type,
+    )
+    return [_subscription(r) for r in rows]

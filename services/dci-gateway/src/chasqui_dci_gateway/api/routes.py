@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import registry_routes, sender_routes
+from . import registry_routes, sender_routes, subscription_routes
 
 router = APIRouter()
-for resource in (registry_routes, sender_routes):
+for resource in (registry_routes, subscription_routes, sender_routes):
     router.include_router(resource.router)

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from chasqui_common.auth import Principal
+from chasqui_common.values import text
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from chasqui_dci_gateway.application.messages import (
@@ -29,6 +31,9 @@ from chasqui_dci_gateway.application.models import (
     SearchRegistry,
     SenderView,
     SignedMessage,
+    Subscribe,
+    SubscribeItem,
+    Unsubscribe,
 )
 
 
@@ -220,6 +225,101 @@ class TxnStatusEnvelopeIn(BaseModel):
         )
 
 
+class FrequencyIn(_In):
+    start_time: AwareDatetime
+    end_time: AwareDatetime
+    frequency: str = Field(description="cron expression; recorded, notifications are sent as events happen")
+
+
+class SubscribeCriteriaIn(_In):
+    version: str = "1.0.0"
+    reg_type: str | None = None
+    reg_event_type: str = Field(
+        description="REGISTER, DEREGISTER or ns:chasqui:RegistryEventType:CLASSIFY (docs/dci.md#subscriptions)"
+    )
+    frequency: FrequencyIn | None = None
+    filter_type: str = Field(description="idtype-value, expression or predicate, as in search")
+    filter: ExpressionQueryIn | IdTypeValueQueryIn | list[PredicateIn]
+    notify_record_type: str = Field(description="Person")
+    authorize: dict[str, Any] | None = None
+
+
+class SubscribeRequestItemIn(_In):
+    reference_id: str = Field(min_length=1, max_length=200)
+    timestamp: AwareDatetime
+    subscribe_criteria: SubscribeCriteriaIn
+    locale: str | None = Field(None, pattern="^[a-z]{3,3}$")
+
+    def item(self, raw: Any) -> SubscribeItem:
+        criteria = self.subscribe_criteria
+        frequency = criteria.frequency
+        return SubscribeItem(
+            reference_id=self.reference_id,
+            timestamp=self.timestamp,
+            reg_type=criteria.reg_type,
+            reg_event_type=criteria.reg_event_type,
+            filter_type=criteria.filter_type,
+            filter=raw.get("filter") if isinstance(raw, dict) else None,
+            notify_record_type=criteria.notify_record_type,
+            criteria=raw,
+            starts_at=frequency.start_time if frequency else None,
+            ends_at=frequency.end_time if frequency else None,
+            frequency=frequency.frequency if frequency else None,
+            locale=self.locale,
+        )
+
+
+class SubscribeMessageIn(_In):
+    """SubscribeRequest."""
+
+    transaction_id: str = Field(min_length=1, max_length=99)
+    subscribe_request: list[SubscribeRequestItemIn] = Field(min_length=1)
+
+
+class SubscribeEnvelopeIn(BaseModel):
+    signature: str | None = None
+    header: MsgHeaderIn
+    message: SubscribeMessageIn
+
+    def command(self, content: bytes, principal: Principal, gateway_id: str) -> Subscribe:
+        raw = json.loads(content or b"{}").get("message", {}).get("subscribe_request", [])
+        return Subscribe(
+            message=self.header.signed(self.signature, content, principal, gateway_id),
+            transaction_id=self.message.transaction_id,
+            items=tuple(
+                r.item(raw[i].get("subscribe_criteria") if i < len(raw) else None)
+                for i, r in enumerate(self.message.subscribe_request)
+            ),
+        )
+
+
+class UnsubscribeMessageIn(_In):
+    """UnSubscribeRequest (the standard requires the misspelt `sunscription_codes`; either is taken)."""
+
+    transaction_id: str = Field(min_length=1, max_length=99)
+    timestamp: AwareDatetime | None = None
+    subscription_codes: list[Annotated[str, Field(max_length=99)]] = Field(
+        default_factory=list, max_length=100
+    )
+    sunscription_codes: list[Annotated[str, Field(max_length=99)]] = Field(
+        default_factory=list, max_length=100
+    )
+
+
+class UnsubscribeEnvelopeIn(BaseModel):
+    signature: str | None = None
+    header: MsgHeaderIn
+    message: UnsubscribeMessageIn
+
+    def command(self, content: bytes, principal: Principal, gateway_id: str) -> Unsubscribe:
+        codes = dict.fromkeys([*self.message.subscription_codes, *self.message.sunscription_codes])
+        return Unsubscribe(
+            message=self.header.signed(self.signature, content, principal, gateway_id),
+            transaction_id=self.message.transaction_id,
+            codes=tuple(codes),
+        )
+
+
 class SearchEnvelopeOut(BaseModel):
     """The synchronous answer: the on-search message, signed by the gateway."""
 
@@ -248,17 +348,22 @@ class JwksIn(BaseModel):
 
 
 class SenderIn(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
-    token_subject: str | None = Field(
+    name: Annotated[str, text(min_length=1, max_length=200)]
+    token_subject: Annotated[str, text(min_length=1, max_length=200)] | None = Field(
         None,
         description="the bearer token subject that may speak for this sender (none: any token with the scope)",
     )
     jwks: JwksIn
-    callback_uris: list[str] = Field(default_factory=list, max_length=20)
-    entitled_fields: list[str] = Field(
+    callback_uris: list[Annotated[str, text(min_length=1, max_length=2000)]] = Field(
+        default_factory=list, max_length=20
+    )
+    entitled_fields: list[Annotated[str, text(max_length=100)]] = Field(
         description="record fields this sender receives (docs/dci.md#entitlements)"
     )
     max_page_size: int = 100
+    requests_per_minute: int = Field(
+        600, description="DCI requests this sender may make per minute; more are refused with 429"
+    )
 
     def command(self, sender_id: str) -> RegisterSender:
         return RegisterSender(
@@ -269,6 +374,7 @@ class SenderIn(BaseModel):
             callback_uris=tuple(self.callback_uris),
             entitled_fields=tuple(self.entitled_fields),
             max_page_size=self.max_page_size,
+            requests_per_minute=self.requests_per_minute,
         )
 
 
@@ -280,6 +386,7 @@ class SenderOut(BaseModel):
     callback_uris: list[str]
     entitled_fields: list[str]
     max_page_size: int
+    requests_per_minute: int
     active: bool
 
     @classmethod
@@ -292,6 +399,7 @@ class SenderOut(BaseModel):
             callback_uris=list(view.callback_uris),
             entitled_fields=list(view.entitled_fields),
             max_page_size=view.max_page_size,
+            requests_per_minute=view.requests_per_minute,
             active=view.active,
         )
 

@@ -20,12 +20,14 @@ from chasqui_dci_gateway.application.models import (
     Acknowledgement,
     CheckTransaction,
     ClaimCallbacks,
+    CountRequest,
     DeliveryRecorded,
     ExpressionQuery,
     IdTypeValueQuery,
     PageInfo,
     Purged,
     PurgeExpired,
+    RateDecision,
     RecordDelivery,
     RegisterSender,
     SearchItem,
@@ -69,6 +71,7 @@ from chasqui_dci_gateway.domain.senders import (
     check_fields,
     check_keys,
     check_page_size,
+    check_rate,
 )
 from chasqui_dci_gateway.domain.signatures import parse_signature, verify
 
@@ -117,7 +120,7 @@ async def authenticate(uow: UnitOfWork, message: SignedMessage, action: str) -> 
     return sender
 
 
-def _check_batch(message: SignedMessage, count: int) -> None:
+def check_batch(message: SignedMessage, count: int) -> None:
     if count > MAX_BATCH:
         raise TotalCountInvalid(f"a message holds at most {MAX_BATCH} requests, this one {count}")
     if message.total_count != count:
@@ -223,7 +226,7 @@ async def _search(uow: UnitOfWork, command: SearchRegistry, sender: Sender) -> S
 async def search_registry(uow: UnitOfWork, command: SearchRegistry) -> SearchOutcome:
     """Answer a search message at once (POST /registry/sync/search)."""
     sender = await authenticate(uow, command.message, "search")
-    _check_batch(command.message, len(command.items))
+    check_batch(command.message, len(command.items))
     return await _search(uow, command, sender)
 
 
@@ -232,7 +235,7 @@ async def accept_search(uow: UnitOfWork, command: SearchRegistry) -> Acknowledge
     (POST /registry/search, answered by `on-search`); the answer commits with the ACK."""
     sender = await authenticate(uow, command.message, "search")
     uri = sender.callback_for(command.message.sender_uri)
-    _check_batch(command.message, len(command.items))
+    check_batch(command.message, len(command.items))
     outcome = await _search(uow, command, sender)
     await repository.enqueue_callback(
         uow.conn,
@@ -266,7 +269,7 @@ async def _transaction_status(
 async def check_transaction(uow: UnitOfWork, command: CheckTransaction) -> TransactionStatus:
     """The status (and kept answer) of an earlier transaction (POST /registry/sync/txn/status)."""
     sender = await authenticate(uow, command.message, "txn-status")
-    _check_batch(command.message, 1)
+    check_batch(command.message, 1)
     return await _transaction_status(uow, command, sender)
 
 
@@ -274,7 +277,7 @@ async def accept_transaction_check(uow: UnitOfWork, command: CheckTransaction) -
     """Acknowledge a status request and queue its `txn/on-status` callback (POST /registry/txn/status)."""
     sender = await authenticate(uow, command.message, "txn-status")
     uri = sender.callback_for(command.message.sender_uri)
-    _check_batch(command.message, 1)
+    check_batch(command.message, 1)
     status = await _transaction_status(uow, command, sender)
     correlation_id = str(uuid.uuid4())
     if status.response_json is None:
@@ -312,6 +315,7 @@ def sender_view(sender: Sender) -> SenderView:
         tuple(sorted(sender.entitled_fields)),
         sender.max_page_size,
         sender.active,
+        sender.requests_per_minute,
     )
 
 
@@ -327,6 +331,7 @@ async def register_sender(uow: UnitOfWork, command: RegisterSender) -> SenderVie
         entitled_fields=check_fields(command.entitled_fields),
         max_page_size=check_page_size(command.max_page_size),
         keys=check_keys(command.jwks),
+        requests_per_minute=check_rate(command.requests_per_minute),
     )
     await repository.save_sender(uow.conn, sender, uow.clock.now())
     return sender_view(sender)
@@ -349,7 +354,8 @@ async def record_delivery(uow: UnitOfWork, command: RecordDelivery) -> DeliveryR
         attempts = await repository.mark_delivered(uow.conn, command.callback_id, now)
         return DeliveryRecorded(command.callback_id, True, attempts)
     attempts = await repository.callback_attempts(uow.conn, command.callback_id) + 1
-    next_attempt = now + timedelta(seconds=retry_delay(attempts))
+    delay = retry_delay(attempts, base=command.retry_base_seconds, cap=command.retry_max_seconds)
+    next_attempt = now + timedelta(seconds=delay)
     await repository.mark_failed(uow.conn, command.callback_id, command.error, next_attempt)
     return DeliveryRecorded(command.callback_id, False, attempts, next_attempt)
 
@@ -363,3 +369,22 @@ async def purge_expired(uow: UnitOfWork, command: PurgeExpired) -> Purged:
         now - timedelta(days=command.keep_message_ids_days),
     )
     return Purged(responses, messages)
+
+
+# -- rate limits ----------------------------------------------------------------------------------
+
+
+async def count_request(uow: UnitOfWork, command: CountRequest) -> RateDecision:
+    """Count a request of a registered sender in the current minute (fixed window, shared by every
+    replica through the database); not allowed beyond its `requests_per_minute`. An unknown sender
+    is not counted: authentication refuses it."""
+    sender = await repository.get_sender(uow.conn, command.sender_id)
+    if sender is None:
+        return RateDecision(True)
+    now = uow.clock.now()
+    window = now.replace(second=0, microsecond=0)
+    count = await repository.count_request(uow.conn, sender.sender_id, window)
+    if count <= sender.requests_per_minute:
+        return RateDecision(True, sender.requests_per_minute)
+    retry = max(1, int((window + timedelta(minutes=1) - now).total_seconds() + 0.999))
+    return RateDecision(False, sender.requests_per_minute, retry)

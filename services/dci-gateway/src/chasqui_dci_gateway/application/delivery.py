@@ -31,13 +31,21 @@ def callback_body(callback: QueuedCallback, signer: GatewaySigner, rt: ServiceRu
     same callback carries the same id and the receiver can deduplicate it."""
     message = json.loads(callback.message_json)
     now = rt.clock.now()
+    items = next(
+        (
+            len(message[key])
+            for key in ("search_response", "subscribe_response", "notify_event")
+            if isinstance(message.get(key), list)
+        ),
+        0,
+    )
     header = DciCallbackHeader(
         message_id=callback.message_id,
         message_ts=now,
         action=callback.action,
         status="succ",
-        total_count=len(message.get("search_response", [])) or 1,
-        completed_count=len(message.get("search_response", [])) or 1,
+        total_count=items or 1,
+        completed_count=items or 1,
         sender_id=signer.gateway_id,
         receiver_id=callback.sender_id,
     )
@@ -47,12 +55,24 @@ def callback_body(callback: QueuedCallback, signer: GatewaySigner, rt: ServiceRu
     return json.dumps(envelope, ensure_ascii=False).encode()
 
 
+def retry_policy(rt: ServiceRuntime) -> tuple[float, float]:
+    """(first delay, longest delay) between attempts of a failed callback, in seconds."""
+    settings: Any = rt.settings
+    return (
+        float(getattr(settings, "callback_retry_base_seconds", 1.0)),
+        float(getattr(settings, "callback_retry_max_seconds", 300.0)),
+    )
+
+
 async def deliver_due(rt: ServiceRuntime, transport: CallbackTransport, signer: GatewaySigner) -> int:
     """One round: lease the due callbacks, POST each, record the outcome; returns how many were due."""
     due = await rt.transactions.command(claim_callbacks, ClaimCallbacks())
+    base, cap = retry_policy(rt)
     for callback in due:
         error = await transport.post(callback.uri, callback_body(callback, signer, rt))
-        recorded = await rt.transactions.command(record_delivery, RecordDelivery(callback.callback_id, error))
+        recorded = await rt.transactions.command(
+            record_delivery, RecordDelivery(callback.callback_id, error, base, cap)
+        )
         if error is not None:
             log.warning(
                 "callback %s to sender %s failed (attempt %d, next at %s): %s",

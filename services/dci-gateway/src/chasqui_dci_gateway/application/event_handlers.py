@@ -1,5 +1,6 @@
 """Registry events in: every registry.households event carries the whole household, and the
-search projection takes it (an older event arriving late changes nothing)."""
+search projection takes it (an older event arriving late changes nothing); in the same
+transaction the notifications of the subscriptions it concerns are queued."""
 
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ from chasqui_common.events.registry import (
 from chasqui_common.messaging.consumer import EventConsumer
 from chasqui_common.topics import REGISTRY_HOUSEHOLDS
 
-from chasqui_dci_gateway.adapters import repository
+from chasqui_dci_gateway.application.models import ApplyRegistryEvent
+from chasqui_dci_gateway.application.subscriptions import apply_registry_event
+from chasqui_dci_gateway.domain.subscriptions import RegistryChange
 
 
 class HouseholdEvent(Protocol):
@@ -27,19 +30,30 @@ class HouseholdEvent(Protocol):
     def household(self) -> Household: ...
 
 
-REGISTRY_EVENTS = (
-    HouseholdRegistered,
-    HouseholdUpdated,
-    MemberAdded,
-    MemberUpdated,
-    MemberRemoved,
-    HouseholdClassified,
-    HouseholdDeregistered,
-)
+CHANGES: dict[type, RegistryChange | None] = {
+    HouseholdRegistered: RegistryChange.REGISTERED,
+    HouseholdUpdated: None,
+    MemberAdded: RegistryChange.MEMBER_ADDED,
+    MemberUpdated: None,
+    MemberRemoved: RegistryChange.MEMBER_REMOVED,
+    HouseholdClassified: RegistryChange.CLASSIFIED,
+    HouseholdDeregistered: RegistryChange.DEREGISTERED,
+}
+REGISTRY_EVENTS = tuple(CHANGES)
 
 
 async def on_household_event(uow: UnitOfWork, event: HouseholdEvent) -> None:
-    await repository.apply_snapshot(uow.conn, event.household, uow.event.id, uow.event.time)
+    person_id = event.person_id if isinstance(event, MemberAdded | MemberRemoved) else None
+    await apply_registry_event(
+        uow,
+        ApplyRegistryEvent(
+            household=event.household,
+            change=CHANGES[type(event)],
+            event_id=uow.event.id,
+            event_time=uow.event.time,
+            person_id=person_id,
+        ),
+    )
 
 
 def make_consumer(name: str = "dci-gateway") -> EventConsumer:

@@ -9,7 +9,7 @@ synchronous answer. Chasqui's extensions of the social `Person` record (`cse`, `
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -221,3 +221,79 @@ class DciAck(_Wire):
 def wire(model: BaseModel) -> object:
     """The JSON value of a wire model, exactly as sent (aliases, no nulls): what a signature covers."""
     return model.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+# -- subscriptions ---------------------------------------------------------------------------------
+
+
+class DciSubscription(_Wire):
+    """One subscription in an `on-subscribe` answer. The standard's item schema requires
+    `subscription_code`, `timestamp` and `subscribe_criteria` next to its listed properties
+    (`code`, ...), so both are sent."""
+
+    version: str = DCI_VERSION
+    code: str
+    subscription_code: str
+    status: Literal["subscribe", "unsubscribe"]
+    timestamp: datetime
+    reg_type: str
+    reg_event_type: str
+    filter_type: str
+    filter: Any
+    notify_record_type: str
+    subscribe_criteria: dict[str, Any]
+    locale: str | None = None
+
+
+class DciSubscribeResponseItem(_Wire):
+    reference_id: str
+    timestamp: datetime
+    status: Literal["rcvd", "pdng", "succ", "rjct"]
+    status_reason_code: str | None = None
+    status_reason_message: str | None = Field(None, max_length=999)
+    subscriptions: list[DciSubscription] | None = None
+    locale: str | None = None
+
+
+class DciSubscribeResponse(_Wire):
+    transaction_id: str
+    correlation_id: str
+    subscribe_response: list[DciSubscribeResponseItem]
+
+
+class DciSubscriptionStatus(_Wire):
+    code: str
+    status: Literal["subscribe", "unsubscribe"]
+
+
+class DciUnsubscribeResponse(_Wire):
+    transaction_id: str
+    correlation_id: str
+    timestamp: datetime
+    status: Literal["rcvd", "pdng", "succ", "rjct"]
+    status_reason_code: str | None = None
+    status_reason_message: str | None = Field(None, max_length=999)
+    subscription_status: list[DciSubscriptionStatus]
+
+
+class DciNotifyData(_Wire):
+    version: str = DCI_VERSION
+    reg_type: str
+    reg_event_type: str
+    reg_record_type: str
+    reg_records: DciPerson
+
+
+class DciNotifyEvent(_Wire):
+    reference_id: str
+    timestamp: datetime
+    data: DciNotifyData
+    locale: str | None = None
+
+
+class DciNotifyMessage(_Wire):
+    """NotifyEventRequest: one item per person the registry event concerns (and the subscription
+    selects); `reference_id` is the subscription code."""
+
+    transaction_id: str
+    notify_event: list[DciNotifyEvent]

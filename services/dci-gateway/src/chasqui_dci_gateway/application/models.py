@@ -5,8 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from uuid import UUID
+
+from chasqui_common.events.registry import Household
 
 from chasqui_dci_gateway.domain.records import PersonRecord
+from chasqui_dci_gateway.domain.subscriptions import RegistryChange
 
 
 @dataclass(frozen=True)
@@ -144,6 +148,7 @@ class RegisterSender:
     callback_uris: tuple[str, ...]
     entitled_fields: tuple[str, ...]
     max_page_size: int
+    requests_per_minute: int = 600
 
 
 @dataclass(frozen=True)
@@ -161,6 +166,7 @@ class SenderView:
     entitled_fields: tuple[str, ...]
     max_page_size: int
     active: bool
+    requests_per_minute: int
 
 
 @dataclass(frozen=True)
@@ -173,6 +179,8 @@ class ClaimCallbacks:
 class RecordDelivery:
     callback_id: int
     error: str | None = None  # None: the receiver acknowledged it
+    retry_base_seconds: float = 1.0
+    retry_max_seconds: float = 300.0
 
 
 @dataclass(frozen=True)
@@ -200,3 +208,69 @@ class PurgeExpired:
 class Purged:
     responses: int
     message_ids: int
+
+
+@dataclass(frozen=True)
+class CountRequest:
+    sender_id: str
+
+
+@dataclass(frozen=True)
+class RateDecision:
+    """Whether a sender's request is within its requests per minute; if not, when to retry."""
+
+    allowed: bool
+    limit: int = 0
+    retry_after_seconds: int = 0
+
+
+@dataclass(frozen=True)
+class SubscribeItem:
+    reference_id: str
+    timestamp: datetime
+    reg_type: str | None
+    reg_event_type: Any
+    filter_type: Any
+    filter: Any
+    notify_record_type: Any
+    criteria: Any  # the subscribe_criteria as sent (echoed in on-subscribe)
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    frequency: str | None = None
+    locale: str | None = None
+
+
+@dataclass(frozen=True)
+class Subscribe:
+    """A subscribe message: subscriptions answered by an `on-subscribe` callback."""
+
+    message: SignedMessage
+    transaction_id: str
+    items: tuple[SubscribeItem, ...]
+
+
+@dataclass(frozen=True)
+class Unsubscribe:
+    """An unsubscribe message: subscriptions ended, answered by an `on-unsubscribe` callback."""
+
+    message: SignedMessage
+    transaction_id: str
+    codes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ApplyRegistryEvent:
+    """A registry event: the household as it now is, what changed (and to whom, for a member
+    added or removed), and the event's id and time."""
+
+    household: Household
+    change: RegistryChange | None  # None: nothing a subscriber is told of (data corrected)
+    event_id: UUID
+    event_time: datetime
+    person_id: str | None = None
+
+
+@dataclass(frozen=True)
+class RegistryEventApplied:
+    applied: bool
+    notifications: int

@@ -35,6 +35,7 @@ class Sender:
     max_page_size: int
     active: bool = True
     keys: tuple[SenderKey, ...] = field(default=())
+    requests_per_minute: int = 600
 
     def key(self, key_id: str) -> bytes | None:
         return next((k.public_key for k in self.keys if k.key_id == key_id), None)
@@ -110,6 +111,20 @@ def check_fields(fields: Sequence[str]) -> frozenset[str]:
             expected="fields among " + ", ".join(RECORD_FIELDS),
         )
     return frozenset(fields)
+
+
+MAX_REQUESTS_PER_MINUTE = 100_000
+
+
+def check_rate(per_minute: int) -> int:
+    if not 1 <= per_minute <= MAX_REQUESTS_PER_MINUTE:
+        raise InvalidValue(
+            f"requests_per_minute {per_minute} is out of range",
+            field="requests_per_minute",
+            value=per_minute,
+            expected=f"1 to {MAX_REQUESTS_PER_MINUTE}",
+        )
+    return per_minute
 
 
 def check_page_size(size: int) -> int:

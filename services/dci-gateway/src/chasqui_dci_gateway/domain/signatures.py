@@ -50,7 +50,8 @@ class SignatureParts:
 def canonical_content(header: Any, message: Any) -> bytes:
     """The bytes a DCI signature covers: `{"header": ..., "message": ...}` as canonical JSON."""
     content = {"header": header} if message is None else {"header": header, "message": message}
-    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return text.encode("utf-8", "surrogatepass")  # a lone surrogate is refused later, not a crash
 
 
 def digest(content: bytes) -> str:

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from chasqui_common.db.pool import Connection
 from chasqui_common.db.rows import from_row
 from chasqui_common.events.eligibility import DecisionCause
 from chasqui_common.events.registry import Household, HouseholdStatus
+from chasqui_common.values import read_stored
 
-from chasqui_eligibility.domain.decisions import Change, RecordedDecision, StoredDecision
+from chasqui_eligibility.domain.decisions import RecordedDecision, StoredDecision, VerdictChange
 from chasqui_eligibility.domain.vectorised import HouseholdRow, PersonRow
 
 _APPLY_SNAPSHOT = """
@@ -92,10 +92,94 @@ async def apply_snapshot(
     return [_stored(r) for r in rows]
 
 
+_APPLY_SNAPSHOTS = """
+WITH household AS (
+    INSERT INTO households (household_id, snapshot, active, ubigeo, cse_level, cse_valid_from,
+                            cse_valid_until, residence_since, last_event_id, evaluated_on)
+    SELECT h.household_id, h.snapshot::jsonb, h.active, h.ubigeo, h.cse_level, h.cse_valid_from,
+           h.cse_valid_until, h.residence_since, h.last_event_id, $10
+    FROM unnest($1::text[], $2::text[], $3::boolean[], $4::text[], $5::text[], $6::date[],
+                $7::date[], $8::date[], $9::uuid[])
+         AS h(household_id, snapshot, active, ubigeo, cse_level, cse_valid_from, cse_valid_until,
+              residence_since, last_event_id)
+    ON CONFLICT (household_id) DO UPDATE SET
+        snapshot = EXCLUDED.snapshot, active = EXCLUDED.active, ubigeo = EXCLUDED.ubigeo,
+        cse_level = EXCLUDED.cse_level, cse_valid_from = EXCLUDED.cse_valid_from,
+        cse_valid_until = EXCLUDED.cse_valid_until, residence_since = EXCLUDED.residence_since,
+        last_event_id = EXCLUDED.last_event_id, evaluated_on = EXCLUDED.evaluated_on,
+        seq = nextval('projection_seq'), updated_at = now()
+), gone AS (
+    DELETE FROM members m
+    WHERE m.household_id = ANY($1::text[])
+      AND NOT EXISTS (SELECT 1 FROM unnest($11::text[], $12::text[]) AS k(household_id, person_id)
+                      WHERE k.household_id = m.household_id AND k.person_id = m.person_id)
+), kept AS (
+    INSERT INTO members (household_id, person_id, birth_date, document_type, pension,
+        disability_severity, disability_certified, pregnant, secondary_last_year,
+        secondary_completed, in_school)
+    SELECT m.*
+    FROM unnest($11::text[], $12::text[], $13::date[], $14::text[], $15::text[], $16::text[],
+                $17::boolean[], $18::boolean[], $19::boolean[], $20::boolean[], $21::boolean[]) AS m
+    ON CONFLICT (household_id, person_id) DO UPDATE SET
+        birth_date = EXCLUDED.birth_date, document_type = EXCLUDED.document_type,
+        pension = EXCLUDED.pension, disability_severity = EXCLUDED.disability_severity,
+        disability_certified = EXCLUDED.disability_certified, pregnant = EXCLUDED.pregnant,
+        secondary_last_year = EXCLUDED.secondary_last_year,
+        secondary_completed = EXCLUDED.secondary_completed, in_school = EXCLUDED.in_school
+    WHERE (members.birth_date, members.document_type, members.pension, members.disability_severity,
+           members.disability_certified, members.pregnant, members.secondary_last_year,
+           members.secondary_completed, members.in_school)
+          IS DISTINCT FROM
+          (EXCLUDED.birth_date, EXCLUDED.document_type, EXCLUDED.pension,
+           EXCLUDED.disability_severity, EXCLUDED.disability_certified, EXCLUDED.pregnant,
+           EXCLUDED.secondary_last_year, EXCLUDED.secondary_completed, EXCLUDED.in_school)
+)
+SELECT household_id, program, person_id, eligible, benefit_centimos, rule_set_version, priority_points
+FROM decisions WHERE household_id = ANY($1::text[])
+"""
+
+
+async def apply_snapshots(
+    conn: Connection, households: Sequence[Household], event_ids: Sequence[UUID], evaluated_on: date
+) -> dict[str, list[StoredDecision]]:
+    """`apply_snapshot` for many households (each at most once) in one round trip: returns the
+    decisions recorded so far, by household."""
+    members = [(h.household_id, m) for h in households for m in h.members]
+    classifications = [h.classification for h in households]
+    rows = await conn.fetch(
+        _APPLY_SNAPSHOTS,
+        [h.household_id for h in households],
+        [h.model_dump_json() for h in households],
+        [h.status == HouseholdStatus.ACTIVE for h in households],
+        [h.ubigeo for h in households],
+        [c.level.value if c else None for c in classifications],
+        [c.valid_from if c else None for c in classifications],
+        [c.valid_until if c else None for c in classifications],
+        [h.residence_since for h in households],
+        list(event_ids),
+        evaluated_on,
+        [hid for hid, _ in members],
+        [m.person_id for _, m in members],
+        [m.birth_date for _, m in members],
+        [m.document.type.value for _, m in members],
+        [m.pension.value for _, m in members],
+        [m.disability.severity.value for _, m in members],
+        [m.disability.certified for _, m in members],
+        [m.pregnant for _, m in members],
+        [m.education.secondary_last_year for _, m in members],
+        [m.education.secondary_completed for _, m in members],
+        [m.education.in_school for _, m in members],
+    )
+    stored: dict[str, list[StoredDecision]] = {h.household_id: [] for h in households}
+    for r in rows:
+        stored[r["household_id"]].append(_stored(r))
+    return stored
+
+
 async def get_household(conn: Connection, household_id: str, *, lock: bool = False) -> Household | None:
     sql = "SELECT snapshot FROM households WHERE household_id = $1" + (" FOR UPDATE" if lock else "")
     raw = await conn.fetchval(sql, household_id)
-    return None if raw is None else Household.model_validate_json(raw)
+    return None if raw is None else read_stored(Household, raw)
 
 
 async def get_households(conn: Connection, household_ids: Sequence[str]) -> list[Household]:
@@ -103,7 +187,9 @@ async def get_households(conn: Connection, household_ids: Sequence[str]) -> list
         "SELECT snapshot FROM households WHERE household_id = ANY($1::text[]) ORDER BY household_id",
         list(household_ids),
     )
-    return [Household.model_validate_json(row["snapshot"]) for row in rows]
+    # Snapshots were validated when their event was consumed; one stored before a value rule
+    # became stricter (a phone kept as 987654321) is read as it is, never a 500 (docs/values.md).
+    return [read_stored(Household, row["snapshot"]) for row in rows]
 
 
 async def mark_evaluated(conn: Connection, household_id: str, on: date) -> None:
@@ -144,70 +230,75 @@ async def recorded_decisions(conn: Connection, household_id: str) -> list[Record
     return [from_row(RecordedDecision, r) for r in rows]
 
 
-_RECORD_CHANGES = """
+_RECORD_DECISIONS = """
 WITH new AS MATERIALIZED (
     SELECT household_id, program, person_id, decision_id, eligible, benefit_kind, benefit_centimos,
-           benefit_period_months, priority_points, rule_set_version, as_of, criteria::jsonb AS criteria,
-           previous_eligible
+           benefit_period_months, priority_points, rule_set_version, as_of,
+           string_to_array(failed, E'\\x1f') AS failed_criteria, previous_eligible, caused_by_event_id
     FROM unnest($1::text[], $2::text[], $3::text[], $4::uuid[], $5::boolean[], $6::text[],
                 $7::integer[], $8::integer[], $9::integer[], $10::text[], $11::date[], $12::text[],
-                $13::boolean[])
+                $13::boolean[], $15::uuid[])
          AS t(household_id, program, person_id, decision_id, eligible, benefit_kind, benefit_centimos,
-              benefit_period_months, priority_points, rule_set_version, as_of, criteria,
-              previous_eligible)
+              benefit_period_months, priority_points, rule_set_version, as_of, failed,
+              previous_eligible, caused_by_event_id)
 ), current AS (
     INSERT INTO decisions (household_id, program, person_id, decision_id, eligible, benefit_kind,
         benefit_centimos, benefit_period_months, priority_points, rule_set_version, as_of,
-        criteria, cause, caused_by_event_id)
+        failed_criteria, cause, caused_by_event_id)
     SELECT household_id, program, person_id, decision_id, eligible, benefit_kind, benefit_centimos,
-           benefit_period_months, priority_points, rule_set_version, as_of, criteria, $14, $15
+           benefit_period_months, priority_points, rule_set_version, as_of, failed_criteria, $14,
+           caused_by_event_id
     FROM new
     ON CONFLICT (household_id, program, person_id) DO UPDATE SET
         decision_id = EXCLUDED.decision_id, eligible = EXCLUDED.eligible,
         benefit_kind = EXCLUDED.benefit_kind, benefit_centimos = EXCLUDED.benefit_centimos,
         benefit_period_months = EXCLUDED.benefit_period_months,
         priority_points = EXCLUDED.priority_points, rule_set_version = EXCLUDED.rule_set_version,
-        as_of = EXCLUDED.as_of, criteria = EXCLUDED.criteria, cause = EXCLUDED.cause,
-        caused_by_event_id = EXCLUDED.caused_by_event_id, decided_at = now()
+        as_of = EXCLUDED.as_of, criteria = NULL, failed_criteria = EXCLUDED.failed_criteria,
+        cause = EXCLUDED.cause, caused_by_event_id = EXCLUDED.caused_by_event_id, decided_at = now()
 )
 INSERT INTO decision_log (decision_id, household_id, program, person_id, eligible,
-    previous_eligible, benefit_centimos, rule_set_version, as_of, criteria, cause,
+    previous_eligible, benefit_centimos, rule_set_version, as_of, failed_criteria, cause,
     caused_by_event_id)
 SELECT decision_id, household_id, program, person_id, eligible, previous_eligible, benefit_centimos,
-       rule_set_version, as_of, criteria, $14, $15
+       rule_set_version, as_of, failed_criteria, $14, caused_by_event_id
 FROM new
 """
 
 
-async def record_changes(
-    conn: Connection,
-    changes: Sequence[Change],
-    ids: Sequence[UUID],
-    cause: DecisionCause,
-    caused_by: UUID | None,
-) -> None:
+class NewDecision(NamedTuple):
+    """A decision to record: the unit's verdict, what it was before, its id, date and cause."""
+
+    change: VerdictChange
+    decision_id: UUID
+    as_of: date
+    caused_by: UUID | None
+
+
+async def record_decisions(conn: Connection, rows: Sequence[NewDecision], cause: DecisionCause) -> None:
     """Upsert the current decisions and append them to the log, in the caller's transaction:
-    one statement (one round trip) whatever the number of changes."""
-    if not changes:
+    one statement (one round trip) for any number of decisions of any number of households.
+    A unit (household, program, person) appears at most once in `rows`."""
+    if not rows:
         return
-    decisions = [change.decision for change in changes]
+    verdicts = [row.change.verdict for row in rows]
     await conn.execute(
-        _RECORD_CHANGES,
-        [d.household_id for d in decisions],
-        [d.program for d in decisions],
-        [d.person_id or "" for d in decisions],
-        list(ids),
-        [d.eligible for d in decisions],
-        [d.benefit_kind.value for d in decisions],
-        [d.benefit_amount_centimos for d in decisions],
-        [d.benefit_period_months for d in decisions],
-        [d.priority_points for d in decisions],
-        [d.rule_set_version for d in decisions],
-        [d.as_of for d in decisions],
-        [json.dumps([c.as_json() for c in d.criteria], ensure_ascii=False) for d in decisions],
-        [change.previous_eligible for change in changes],
+        _RECORD_DECISIONS,
+        [row.change.household_id for row in rows],
+        [v.program for v in verdicts],
+        [v.person_id or "" for v in verdicts],
+        [row.decision_id for row in rows],
+        [v.eligible for v in verdicts],
+        [v.benefit_kind.value for v in verdicts],
+        [v.benefit_amount_centimos for v in verdicts],
+        [v.benefit_period_months for v in verdicts],
+        [v.priority_points for v in verdicts],
+        [v.rule_set_version for v in verdicts],
+        [row.as_of for row in rows],
+        ["\x1f".join(v.failed_criteria) for v in verdicts],
+        [row.change.previous_eligible for row in rows],
         cause.value,
-        caused_by,
+        [row.caused_by for row in rows],
     )
 
 

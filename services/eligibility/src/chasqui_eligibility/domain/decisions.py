@@ -162,3 +162,92 @@ def changes(
         if before.eligible:
             result.append(Change(no_longer_member(before, household_id, as_of, gone_reason), before))
     return result
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """A decision without its per-criterion explanation: what the event path records and
+    announces. The explanation (values seen, texts) is computed when a decision is read."""
+
+    program: str
+    person_id: str | None
+    eligible: bool
+    failed_criteria: tuple[str, ...]
+    rule_set_version: str
+    benefit_kind: BenefitKind
+    benefit_amount_centimos: int | None
+    benefit_period_months: int | None
+    priority_points: int | None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.program, self.person_id or "")
+
+    @property
+    def paid_amount(self) -> int | None:
+        return self.benefit_amount_centimos if self.eligible else None
+
+
+def verdict_of(decision: Decision) -> Verdict:
+    return Verdict(
+        program=decision.program,
+        person_id=decision.person_id,
+        eligible=decision.eligible,
+        failed_criteria=decision.failed_criteria,
+        rule_set_version=decision.rule_set_version,
+        benefit_kind=decision.benefit_kind,
+        benefit_amount_centimos=decision.benefit_amount_centimos,
+        benefit_period_months=decision.benefit_period_months,
+        priority_points=decision.priority_points,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class VerdictChange:
+    """A verdict to record for a household, and what was recorded for the unit before."""
+
+    household_id: str
+    verdict: Verdict
+    previous: StoredDecision | None
+
+    @property
+    def previous_eligible(self) -> bool:
+        return self.previous.eligible if self.previous is not None else False
+
+    @property
+    def announce(self) -> bool:
+        previous_paid = self.previous.paid_amount if self.previous is not None else None
+        return self.verdict.eligible != self.previous_eligible or self.verdict.paid_amount != previous_paid
+
+
+def verdict_changes(
+    household_id: str, new: list[Verdict], stored: list[StoredDecision]
+) -> list[VerdictChange]:
+    """`changes` for verdicts: the same units, in the same order, with the same closures."""
+    previous = {s.key: s for s in stored}
+    result: list[VerdictChange] = []
+    for verdict in new:
+        before = previous.pop(verdict.key, None)
+        if (
+            before is None
+            or before.eligible != verdict.eligible
+            or before.paid_amount != verdict.paid_amount
+            or before.priority_points != verdict.priority_points
+            or before.rule_set_version != verdict.rule_set_version
+        ):
+            result.append(VerdictChange(household_id, verdict, before))
+    for before in previous.values():
+        if before.eligible:
+            closed = Verdict(
+                program=before.program,
+                person_id=before.person_id,
+                eligible=False,
+                failed_criteria=("registered",),
+                rule_set_version=before.rule_set_version,
+                benefit_kind=BenefitKind.SERVICE,
+                benefit_amount_centimos=before.benefit_amount_centimos,
+                benefit_period_months=None,
+                priority_points=None,
+            )
+            result.append(VerdictChange(household_id, closed, before))
+    return result

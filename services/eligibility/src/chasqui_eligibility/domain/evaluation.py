@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 from chasqui_common.events.registry import Household, HouseholdStatus
 
-from chasqui_eligibility.domain.decisions import CriterionResult, Decision
+from chasqui_eligibility.domain.decisions import CriterionResult, Decision, Verdict
 from chasqui_eligibility.domain.expressions import (
     CompiledExpression,
     ExpressionError,
@@ -21,7 +21,13 @@ from chasqui_eligibility.domain.expressions import (
 )
 from chasqui_eligibility.domain.facts import household_facts
 from chasqui_eligibility.domain.rules import Criterion, Program, RuleBook, RuleSet, Unit
-from chasqui_eligibility.domain.vectorised import Array, Facts, compile_vector
+from chasqui_eligibility.domain.vectorised import (
+    Array,
+    Facts,
+    columns_from_households,
+    compile_vector,
+    derive_facts,
+)
 
 
 @dataclass(frozen=True)
@@ -273,3 +279,47 @@ def evaluate_vector(
         benefit.period_months,
         points,
     )
+
+
+def verdicts_vector(book: RuleBook, households: list[Household], on: date) -> list[list[Verdict]]:
+    """Every verdict of every household on `on`, all households at once with the fast path: the
+    same units in the same order as `evaluate_household` (programs in force, then members), the
+    same outcomes, benefits and points (tests/unit/test_fast_path_equals_cel.py), the failed
+    criteria named, without the per-criterion explanation. A deregistered household has none."""
+    result: list[list[Verdict]] = [[] for _ in households]
+    if not households:
+        return result
+    cols = columns_from_households(households)
+    facts = derive_facts(cols, on)
+    live = cols.live_households()
+    active = live.tolist()
+    person_hh = cols.person_hh.tolist()
+    person_ids = cols.person_ids.tolist()
+    for program, rule_set in book.in_force(on):
+        outcome = evaluate_vector(program, rule_set, facts, live)
+        names = list(outcome.criteria)
+        passed = [values.tolist() for values in outcome.criteria.values()]
+        eligible = outcome.eligible.tolist()
+        points = outcome.points.tolist() if outcome.points is not None else None
+        benefit = rule_set.benefit
+        version = rule_set.version
+        per_person = program.unit == Unit.PERSON
+        owners = person_hh if per_person else range(len(households))
+        for row, owner in enumerate(owners):
+            if not active[owner]:
+                continue
+            ok = bool(eligible[row])
+            result[owner].append(
+                Verdict(
+                    program=program.code,
+                    person_id=person_ids[row] if per_person else None,
+                    eligible=ok,
+                    failed_criteria=tuple(n for n, p in zip(names, passed, strict=True) if not p[row]),
+                    rule_set_version=version,
+                    benefit_kind=benefit.kind,
+                    benefit_amount_centimos=benefit.amount_centimos,
+                    benefit_period_months=benefit.period_months,
+                    priority_points=int(points[row]) if ok and points is not None else None,
+                )
+            )
+    return result

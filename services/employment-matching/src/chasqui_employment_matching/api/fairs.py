@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chasqui_common.auth import Principal
-from chasqui_common.bootstrap import UseCases
+from chasqui_common.bootstrap import IdempotentUseCases, UseCases
 from fastapi import Depends
 
 from chasqui_employment_matching.api.routing import READ, WRITE, v1_router
@@ -17,7 +17,7 @@ router = v1_router()
 
 
 @router.post("/job-fairs", status_code=201)
-async def create_fair(body: JobFairIn, run: UseCases, _: Principal = Depends(WRITE)) -> JobFairOut:
+async def create_fair(body: JobFairIn, run: IdempotentUseCases, _: Principal = Depends(WRITE)) -> JobFairOut:
     command = CreateFair(body.to_domain(commands.new_id()))
     return JobFairOut.of(await run.command(commands.create_fair, command))
 
@@ -30,7 +30,7 @@ async def get_fair(fair_id: str, run: UseCases, _: Principal = Depends(READ)) ->
 
 @router.post("/job-fairs/{fair_id}/attendees", status_code=201)
 async def register_attendee(
-    fair_id: str, body: AttendeeIn, run: UseCases, _: Principal = Depends(WRITE)
+    fair_id: str, body: AttendeeIn, run: IdempotentUseCases, _: Principal = Depends(WRITE)
 ) -> JobFairOut:
     command = RegisterAttendee(
         codes.check_uuid("fair_id", fair_id), codes.check_uuid("seeker_id", body.seeker_id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chasqui_common.auth import Principal
-from chasqui_common.bootstrap import UseCases
+from chasqui_common.bootstrap import IdempotentUseCases, UseCases
 from fastapi import Depends
 
 from chasqui_employment_matching.api.routing import READ, WRITE, v1_router
@@ -29,7 +29,7 @@ router = v1_router()
 
 @router.post("/applications", status_code=201)
 async def submit_application(
-    body: ApplicationIn, run: UseCases, _: Principal = Depends(WRITE)
+    body: ApplicationIn, run: IdempotentUseCases, _: Principal = Depends(WRITE)
 ) -> ApplicationOut:
     command = SubmitApplication(
         codes.check_uuid("seeker_id", body.seeker_id), codes.check_uuid("vacancy_id", body.vacancy_id)
@@ -44,7 +44,9 @@ async def get_application(application_id: str, run: UseCases, _: Principal = Dep
 
 
 @router.post("/placements", status_code=201)
-async def confirm_placement(body: PlacementIn, run: UseCases, _: Principal = Depends(WRITE)) -> PlacementOut:
+async def confirm_placement(
+    body: PlacementIn, run: IdempotentUseCases, _: Principal = Depends(WRITE)
+) -> PlacementOut:
     command = ConfirmPlacement(
         seeker_id=codes.check_uuid("seeker_id", body.seeker_id),
         vacancy_id=codes.check_uuid("vacancy_id", body.vacancy_id),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from chasqui_common.auth import Principal
-from chasqui_common.bootstrap import UseCases
+from chasqui_common.bootstrap import IdempotentUseCases, UseCases
 from chasqui_common.events.registry import DocumentType
 from chasqui_common.values import text
 from fastapi import Depends, Query
@@ -26,7 +26,9 @@ router = v1_router()
 
 
 @router.post("/job-seekers", status_code=201)
-async def register_seeker(body: JobSeekerIn, run: UseCases, _: Principal = Depends(WRITE)) -> JobSeekerOut:
+async def register_seeker(
+    body: JobSeekerIn, run: IdempotentUseCases, _: Principal = Depends(WRITE)
+) -> JobSeekerOut:
     command = RegisterSeeker(body.to_domain(commands.new_id()))
     return JobSeekerOut.of(await run.command(commands.register_seeker, command))
 

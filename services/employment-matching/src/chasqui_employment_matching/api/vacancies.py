@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chasqui_common.auth import Principal
-from chasqui_common.bootstrap import UseCases
+from chasqui_common.bootstrap import IdempotentUseCases, UseCases
 from fastapi import Depends, Query
 
 from chasqui_employment_matching.api.routing import READ, WRITE, v1_router
@@ -22,7 +22,9 @@ router = v1_router()
 
 
 @router.post("/employers", status_code=201)
-async def register_employer(body: EmployerIn, run: UseCases, _: Principal = Depends(WRITE)) -> EmployerOut:
+async def register_employer(
+    body: EmployerIn, run: IdempotentUseCases, _: Principal = Depends(WRITE)
+) -> EmployerOut:
     command = RegisterEmployer(body.to_domain())
     return EmployerOut.of(await run.command(commands.register_employer, command))
 
@@ -34,7 +36,9 @@ async def get_employer(ruc: str, run: UseCases, _: Principal = Depends(READ)) ->
 
 
 @router.post("/vacancies", status_code=201)
-async def publish_vacancy(body: VacancyIn, run: UseCases, _: Principal = Depends(WRITE)) -> VacancyOut:
+async def publish_vacancy(
+    body: VacancyIn, run: IdempotentUseCases, _: Principal = Depends(WRITE)
+) -> VacancyOut:
     command = PublishVacancy(body.to_domain(commands.new_id()))
     return VacancyOut.of(await run.command(commands.publish_vacancy, command))
 

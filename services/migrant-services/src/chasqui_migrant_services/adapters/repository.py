@@ -259,10 +259,17 @@ def _migrant(row: asyncpg.Record, docs: list[asyncpg.Record]) -> Migrant:
 
 
 def _uuid(value: str) -> uuid.UUID | None:
+    """For a lookup by id only: an id that is not a UUID finds nothing. Filters use `_filter`."""
     try:
         return uuid.UUID(value)
     except ValueError:
         return None
+
+
+def _filter(value: str | None) -> uuid.UUID | None:
+    """An optional id filter: None when absent; an id that is not a UUID raises (ValueError)
+    rather than dropping the filter, which would list everything (the API refuses it first)."""
+    return None if value is None else uuid.UUID(value)
 
 
 # ---------------------------------------------------------------- cases
@@ -314,7 +321,7 @@ async def list_cases(
           AND ($3::text IS NULL OR status = $3)
         ORDER BY opened_at DESC LIMIT $4
         """,
-        _uuid(migrant_id) if migrant_id else None,
+        _filter(migrant_id),
         attention_point,
         status.value if status else None,
         limit,
@@ -410,7 +417,7 @@ async def list_appointments(
           AND ($3::date IS NULL OR day = $3)
         ORDER BY day, booked_at LIMIT $4
         """,
-        _uuid(migrant_id) if migrant_id else None,
+        _filter(migrant_id),
         attention_point,
         day,
         limit,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chasqui_common.auth import Principal
-from chasqui_common.bootstrap import UseCases
+from chasqui_common.bootstrap import IdempotentUseCases, UseCases
 from chasqui_common.values import IsoDate
 from fastapi import APIRouter, Depends, Query
 
@@ -17,7 +17,7 @@ router = APIRouter()
 
 @router.post("/appointments", status_code=201)
 async def book_appointment(
-    body: s.AppointmentIn, run: UseCases, _: Principal = Depends(WRITE)
+    body: s.AppointmentIn, run: IdempotentUseCases, _: Principal = Depends(WRITE)
 ) -> s.AppointmentOut:
     """Book one slot; when the day is full (or another request took the last slot) answer 409."""
     command = commands.BookAppointment(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chasqui_common.auth import Principal
-from chasqui_common.bootstrap import UseCases
+from chasqui_common.bootstrap import IdempotentUseCases, UseCases
 from chasqui_common.events.migrants import CaseService
 from chasqui_common.values import IsoDate
 from fastapi import APIRouter, Depends, Query
@@ -24,7 +24,7 @@ async def list_attention_points(run: UseCases, _: Principal = Depends(READ)) -> 
 
 @router.post("/attention-points", status_code=201)
 async def create_attention_point(
-    body: s.AttentionPointIn, run: UseCases, _: Principal = Depends(WRITE)
+    body: s.AttentionPointIn, run: IdempotentUseCases, _: Principal = Depends(WRITE)
 ) -> s.AttentionPointOut:
     command = commands.RegisterAttentionPoint(**body.model_dump())
     return s.AttentionPointOut.of(await run.command(commands.register_attention_point, command))

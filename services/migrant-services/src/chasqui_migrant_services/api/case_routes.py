@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chasqui_common.auth import Principal
-from chasqui_common.bootstrap import UseCases
+from chasqui_common.bootstrap import IdempotentUseCases, UseCases
 from fastapi import APIRouter, Depends, Query
 
 from chasqui_migrant_services.application import commands, queries
@@ -16,7 +16,7 @@ router = APIRouter()
 
 
 @router.post("/cases", status_code=201)
-async def open_case(body: s.CaseIn, run: UseCases, who: Principal = Depends(WRITE)) -> s.CaseOut:
+async def open_case(body: s.CaseIn, run: IdempotentUseCases, who: Principal = Depends(WRITE)) -> s.CaseOut:
     command = commands.OpenCase(
         migrant_id=body.migrant_id,
         attention_point=body.attention_point,
@@ -63,7 +63,7 @@ async def move_case(
 
 @router.post("/cases/{case_id}/referrals", status_code=201)
 async def issue_referral(
-    case_id: s.Id, body: s.ReferralIn, run: UseCases, who: Principal = Depends(WRITE)
+    case_id: s.Id, body: s.ReferralIn, run: IdempotentUseCases, who: Principal = Depends(WRITE)
 ) -> s.ReferralOut:
     command = commands.IssueReferral(
         case_id=case_id, target=body.target, notes=body.notes, employment=body.employment, actor=who.subject

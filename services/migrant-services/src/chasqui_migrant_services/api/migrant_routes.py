@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chasqui_common.auth import Principal
-from chasqui_common.bootstrap import UseCases
+from chasqui_common.bootstrap import IdempotentUseCases, UseCases
 from chasqui_common.events.registry import DocumentType
 from fastapi import APIRouter, Depends
 
@@ -16,7 +16,9 @@ router = APIRouter()
 
 
 @router.post("/migrants", status_code=201)
-async def register_migrant(body: s.MigrantIn, run: UseCases, _: Principal = Depends(WRITE)) -> s.MigrantOut:
+async def register_migrant(
+    body: s.MigrantIn, run: IdempotentUseCases, _: Principal = Depends(WRITE)
+) -> s.MigrantOut:
     command = commands.RegisterMigrant(
         **body.model_dump(exclude={"documents", "contact", "occupations", "skills"}),
         **body.contact.flat(),

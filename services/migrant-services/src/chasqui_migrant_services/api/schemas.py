@@ -9,7 +9,7 @@ from chasqui_common.errors import InvalidValue
 from chasqui_common.events.migrants import CaseService, EmploymentProfile, ReferralTarget
 from chasqui_common.events.registry import DocumentType, Sex
 from chasqui_common.http.schemas import ResponseModel
-from chasqui_common.values import Email, IsoDate, PhoneNumber, Ubigeo, text, validate_document
+from chasqui_common.values import Email, IsoDate, PhoneNumber, Ubigeo, Uuid, text, validate_document
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
@@ -21,8 +21,10 @@ from chasqui_migrant_services.domain.migrants import ACCEPTED_DOCUMENTS, Documen
 # The shared value rules (docs/values.md) for what this API takes in bodies, queries and paths.
 Code = Annotated[str, text(min_length=1, max_length=32)]
 """An attention point code (its shape is checked by the domain: 2-32 upper-case letters...)."""
-Id = Annotated[str, text(min_length=1, max_length=64)]
-"""A migrant, case, appointment or referral id (a UUID; anything else is simply not found)."""
+Id = Uuid
+"""A migrant, case, appointment or referral id: a UUID. Anything else is a 422 naming the body
+field, path or query parameter (a `?migrant_id=` filter that is no UUID used to be dropped,
+listing everyone's cases and appointments)."""
 Name = Annotated[str, text(min_length=1, max_length=120)]
 DocumentNumber = Annotated[str, text(min_length=1, max_length=30)]
 

@@ -71,7 +71,8 @@ def mask(address: str) -> str:
 
 
 class LogTransport:
-    """Development channel: logs what would be sent (address masked) and always succeeds."""
+    """Development channel: logs that a message would be sent (its template and delivery id, the
+    address masked; never its text or subject) and always succeeds."""
 
     idempotent = True
 
@@ -83,11 +84,11 @@ class LogTransport:
     async def send(self, message: OutgoingMessage) -> str | None:
         self.sent.append(message)
         log.info(
-            "[%s] to %s (%s): %s",
+            "[%s] delivery %s to %s: template %s",
             self.channel.value,
+            message.delivery_id,
             mask(message.to),
             message.template,
-            message.subject or message.text[:160],
         )
         return f"log-{message.delivery_id}"
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -45,6 +48,124 @@ async def card_for_update(conn: Connection, person_id: str) -> ContactCard:
     row = await conn.fetchrow("SELECT * FROM contacts WHERE person_id = $1 FOR UPDATE", person_id)
     assert row is not None
     return _card(row)
+
+
+async def cards_for_update(conn: Connection, person_ids: list[str]) -> dict[str, ContactCard]:
+    """`card_for_update` for many people (sorted, distinct) at once: locked in person order."""
+    if not person_ids:
+        return {}
+    await conn.execute(
+        "INSERT INTO contacts (person_id) SELECT unnest($1::text[]) ORDER BY 1 ON CONFLICT (person_id) DO NOTHING",
+        person_ids,
+    )
+    rows = await conn.fetch(
+        "SELECT * FROM contacts WHERE person_id = ANY($1::text[]) ORDER BY person_id FOR UPDATE", person_ids
+    )
+    return {row["person_id"]: _card(row) for row in rows}
+
+
+async def save_cards(conn: Connection, cards: list[ContactCard]) -> None:
+    """`save_card` for many cards in one statement."""
+    if not cards:
+        return
+    await conn.execute(
+        """
+        UPDATE contacts AS c SET given_names = n.given_names, phone = n.phone, email = n.email,
+               contact_at = n.contact_at, consent = n.consent::jsonb,
+               employment_contact = n.employment_contact, language = n.language, updated_at = now()
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[],
+                    $7::boolean[], $8::text[])
+             AS n(person_id, given_names, phone, email, contact_at, consent, employment_contact, language)
+        WHERE c.person_id = n.person_id
+        """,
+        [c.person_id for c in cards],
+        [c.given_names for c in cards],
+        [c.phone for c in cards],
+        [c.email for c in cards],
+        [c.contact_at for c in cards],
+        [json.dumps({ch.value: v.to_json() for ch, v in c.consent.items()}) for c in cards],
+        [c.employment_contact for c in cards],
+        [c.language for c in cards],
+    )
+
+
+@dataclass(frozen=True)
+class NewDelivery:
+    """A message to record (see `insert_delivery`)."""
+
+    delivery_id: uuid.UUID
+    event_id: uuid.UUID
+    event_type: str
+    person_id: str
+    channel: DeliveryChannel
+    template: str
+    language: str
+    needs_employment_contact: bool
+    subject: str | None
+    body_text: str
+    body_html: str | None
+    status: DeliveryStatus
+    reason: str | None
+
+
+async def insert_deliveries(conn: Connection, new: list[NewDelivery]) -> dict[uuid.UUID, Delivery]:
+    """`insert_delivery` for many messages in one statement, in order: a message whose (event,
+    person, channel) was recorded before, or earlier in `new`, is skipped. Returns those recorded."""
+    if not new:
+        return {}
+    rows = await conn.fetch(
+        """
+        INSERT INTO deliveries (delivery_id, event_id, event_type, person_id, channel, template,
+                                language, needs_employment_contact, subject, body_text, body_html,
+                                status, reason)
+        SELECT delivery_id, event_id, event_type, person_id, channel, template, language,
+               needs_employment_contact, subject, body_text, body_html, status, reason
+        FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[],
+                             $7::text[], $8::boolean[], $9::text[], $10::text[], $11::text[],
+                             $12::text[], $13::text[]) WITH ORDINALITY
+                 AS d(delivery_id, event_id, event_type, person_id, channel, template, language,
+                      needs_employment_contact, subject, body_text, body_html, status, reason, n)
+        ORDER BY n
+        ON CONFLICT ON CONSTRAINT deliveries_once DO NOTHING
+        RETURNING *
+        """,
+        [d.delivery_id for d in new],
+        [d.event_id for d in new],
+        [d.event_type for d in new],
+        [d.person_id for d in new],
+        [d.channel.value for d in new],
+        [d.template for d in new],
+        [d.language for d in new],
+        [d.needs_employment_contact for d in new],
+        [d.subject for d in new],
+        [d.body_text for d in new],
+        [d.body_html for d in new],
+        [d.status.value for d in new],
+        [d.reason for d in new],
+    )
+    return {row["delivery_id"]: _delivery(row) for row in rows}
+
+
+async def listen_for_deliveries(pool: asyncpg.Pool, wake: Callable[[], None], *, check: float = 30.0) -> None:
+    """Call `wake` whenever a transaction that inserted deliveries commits (the trigger of
+    migration 0003 notifies), until the listening connection fails (raises) or the caller is
+    cancelled. Holds one connection of the pool; checks it every `check` seconds."""
+    async with pool.acquire() as conn:
+        channel: str = await conn.fetchval("SELECT 'chasqui_deliveries_' || current_schema()")
+
+        def notified(*_: object) -> None:
+            wake()
+
+        await conn.add_listener(channel, notified)
+        try:
+            wake()  # anything queued while nobody listened
+            while True:
+                await asyncio.sleep(check)
+                await conn.fetchval("SELECT 1", timeout=5)
+        finally:
+            if not conn.is_closed():
+                with contextlib.suppress(Exception):
+                    await conn.remove_listener(channel, notified)
 
 
 async def card(conn: Connection, person_id: str) -> ContactCard | None:

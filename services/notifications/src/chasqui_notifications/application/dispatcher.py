@@ -228,7 +228,12 @@ async def recover_interrupted_deliveries(
 
 @dataclass
 class Dispatcher:
-    """The background loop: claim (one transaction), send (no transaction), record (one each)."""
+    """The background loop: claim (one transaction), send (no transaction), record (one each).
+
+    It wakes as soon as a transaction that queued messages commits (LISTEN/NOTIFY on the
+    `deliveries` insert trigger, migration 0003), and also polls every `poll_seconds`, so a missed
+    notification or a lost listening connection only delays a message, and retries and quiet
+    hours that come due are picked up."""
 
     transactions: Transactions
     transports: dict[DeliveryChannel, Transport]
@@ -240,18 +245,42 @@ class Dispatcher:
     poll_seconds: float = 1.0
     concurrency: int = 8
     sent: int = 0
+    _wake: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
+
+    def wake(self) -> None:
+        """Start the next round now (a transaction queued messages)."""
+        self._wake.set()
 
     async def run(self) -> None:
+        listening = asyncio.create_task(self._listen(), name="dispatcher-listen")
+        try:
+            while True:
+                self._wake.clear()  # a notification during the round starts the next one at once
+                try:
+                    worked = await self.dispatch_once()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("dispatch round failed; retrying")
+                    worked = 0
+                if not worked:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+        finally:
+            listening.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listening
+
+    async def _listen(self) -> None:
+        """Keep a connection listening for queued messages; polling covers the gaps."""
         while True:
             try:
-                worked = await self.dispatch_once()
+                await repository.listen_for_deliveries(self.transactions.pool, self.wake)
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("dispatch round failed; retrying")
-                worked = 0
-            if not worked:
-                await asyncio.sleep(self.poll_seconds)
+            except Exception as exc:
+                log.warning("dispatcher: listening for queued messages failed (%s); polling meanwhile", exc)
+            await asyncio.sleep(max(self.poll_seconds, 1.0))
 
     async def dispatch_once(self) -> int:
         """One round over every channel; returns how many messages were handled."""

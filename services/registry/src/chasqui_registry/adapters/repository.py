@@ -13,6 +13,7 @@ from uuid import UUID
 import asyncpg
 from chasqui_common.db.pool import Connection
 from chasqui_common.events.registry import Classification, Household, HouseholdStatus, Member
+from chasqui_common.values import read_stored
 
 from chasqui_registry.domain.errors import DocumentTaken, Violation
 
@@ -157,17 +158,20 @@ async def load_household(
     members = await conn.fetch(
         "SELECT data FROM persons WHERE household_id = $1 AND removed_at IS NULL ORDER BY position", key
     )
-    return Household(
-        household_id=str(row["household_id"]),
-        ubigeo=row["ubigeo"],
-        address=row["address"],
-        residence_since=row["residence_since"],
-        registering_unit=row["registering_unit"],
-        status=HouseholdStatus(row["status"]),
-        classification=(
-            Classification.model_validate_json(row["classification"]) if row["classification"] else None
-        ),
-        members=tuple(Member.model_validate_json(m["data"]) for m in members),
+    # Stored rows were validated when they came in: read as stored (a value legal then, e.g. a
+    # ubigeo 090708 or a phone kept as typed, never fails a read; docs/values.md).
+    return read_stored(
+        Household,
+        {
+            "household_id": str(row["household_id"]),
+            "ubigeo": row["ubigeo"],
+            "address": row["address"],
+            "residence_since": row["residence_since"],
+            "registering_unit": row["registering_unit"],
+            "status": row["status"],
+            "classification": json.loads(row["classification"]) if row["classification"] else None,
+            "members": [json.loads(m["data"]) for m in members],
+        },
     )
 
 
@@ -346,7 +350,7 @@ async def find_persons(conn: Connection, document_type: str, document_number: st
             registered=r["registered"],
             household_status=HouseholdStatus(r["status"]),
             removed_reason=r["removed_reason"],
-            member=Member.model_validate_json(r["data"]),
+            member=read_stored(Member, r["data"]),
         )
         for r in rows
     ]

@@ -6,7 +6,7 @@ from typing import Annotated
 from uuid import UUID
 
 from chasqui_common.auth import Principal, require_scopes
-from chasqui_common.bootstrap import UseCases, runtime
+from chasqui_common.bootstrap import IdempotentUseCases, UseCases, runtime
 from chasqui_common.events.registry import DocumentType
 from fastapi import APIRouter, Depends, Path, Query, Request
 
@@ -37,7 +37,9 @@ ImportId = Annotated[UUID, Path(description="An import id (UUID), as POST /v1/im
 
 
 @router.post("/households", status_code=201)
-async def register_household(body: HouseholdDraft, run: UseCases, _: Principal = WRITE) -> HouseholdOut:
+async def register_household(
+    body: HouseholdDraft, run: IdempotentUseCases, _: Principal = WRITE
+) -> HouseholdOut:
     """Register a household with its members; emits `household.registered`."""
     household = await run.command(commands.register_household, commands.RegisterHousehold(body))
     return HouseholdOut(household=household)
@@ -62,7 +64,7 @@ async def update_household(
 
 @router.post("/households/{household_id}/members", status_code=201)
 async def add_member(
-    household_id: HouseholdId, body: MemberDraft, run: UseCases, _: Principal = WRITE
+    household_id: HouseholdId, body: MemberDraft, run: IdempotentUseCases, _: Principal = WRITE
 ) -> MemberAddedOut:
     """Add a person to the household; emits `member.added`."""
     added = await run.command(commands.add_member, commands.AddMember(str(household_id), body))
@@ -149,7 +151,7 @@ _IMPORT_FORM = {
 
 
 @router.post("/imports", status_code=202, openapi_extra=_IMPORT_FORM)
-async def create_import(request: Request, run: UseCases, _: Principal = WRITE) -> ImportAccepted:
+async def create_import(request: Request, run: IdempotentUseCases, _: Principal = WRITE) -> ImportAccepted:
     """Start a bulk ULE import; poll `GET /v1/imports/{id}` for progress and per-row errors.
 
     One import at a time per replica (409 `registry-import-busy` while one runs); files over the

@@ -83,6 +83,7 @@ class Report:
     latency: dict[str, Any]
     dead_letters: dict[str, int]
     notes: list[str] = field(default_factory=list)
+    dci: dict[str, Any] = field(default_factory=dict)  # the simulated programme's DCI exchange
 
     @property
     def eligible_decisions(self) -> int:
@@ -109,6 +110,8 @@ class Report:
             "formal_placements": self.employment["formal_placements"],
             "notifications_sent": self.notifications_sent,
             "dead_letters": self.dead_letter_total,
+            "dci_searches_answered": self.dci.get("searches_answered", 0),
+            "dci_notifications_acknowledged": self.dci.get("notifications_acknowledged", 0),
         }
         return data
 
@@ -256,6 +259,24 @@ def render(report: Report, console: Console) -> None:
     for channel, by_status in report.notifications.items():
         notes.add_row(channel, *(str(by_status.get(s, 0)) for s in statuses), str(sum(by_status.values())))
 
+    interop = _table(f"DCI interoperability ({report.dci.get('sender', 'no sender')})", "", "count")
+    for label, key in (
+        ("subscriptions", "subscriptions"),
+        ("searches sent / answered", "searches_sent"),
+        ("records returned", "records_returned"),
+        ("async search answered by on-search callback", "async_searches_answered_by_callback"),
+        ("notifications delivered and acknowledged", "notifications_acknowledged"),
+        ("  with a valid gateway signature", "notifications_signed"),
+        ("households notified as registered", "households_notified"),
+        ("classifications notified", "classifications_notified"),
+        ("duplicate deliveries (deduplicated by message_id)", "duplicate_deliveries"),
+        ("subscriptions ended (unsubscribe)", "unsubscribed"),
+    ):
+        value = report.dci.get(key, 0)
+        if key == "searches_sent":
+            value = f"{value} / {report.dci.get('searches_answered', 0)}"
+        interop.add_row(label, str(value))
+
     lat = report.latency
     health = _table("Platform", "", "value")
     if lat["households_measured"]:
@@ -283,6 +304,6 @@ def render(report: Report, console: Console) -> None:
             style="bold",
         )
     )
-    console.print(Group(people, places, programs, jobs, centres, notes, health))
+    console.print(Group(people, places, programs, jobs, centres, notes, interop, health))
     for note in report.notes:
         console.print(f"[yellow]note:[/yellow] {note}")

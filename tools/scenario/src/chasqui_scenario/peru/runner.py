@@ -24,7 +24,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from . import households, report
+from . import dci, households, report
 from .clients import Platform, ScenarioError, ServiceClient
 from .events import CATALOGUE, Offsets, TopicReader, dead_letters
 from .job_fair import hold_job_fair
@@ -161,7 +161,7 @@ async def play(config: LocalConfig, options: Options, console: Console) -> repor
     run_tag = "R" + started_at.strftime("%y%m%d%H%M%S")
     bootstrap = config.kafka_bootstrap_servers
     window = (today, today + timedelta(days=14))
-    async with Platform(config) as platform:
+    async with Platform(config) as platform, dci.running_receiver() as receiver:
         start = await Offsets.capture(bootstrap)
         employment_before = await _employment_totals(platform.employment)
         migrants_before = await _migracentro_stats(platform.migrants, *window)
@@ -169,6 +169,13 @@ async def play(config: LocalConfig, options: Options, console: Console) -> repor
         async with TopicReader(bootstrap, CATALOGUE, start) as reader:
             with _progress(console) as progress:
                 steps = _Steps(progress, console)
+                dci_task = steps.add("DCI: JUNTOS registers as a sender and subscribes (dci-gateway)")
+                programme = dci.Programme(platform["dci-gateway"], receiver)
+                await programme.register()
+                await programme.subscribe()
+                steps.finish(
+                    dci_task, f"DCI: JUNTOS subscribed ({len(programme.subscription_codes)} subscriptions)"
+                )
                 first = await free_document_block(platform.registry, options.households)
                 sample = households.build(
                     options.households, options.seed, run_tag=run_tag, first_document=first, today=today
@@ -231,6 +238,16 @@ async def play(config: LocalConfig, options: Options, console: Console) -> repor
                     raise _settle_failure(config, str(exc), options.timeout) from None
                 steps.finish(settling, "platform settled: every event handled, every message sent or held")
                 answers = await _eligibility(platform.eligibility, outcome.households, steps)
+                dci_task = steps.add("DCI: JUNTOS searches and takes its notifications (dci-gateway)")
+                await programme.search(outcome.households)
+                await programme.await_notifications(outcome.households, timeout=options.timeout)
+                await programme.unsubscribe()
+                figures = programme.report()
+                steps.finish(
+                    dci_task,
+                    f"DCI: {figures['searches_answered']} searches answered, "
+                    f"{figures['notifications_delivered']} notifications delivered and acknowledged",
+                )
 
             employment_after = await _employment_totals(platform.employment)
             migrants_after = await _migracentro_stats(platform.migrants, *window)
@@ -289,4 +306,5 @@ async def play(config: LocalConfig, options: Options, console: Console) -> repor
                 latency=report.latency(outcome.households, deliveries(reader, persons)),
                 dead_letters=dlq,
                 notes=notes,
+                dci=programme.report(),
             )
