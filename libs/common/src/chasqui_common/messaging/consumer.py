@@ -291,20 +291,37 @@ class EventConsumer:
         )
 
     def _span(self, item: _Prepared) -> Any:
-        record, envelope = item.record, item.envelope
         return trace.get_tracer("chasqui.consumer").start_as_current_span(
-            f"{envelope.type} process",
-            context=propagate.extract(dict(envelope.headers())),
+            f"{item.envelope.type} process",
+            context=propagate.extract(dict(item.envelope.headers())),
             kind=SpanKind.CONSUMER,
-            attributes={
-                "messaging.system": "kafka",
-                "messaging.destination.name": record.topic,
-                "messaging.kafka.destination.partition": record.partition,
-                "messaging.kafka.message.offset": record.offset,
-                "messaging.message.id": str(envelope.id),
-                "messaging.consumer.group.name": self.name,
-            },
+            attributes=self._span_attributes(item),
         )
+
+    def _run_spans(self, run: list[_Prepared]) -> list[Any]:
+        """One consumer span per record of a run handled together, each in its producer's trace
+        (not made current: the run's handler serves many traces at once)."""
+        tracer = trace.get_tracer("chasqui.consumer")
+        return [
+            tracer.start_span(
+                f"{item.envelope.type} process",
+                context=propagate.extract(dict(item.envelope.headers())),
+                kind=SpanKind.CONSUMER,
+                attributes=self._span_attributes(item),
+            )
+            for item in run
+        ]
+
+    def _span_attributes(self, item: _Prepared) -> dict[str, Any]:
+        record, envelope = item.record, item.envelope
+        return {
+            "messaging.system": "kafka",
+            "messaging.destination.name": record.topic,
+            "messaging.kafka.destination.partition": record.partition,
+            "messaging.kafka.message.offset": record.offset,
+            "messaging.message.id": str(envelope.id),
+            "messaging.consumer.group.name": self.name,
+        }
 
     async def _apply_together(
         self, items: list[_Prepared]
@@ -355,6 +372,7 @@ class EventConsumer:
         applies each record on its own). Transient failures propagate."""
         handler = run[0].batch
         assert handler is not None
+        spans = self._run_spans(run)
         try:
             async with conn.transaction():
                 claims = await _claim_all(conn, self.name, [item.envelope for item in run])
@@ -366,6 +384,9 @@ class EventConsumer:
                 if todo:
                     await handler(UnitOfWork(conn, bindings.outbox, bindings.clock), todo)
         except Exception as exc:
+            for span in spans:
+                span.set_status(Status(StatusCode.ERROR, str(exc)))
+                span.end()
             if is_transient(real_cause(exc)):
                 raise _EnvironmentFailed from exc
             log.warning(
@@ -376,6 +397,8 @@ class EventConsumer:
                 exc,
             )
             return None
+        for span in spans:
+            span.end()
         return claims
 
     async def _give_up(
