@@ -166,32 +166,35 @@ class Household(_Part):
     members: tuple[Member, ...]
 
 
-class _HouseholdEvent(EventPayload):
+class HouseholdEvent(EventPayload):
+    """What every registry.households event has: the household's id and its whole snapshot after
+    the change, so a consumer's projection simply takes it."""
+
     household_id: Text
     household: Household
 
 
 @event("pe.chasqui.registry.household.registered.v1", topic=REGISTRY_HOUSEHOLDS, subject="household_id")
-class HouseholdRegistered(_HouseholdEvent):
+class HouseholdRegistered(HouseholdEvent):
     """A household and its members were registered (by API or ULE import)."""
 
 
 @event("pe.chasqui.registry.household.updated.v1", topic=REGISTRY_HOUSEHOLDS, subject="household_id")
-class HouseholdUpdated(_HouseholdEvent):
+class HouseholdUpdated(HouseholdEvent):
     """Household-level data changed (address, ubigeo, residence_since, registering unit)."""
 
     changed: tuple[Text, ...] = ()
 
 
 @event("pe.chasqui.registry.member.added.v1", topic=REGISTRY_HOUSEHOLDS, subject="household_id")
-class MemberAdded(_HouseholdEvent):
+class MemberAdded(HouseholdEvent):
     """A person joined a household."""
 
     person_id: Text
 
 
 @event("pe.chasqui.registry.member.updated.v1", topic=REGISTRY_HOUSEHOLDS, subject="household_id")
-class MemberUpdated(_HouseholdEvent):
+class MemberUpdated(HouseholdEvent):
     """A member's data changed; `changed` lists the fields."""
 
     person_id: Text
@@ -199,7 +202,7 @@ class MemberUpdated(_HouseholdEvent):
 
 
 @event("pe.chasqui.registry.member.removed.v1", topic=REGISTRY_HOUSEHOLDS, subject="household_id")
-class MemberRemoved(_HouseholdEvent):
+class MemberRemoved(HouseholdEvent):
     """A person left a household (death, moved out, registration error), with the reason."""
 
     person_id: Text
@@ -207,14 +210,26 @@ class MemberRemoved(_HouseholdEvent):
 
 
 @event("pe.chasqui.registry.household.classified.v1", topic=REGISTRY_HOUSEHOLDS, subject="household_id")
-class HouseholdClassified(_HouseholdEvent):
+class HouseholdClassified(HouseholdEvent):
     """A socioeconomic classification (CSE) was assigned to the household."""
 
     classification: Classification
 
 
 @event("pe.chasqui.registry.household.deregistered.v1", topic=REGISTRY_HOUSEHOLDS, subject="household_id")
-class HouseholdDeregistered(_HouseholdEvent):
+class HouseholdDeregistered(HouseholdEvent):
     """The household left the registry; its members are no longer registered."""
 
     reason: MultilineText
+
+
+HOUSEHOLD_EVENTS: tuple[type[HouseholdEvent], ...] = (
+    HouseholdRegistered,
+    HouseholdUpdated,
+    MemberAdded,
+    MemberUpdated,
+    MemberRemoved,
+    HouseholdClassified,
+    HouseholdDeregistered,
+)
+"""Every event type of registry.households, in the order a household lives them."""

@@ -4,13 +4,11 @@ transaction the notifications of the subscriptions it concerns are queued."""
 
 from __future__ import annotations
 
-from typing import Protocol
-
 from chasqui_common.application.unit_of_work import UnitOfWork
 from chasqui_common.events.registry import (
-    Household,
     HouseholdClassified,
     HouseholdDeregistered,
+    HouseholdEvent,
     HouseholdRegistered,
     HouseholdUpdated,
     MemberAdded,
@@ -23,12 +21,6 @@ from chasqui_common.topics import REGISTRY_HOUSEHOLDS
 from chasqui_dci_gateway.application.models import ApplyRegistryEvent
 from chasqui_dci_gateway.application.subscriptions import apply_registry_event
 from chasqui_dci_gateway.domain.subscriptions import RegistryChange
-
-
-class HouseholdEvent(Protocol):
-    @property
-    def household(self) -> Household: ...
-
 
 CHANGES: dict[type, RegistryChange | None] = {
     HouseholdRegistered: RegistryChange.REGISTERED,

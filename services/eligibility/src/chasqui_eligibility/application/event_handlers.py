@@ -2,44 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Protocol
-
 from chasqui_common.application.unit_of_work import UnitOfWork
 from chasqui_common.envelope import Envelope
 from chasqui_common.events.eligibility import DecisionCause, DecisionChanged
-from chasqui_common.events.registry import (
-    Household,
-    HouseholdClassified,
-    HouseholdDeregistered,
-    HouseholdRegistered,
-    HouseholdUpdated,
-    MemberAdded,
-    MemberRemoved,
-    MemberUpdated,
-)
+from chasqui_common.events.registry import HOUSEHOLD_EVENTS, HouseholdEvent
 from chasqui_common.messaging.consumer import EventConsumer, Received, publish_caused
 from chasqui_common.topics import REGISTRY_HOUSEHOLDS
 
 from chasqui_eligibility.application.decide import decide_batch
 from chasqui_eligibility.application.rule_book import rule_book
 
-
-class HouseholdEvent(Protocol):
-    """What every registry.households event has: the full household snapshot."""
-
-    @property
-    def household(self) -> Household: ...
-
-
-REGISTRY_EVENTS = (
-    HouseholdRegistered,
-    HouseholdUpdated,
-    MemberAdded,
-    MemberUpdated,
-    MemberRemoved,
-    HouseholdClassified,
-    HouseholdDeregistered,
-)
+REGISTRY_EVENTS = HOUSEHOLD_EVENTS
 
 
 async def on_household_events(uow: UnitOfWork, events: list[Received[HouseholdEvent]]) -> None:
