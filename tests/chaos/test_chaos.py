@@ -2,7 +2,7 @@
 
 `make chaos` runs them all (`pytest -m chaos`, 10,000 households); the two marked only `chaos`
 (a service SIGKILLed mid-stream, PostgreSQL stopped for 30 s) are also in the default run, so
-`make test` and CI play them, with a smaller import (CHASQUI_CHAOS_HOUSEHOLDS, default 300).
+`make test` and CI play them, with a smaller import (CHASQUI_CHAOS_HOUSEHOLDS, default 150).
 Each row is printed as `[chaos result] {...}` and appended to CHASQUI_CHAOS_RESULTS if set.
 """
 
@@ -23,7 +23,7 @@ import pytest
 from .harness import ChaosPlatform, installed, service_ready
 from .scenarios import Fault, play
 
-HOUSEHOLDS = int(os.environ.get("CHASQUI_CHAOS_HOUSEHOLDS", "300"))
+HOUSEHOLDS = int(os.environ.get("CHASQUI_CHAOS_HOUSEHOLDS", "150"))
 POSTGRES_DOWN_S = float(os.environ.get("CHASQUI_CHAOS_PG_DOWN_S", "30"))
 KAFKA_DOWN_S = float(os.environ.get("CHASQUI_CHAOS_KAFKA_DOWN_S", "60"))
 SETTLE_TIMEOUT_S = float(os.environ.get("CHASQUI_CHAOS_SETTLE_TIMEOUT_S", "300"))

@@ -7,6 +7,7 @@ with the real broker back the backlog drains."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import time
 from pathlib import Path
@@ -112,7 +113,9 @@ async def test_a_broker_outage_keeps_the_api_ready_and_writes_wait_in_the_outbox
             assert row["last_error"]
         finally:
             await dead_relay.stop(flush_timeout=2)
-            rt.kafka_admin = real_admin
+            dead_admin, rt.kafka_admin = rt.kafka_admin, real_admin
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(dead_admin.close(), 5)
 
         # The broker is back: the health check sees it and a relay drains the backlog.
         rt.relay = OutboxRelay(rt.pool, rt.relay_sink, schema=rt.schema, poll_interval=0.2)

@@ -12,7 +12,7 @@ import contextlib
 import logging
 import os
 import sys
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -428,21 +428,41 @@ async def migrate_only(definition: ServiceDefinition, settings: ServiceSettings)
 
 
 async def stop_runtime(rt: ServiceRuntime) -> None:
-    """Graceful shutdown: finish in-flight messages and commit, flush the outbox, then disconnect."""
+    """Graceful shutdown: finish in-flight messages and commit, flush the outbox, then disconnect.
+
+    Every step is bounded: the orchestrator kills the process after its grace period anyway, so a
+    step that hangs (a client that never answers, a connection nobody releases) is cut short and
+    logged, and the steps after it still run (the pool is terminated if it cannot close).
+    """
+    grace = rt.settings.shutdown_grace_seconds
     for task in rt.tasks:
         task.cancel()
-    await asyncio.gather(*rt.tasks, return_exceptions=True)
+    await _bounded("background tasks", asyncio.gather(*rt.tasks, return_exceptions=True), 5)
     # Each consumer finishes its batch in flight, commits it and leaves its group.
-    await asyncio.gather(
-        *(consumer.stop(rt.settings.shutdown_grace_seconds / 2) for consumer in rt.consumers),
-        return_exceptions=True,
+    await _bounded(
+        "consumers",
+        asyncio.gather(*(consumer.stop(grace / 2) for consumer in rt.consumers), return_exceptions=True),
+        grace / 2 + 5,
     )
-    await rt.relay.stop(flush_timeout=rt.settings.shutdown_grace_seconds / 2)
-    await rt.relay_sink.stop()
-    await rt.dead_letters.stop()
-    await rt.kafka_admin.close()
-    await rt.pool.close()
+    await _bounded("outbox relay", rt.relay.stop(flush_timeout=grace / 2), grace / 2 + 5)
+    await _bounded("relay producer", rt.relay_sink.stop(), 10)
+    await _bounded("dead-letter producer", rt.dead_letters.stop(), 10)
+    await _bounded("Kafka admin client", rt.kafka_admin.close(), 10)
+    if not await _bounded("database pool", rt.pool.close(), 10):
+        rt.pool.terminate()
     log.info("service %s stopped", rt.definition.name)
+
+
+async def _bounded(step: str, awaitable: Awaitable[Any], seconds: float) -> bool:
+    """Await one shutdown step for at most `seconds`; False (and a log line) if it did not end."""
+    try:
+        await asyncio.wait_for(awaitable, seconds)
+    except TimeoutError:
+        log.error("shutdown: %s did not stop within %.0f s; going on without it", step, seconds)
+        return False
+    except Exception as exc:
+        log.warning("shutdown: %s failed to stop: %s: %s", step, type(exc).__name__, exc)
+    return True
 
 
 def run(
