@@ -46,7 +46,8 @@ async def test_show_masks_personal_values_unless_asked(
     for name in ("given_names", "family_names", "phone", "address", "monthly_income"):
         assert body[name] == "***", name
     assert body["document"]["number"] == "***"
-    for secret in ("Rosa Elena", "Quispe", "45678912", "987", "Puno", "850"):
+    # Whole values only: a short fragment such as "987" may occur by chance in a generated ce_id.
+    for secret in ("Rosa Elena", "Quispe", "45678912", "987 654 321", "Jr. Puno"):
         assert secret not in shown.stdout, secret
     table = await cli("dlq", "show", topic)
     assert table.code == 0, table.stderr
