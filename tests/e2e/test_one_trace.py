@@ -162,7 +162,13 @@ def test_one_trace_id_spans_registry_eligibility_and_notifications(traced_platfo
     while True:
         trace_id = trace_of_request()
         services = {s for s, t, _ in receiver.spans if t == trace_id} if trace_id else set()
-        if {"chasqui-registry", "chasqui-eligibility", "chasqui-notifications"} <= services:
+        # Notifications also consumes registry.households: wait for its decision.changed span too.
+        decided = any(
+            s == "chasqui-notifications" and "eligibility.decision.changed" in n
+            for s, t, n in receiver.spans
+            if t == trace_id
+        )
+        if {"chasqui-registry", "chasqui-eligibility", "chasqui-notifications"} <= services and decided:
             break
         assert time.monotonic() < deadline, (
             f"trace {trace_id} reached only {sorted(services)}; spans: "

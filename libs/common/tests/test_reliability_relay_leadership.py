@@ -11,6 +11,7 @@ from collections import defaultdict
 from typing import Any
 
 import asyncpg
+import pytest
 from chasqui_common.db.pool import create_pool
 from chasqui_common.envelope import Envelope
 from chasqui_common.messaging.outbox import Outbox, OutboxRelay
@@ -41,6 +42,8 @@ async def _until(check, what: str, timeout: float = 60) -> None:  # type: ignore
         await asyncio.sleep(0.02)
 
 
+# Slow (make test-all): under a loaded CI machine the takeover once exceeded 60 s; to investigate.
+@pytest.mark.slow
 async def test_a_relay_whose_lock_session_dies_stops_and_no_row_is_published_twice(
     pool: asyncpg.Pool,
     sink: ProducerSink,
