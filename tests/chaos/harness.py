@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import importlib
 import os
-import random
 import signal
 import socket
 import time
@@ -24,7 +23,8 @@ from chasqui_local import kafka, platform, services, stack
 from chasqui_local.config import LocalConfig, find_repo_root
 from chasqui_local.kafka import KafkaProcess
 from chasqui_local.postgres import PostgresProcess
-from chasqui_local.processes import pid_alive, port_in_use, read_pid
+from chasqui_local.processes import pid_alive, read_pid
+from chasqui_testing.ports import free_block
 
 SERVICE_NAMES = services.SERVICE_NAMES
 MANAGEMENT_OFFSET = 1000  # /readyz and /metrics: HTTP_PORT + 1000 (chasqui_common.settings)
@@ -42,14 +42,8 @@ def definitions() -> list[ServiceDefinition]:
 def _free_run(length: int, *, also: int | None = None) -> int:
     """A port p such that p .. p+length-1 (and the same from p+also) are free, below the
     ephemeral range (32768+)."""
-    for _ in range(500):
-        base = random.randrange(20_000, 31_000, 10)
-        wanted = [base + i for i in range(length)]
-        if also is not None:
-            wanted += [base + also + i for i in range(length)]
-        if not any(port_in_use("127.0.0.1", port) for port in wanted):
-            return base
-    raise RuntimeError(f"no {length} consecutive free ports")
+    run = list(range(length))
+    return free_block(run + ([also + i for i in run] if also is not None else []))
 
 
 def _log(message: str) -> None:

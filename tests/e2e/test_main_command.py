@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import socket
 import subprocess
 import sys
@@ -18,8 +17,9 @@ from pathlib import Path
 
 import pytest
 from chasqui_local.config import find_repo_root
-from chasqui_local.processes import pid_alive, port_in_use, read_pid
+from chasqui_local.processes import pid_alive, read_pid
 from chasqui_local.services import SERVICE_NAMES
+from chasqui_testing.ports import free_ports, free_service_port_base
 
 CLI = Path(sys.executable).parent / "chasqui-local"
 SCENARIO = Path(sys.executable).parent / "chasqui-scenario"
@@ -32,22 +32,6 @@ pytestmark = [
         reason="the five services are not installed (run `make setup`)",
     ),
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def _free_port_base() -> int:
-    """A base whose next five ports are free (the services use base+1 .. base+5)."""
-    for _ in range(200):
-        base = random.randrange(20_000, 60_000, 10)
-        if not any(port_in_use("127.0.0.1", base + offset) for offset in range(1, 6)):
-            return base
-    raise RuntimeError("no free range of five ports found")
 
 
 class Platform:
@@ -85,12 +69,13 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
         for key, value in os.environ.items()
         if key not in ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL", "DATABASE_ADMIN_URL", "AUTH_JWKS_FILE")
     }
+    kafka, controller, postgres = free_ports(3)
     env.update(
         CHASQUI_LOCAL_DIR=str(state),
-        CHASQUI_KAFKA_PORT=str(_free_port()),
-        CHASQUI_KAFKA_CONTROLLER_PORT=str(_free_port()),
-        CHASQUI_PG_PORT=str(_free_port()),
-        CHASQUI_SERVICE_PORT_BASE=str(_free_port_base()),
+        CHASQUI_KAFKA_PORT=str(kafka),
+        CHASQUI_KAFKA_CONTROLLER_PORT=str(controller),
+        CHASQUI_PG_PORT=str(postgres),
+        CHASQUI_SERVICE_PORT_BASE=str(free_service_port_base()),
         COLUMNS="120",
     )
     platform = Platform(state, env)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -22,6 +21,7 @@ import httpx
 import pytest
 from chasqui_common.auth.devtokens import issue_token
 from chasqui_local.config import find_repo_root
+from chasqui_testing.ports import free_ports, free_service_port_base
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 CLI = Path(sys.executable).parent / "chasqui-local"
@@ -66,13 +66,6 @@ class SpanReceiver:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def traced_platform(tmp_path: Path) -> Iterator[tuple[dict[str, str], SpanReceiver, Path]]:
     receiver = SpanReceiver()
@@ -88,13 +81,13 @@ def traced_platform(tmp_path: Path) -> Iterator[tuple[dict[str, str], SpanReceiv
         for k, v in os.environ.items()
         if k not in ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL", "DATABASE_ADMIN_URL", "AUTH_JWKS_FILE")
     }
-    base = _free_port() // 10 * 10
+    kafka, controller, postgres = free_ports(3)
     env.update(
         CHASQUI_LOCAL_DIR=str(state),
-        CHASQUI_KAFKA_PORT=str(_free_port()),
-        CHASQUI_KAFKA_CONTROLLER_PORT=str(_free_port()),
-        CHASQUI_PG_PORT=str(_free_port()),
-        CHASQUI_SERVICE_PORT_BASE=str(base),
+        CHASQUI_KAFKA_PORT=str(kafka),
+        CHASQUI_KAFKA_CONTROLLER_PORT=str(controller),
+        CHASQUI_PG_PORT=str(postgres),
+        CHASQUI_SERVICE_PORT_BASE=str(free_service_port_base()),
         OTEL_EXPORTER_OTLP_ENDPOINT=receiver.url,
         OTEL_BSP_SCHEDULE_DELAY="200",
     )

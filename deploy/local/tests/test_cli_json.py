@@ -4,29 +4,22 @@ left the local stack to `chasqui-local`."""
 from __future__ import annotations
 
 import json
-import socket
 from pathlib import Path
 from typing import Any
 
 import pytest
 from chasqui_local import cli
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+from chasqui_testing.ports import free_port, free_service_port_base
 
 
 @pytest.fixture
 def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A separate state dir and free ports, so the shared stack is never touched."""
     monkeypatch.setenv("CHASQUI_LOCAL_DIR", str(tmp_path / "local"))
-    monkeypatch.setenv("CHASQUI_KAFKA_PORT", str(_free_port()))
-    monkeypatch.setenv("CHASQUI_KAFKA_CONTROLLER_PORT", str(_free_port()))
-    monkeypatch.setenv("CHASQUI_PG_PORT", str(_free_port()))
-    monkeypatch.setenv("CHASQUI_SERVICE_PORT_BASE", str(_free_port()))
+    monkeypatch.setenv("CHASQUI_KAFKA_PORT", str(free_port()))
+    monkeypatch.setenv("CHASQUI_KAFKA_CONTROLLER_PORT", str(free_port()))
+    monkeypatch.setenv("CHASQUI_PG_PORT", str(free_port()))
+    monkeypatch.setenv("CHASQUI_SERVICE_PORT_BASE", str(free_service_port_base()))
     return tmp_path
 
 

@@ -26,22 +26,16 @@ from chasqui_local.kafka import (
     parse_java_major,
     server_properties,
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+from chasqui_testing.ports import free_port
 
 
 @pytest.fixture
 def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A separate state dir and free ports, so the shared stack is never touched."""
     monkeypatch.setenv("CHASQUI_LOCAL_DIR", str(tmp_path / "local"))
-    monkeypatch.setenv("CHASQUI_KAFKA_PORT", str(_free_port()))
-    monkeypatch.setenv("CHASQUI_KAFKA_CONTROLLER_PORT", str(_free_port()))
-    monkeypatch.setenv("CHASQUI_PG_PORT", str(_free_port()))
+    monkeypatch.setenv("CHASQUI_KAFKA_PORT", str(free_port()))
+    monkeypatch.setenv("CHASQUI_KAFKA_CONTROLLER_PORT", str(free_port()))
+    monkeypatch.setenv("CHASQUI_PG_PORT", str(free_port()))
     return tmp_path
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import random
 import signal
 import time
 from collections.abc import AsyncIterator
@@ -24,21 +23,14 @@ from chasqui_common.topics import Topic, ensure_topics
 from chasqui_local import kafka
 from chasqui_local.config import LocalConfig, find_repo_root
 from chasqui_local.kafka import KafkaProcess
-from chasqui_local.processes import port_in_use
+from chasqui_testing.ports import free_block
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 
 def _free_pair() -> int:
-    """A port N such that N .. N+5 are free (three nodes: broker N+2i, controller N+2i+1).
-
-    Below the kernel's ephemeral range (32768+), so outgoing connections do not take them.
-    """
-    for _ in range(500):
-        base = random.randrange(20_000, 32_000, 10)
-        if not any(port_in_use("127.0.0.1", port) for port in range(base, base + 6)):
-            return base
-    raise RuntimeError("no six consecutive free ports")
+    """A port N such that N .. N+5 are free (three nodes: broker N+2i, controller N+2i+1)."""
+    return free_block(range(6))
 
 
 @pytest_asyncio.fixture(loop_scope="session")

@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import email
 import email.policy
-import socket
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -42,16 +41,11 @@ from chasqui_common.topics import (
 from chasqui_notifications.main import build_definition
 from chasqui_notifications.settings import NotificationsSettings
 from chasqui_testing import RunningService, serve_app
+from chasqui_testing.ports import free_port
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class FakeClock:
