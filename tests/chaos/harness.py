@@ -1,8 +1,10 @@
 """A private Chasqui platform for chaos scenarios, and the faults injected into it.
 
-Kafka (one node, or three with `brokers=3`), PostgreSQL and the five services run as processes in
+Kafka (one node, or three with `brokers=3`), PostgreSQL and every service run as processes in
 a temporary state folder on free ports (only the Kafka jar cache in `.local/jars` is shared), so
-the shared local stack and anybody's `make run` are never touched.
+the shared local stack and anybody's `make run` are never touched. With `proxied=True` the
+services reach PostgreSQL through a `HangingProxy` (proxy.py) that a scenario can freeze; extra
+replicas of a service (`start_replica`) join its consumer groups and compete for its relay.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import importlib
 import os
 import signal
 import socket
+import subprocess
 import time
 from collections.abc import Sequence
 from contextlib import suppress
@@ -24,7 +27,9 @@ from chasqui_local.config import LocalConfig, find_repo_root
 from chasqui_local.kafka import KafkaProcess
 from chasqui_local.postgres import PostgresProcess
 from chasqui_local.processes import pid_alive, read_pid
-from chasqui_testing.ports import free_block
+from chasqui_testing.ports import free_block, free_port, free_ports
+
+from .proxy import HangingProxy
 
 SERVICE_NAMES = services.SERVICE_NAMES
 MANAGEMENT_OFFSET = 1000  # /readyz and /metrics: HTTP_PORT + 1000 (chasqui_common.settings)
@@ -53,7 +58,7 @@ def _log(message: str) -> None:
 class ChaosPlatform:
     """Start, fault and restart one private platform."""
 
-    def __init__(self, state: Path, *, brokers: int = 1) -> None:
+    def __init__(self, state: Path, *, brokers: int = 1, proxied: bool = False) -> None:
         state.mkdir(parents=True, exist_ok=True)
         root = find_repo_root()
         if root is not None and not (state / "jars").exists():
@@ -73,6 +78,9 @@ class ChaosPlatform:
         )
         self.info: stack.StackInfo | None = None
         self.env: dict[str, str] = {}
+        self.proxied = proxied
+        self.proxy: HangingProxy | None = None
+        self.replicas: dict[tuple[str, int], subprocess.Popen[bytes]] = {}
 
     @property
     def bootstrap(self) -> str:
@@ -87,12 +95,109 @@ class ChaosPlatform:
         # The services read these from the environment, and the shared stack's values must not leak in.
         for name in ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL", "DATABASE_ADMIN_URL", "AUTH_JWKS_FILE"):
             os.environ.pop(name, None)
-        self.info = platform.up(self.config, progress=_log)
+        self.info = platform.up(self.config, with_services=False, progress=_log)
         self.env = platform.platform_env(self.config, self.info)
+        if self.proxied:
+            # Runtime roles go through the proxy; migrations (owner role) and the checker do not.
+            self.proxy = HangingProxy(free_port(), upstream=self.config.pg_port)
+            direct, through = f":{self.config.pg_port}/", f":{self.proxy.port}/"
+            for key, dsn in list(self.env.items()):
+                if key.endswith("_DATABASE_URL") and not key.endswith("_MIGRATION_URL"):
+                    assert direct in dsn, (key, dsn)
+                    self.env[key] = dsn.replace(direct, through)
+            _log(f"services reach PostgreSQL through the proxy on port {self.proxy.port}")
+        services.start(self.config, self.env, progress=_log)
 
     def down(self) -> None:
+        for key in list(self.replicas):
+            self.kill_replica(*key)
         services.stop(self.config)
         stack.stop(self.config)
+        if self.proxy is not None:
+            self.proxy.close()
+
+    # --- replicas ---------------------------------------------------------------------------
+
+    def start_replica(self, name: str, index: int, *, ready_timeout: float = 120.0) -> None:
+        """Another process of service `name` on its own ports: same database, same consumer
+        groups, same relay lock; it takes no HTTP traffic from the workload."""
+        spec = services.spec_named(self.config, name)
+        program = services.executable(spec)
+        assert program is not None, f"{spec.script} is not installed"
+        http_port, management_port = free_ports(2)
+        prefix = name.upper().replace("-", "_")
+        env = {
+            **os.environ,
+            **self.env,
+            "HTTP_HOST": "127.0.0.1",
+            "HTTP_PORT": str(http_port),
+            "MANAGEMENT_PORT": str(management_port),
+            "DATABASE_URL": self.env[f"{prefix}_DATABASE_URL"],
+        }
+        log = self.config.state_dir / "logs" / f"{name}-replica-{index}.log"
+        with log.open("ab") as handle:
+            process = subprocess.Popen(
+                [str(program)], env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        self.replicas[(name, index)] = process
+        _log(f"{name} replica {index} starting (pid {process.pid}, log {log})")
+        deadline = time.monotonic() + ready_timeout
+        while not _ready_at(management_port):
+            if process.poll() is not None:
+                raise AssertionError(f"{name} replica {index} exited with {process.returncode}; see {log}")
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"{name} replica {index} not ready after {ready_timeout:.0f}s; see {log}"
+                )
+            time.sleep(0.3)
+        _log(f"{name} replica {index} ready")
+
+    def kill_replica(self, name: str, index: int) -> None:
+        process = self.replicas.pop((name, index))
+        if process.poll() is None:
+            _log(f"SIGKILL {name} replica {index} (pid {process.pid})")
+            process.kill()
+            process.wait(timeout=10)
+
+    # --- PostgreSQL connections hanging ------------------------------------------------------
+
+    def freeze_database_link(self) -> None:
+        assert self.proxy is not None, "this platform was started without the proxy (proxied=True)"
+        _log(f"PostgreSQL stops answering ({self.proxy.connections} connections through the proxy)")
+        self.proxy.freeze()
+
+    def thaw_database_link(self) -> None:
+        assert self.proxy is not None
+        _log("PostgreSQL answers again")
+        self.proxy.thaw()
+
+    def terminate_relay_lock_session(self, name: str) -> int:
+        """pg_terminate_backend on the session holding service `name`'s relay advisory lock
+        (chasqui_common.messaging.outbox: a session lock on one pooled connection); its pid."""
+
+        async def terminate() -> int:
+            import asyncpg
+
+            conn = await asyncpg.connect(self.admin_dsn)
+            try:
+                schema = next(d.schema for d in definitions() if d.name == name)
+                pids = [
+                    row["pid"]
+                    for row in await conn.fetch(
+                        "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1"
+                        " AND ((classid::bigint << 32) | objid::bigint) = hashtext($1)::bigint",
+                        f"outbox:{schema}",
+                    )
+                ]
+                assert len(pids) == 1, f"expected one session holding {name}'s relay lock, found {pids}"
+                await conn.execute("SELECT pg_terminate_backend($1)", pids[0])
+                return int(pids[0])
+            finally:
+                await conn.close()
+
+        pid = asyncio.run(terminate())
+        _log(f"terminated {name}'s relay lock session (backend pid {pid})")
+        return pid
 
     # --- services -------------------------------------------------------------------------
 
@@ -174,6 +279,13 @@ def service_ready(config: LocalConfig, name: str) -> bool:
     host, _, port = url.removeprefix("http://").rpartition(":")
     with suppress(OSError), socket.create_connection((host, int(port)), timeout=1) as conn:
         conn.sendall(f"GET /readyz HTTP/1.0\r\nHost: {host}\r\n\r\n".encode())
+        return conn.recv(64).split(b" ")[1:2] == [b"200"]
+    return False
+
+
+def _ready_at(port: int) -> bool:
+    with suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
+        conn.sendall(b"GET /readyz HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
         return conn.recv(64).split(b" ")[1:2] == [b"200"]
     return False
 

@@ -37,12 +37,12 @@ _runs = itertools.count(1)
 
 
 @contextmanager
-def private_platform(brokers: int = 1) -> Iterator[ChaosPlatform]:
+def private_platform(brokers: int = 1, *, proxied: bool = False) -> Iterator[ChaosPlatform]:
     # Not under pytest's tmp folder: another pytest session resets its modes to 0700, and
     # PostgreSQL, which runs as its own system user when we are root, would lose its data folder.
     state = Path(tempfile.mkdtemp(prefix="chasqui-chaos-"))
     state.chmod(0o755)
-    platform = ChaosPlatform(state / "local", brokers=brokers)
+    platform = ChaosPlatform(state / "local", brokers=brokers, proxied=proxied)
     try:
         platform.up()
         yield platform
