@@ -331,3 +331,43 @@ async def test_referrals_take_the_shared_rules_and_refused_values_dead_letter_sa
     assert document["dlq_reason"] == "handler.failed"
     assert (document["dlq_field"], document["dlq_value"]) == ("person.document.type", '"REFUGEE_APPLICANT"')
     assert document["dlq_expected"] == "one of DNI, CE, CPP, PTP, PASSPORT"
+
+
+async def test_records_stored_in_removed_ubigeos_before_the_rule_move_to_the_codes_kept(
+    service: RunningService,
+) -> None:
+    """Migration 0002 (docs/values.md, "Data stored before the rules"): job seekers, vacancies and
+    job fairs in 090708/090712 move to 090709/090714 and read back without an error."""
+    from importlib import resources
+
+    async with service.client("employment:write", "employment:read") as http:
+        seeker_id = (await http.post("/v1/job-seekers", json=seeker(ubigeo="090709"))).json()["seeker_id"]
+        employer_ruc = unique_ruc()
+        assert (
+            await http.post("/v1/employers", json={"ruc": employer_ruc, "name": "Tayacaja SAC"})
+        ).is_success
+        created = await http.post("/v1/vacancies", json=vacancy(employer_ruc, ubigeo="090714"))
+        assert created.status_code == 201, created.text
+        vacancy_id = created.json()["vacancy_id"]
+        async with service.runtime.pool.acquire() as conn:
+            await conn.execute(
+                "UPDATE job_seekers SET ubigeo = '090708' WHERE seeker_id = $1::uuid", seeker_id
+            )
+            await conn.execute(
+                "UPDATE vacancies SET ubigeo = '090712' WHERE vacancy_id = $1::uuid", vacancy_id
+            )
+            migration = (
+                resources.files("chasqui_employment_matching.migrations")
+                .joinpath("0002_ubigeos_removed_from_the_inei_table.sql")
+                .read_text(encoding="utf-8")
+            )
+            await conn.execute(migration)
+            stored = await conn.fetchrow(
+                "SELECT (SELECT ubigeo FROM job_seekers WHERE seeker_id = $1::uuid) AS seeker,"
+                " (SELECT ubigeo FROM vacancies WHERE vacancy_id = $2::uuid) AS vacancy",
+                seeker_id,
+                vacancy_id,
+            )
+        assert (stored["seeker"], stored["vacancy"]) == ("090709", "090714")
+        assert (await http.get(f"/v1/job-seekers/{seeker_id}")).status_code == 200
+        assert (await http.get(f"/v1/vacancies/{vacancy_id}")).status_code == 200

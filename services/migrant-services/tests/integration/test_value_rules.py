@@ -217,3 +217,33 @@ async def test_ubigeo_090708_is_not_a_district(service: RunningService) -> None:
             json={**point, "code": code + "X", "ubigeo": "110101", "name": "Mi\x00gra"},
         )
         assert _fields(nul) == ["name"]
+
+
+async def test_an_attention_point_stored_in_090708_before_the_rule_moves_to_huaribamba(
+    service: RunningService,
+) -> None:
+    """Migration 0003 (docs/values.md, "Data stored before the rules")."""
+    from importlib import resources
+
+    code = "T" + uuid.uuid4().hex[:8].upper()
+    point = {
+        "code": code,
+        "name": "Migracentro de Tayacaja",
+        "address": "Jr. Lima 123",
+        "opening_hours": {"mon": "08:00-12:00"},
+        "daily_capacity": {},
+        "ubigeo": "090709",
+    }
+    async with service.client("migrants:write", "migrants:read") as client:
+        assert (await client.post("/v1/attention-points", json=point)).status_code == 201
+        async with service.runtime.pool.acquire() as conn:
+            await conn.execute("UPDATE attention_points SET ubigeo = '090712' WHERE code = $1", code)
+            migration = (
+                resources.files("chasqui_migrant_services.migrations")
+                .joinpath("0003_ubigeos_removed_from_the_inei_table.sql")
+                .read_text(encoding="utf-8")
+            )
+            await conn.execute(migration)
+        listed = await client.get("/v1/attention-points")
+    assert listed.status_code == 200, listed.text
+    assert {p["code"]: p["ubigeo"] for p in listed.json()}[code] == "090714"
