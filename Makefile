@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 
-.PHONY: help setup run test test-all chaos lint typecheck format up down status catalogue openapi asyncapi-validate contracts
+.PHONY: help setup browser run test test-all chaos lint typecheck format up down status catalogue openapi asyncapi-validate contracts
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -12,13 +12,26 @@ setup:  ## create .venv with every workspace member from uv.lock (installs uv if
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	@$(UV) sync --all-packages --frozen --quiet
 
-run: setup  ## the main command (chasqui-scenario run): Kafka, Postgres, the five services, a Perú scenario and its report (HOUSEHOLDS=, SEED=)
+run: setup  ## the main command (chasqui-scenario run): Kafka, Postgres, the seven services, a Perú scenario and its report (HOUSEHOLDS=, SEED=)
 	@$(UV) run chasqui-scenario run $(if $(HOUSEHOLDS),--households $(HOUSEHOLDS)) $(if $(SEED),--seed $(SEED))
 
-test: setup  ## run the test suite against a real Kafka and Postgres (started if not running)
+# The console's browser tests drive Debian's chromium (never a downloaded browser build). As root,
+# install it once (a no-op when present); otherwise say how: outside CI those tests are then skipped.
+browser:  ## Debian's chromium for the console's browser tests (apt-get as root; once)
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "browser: installing Debian's chromium (once)"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+				chromium fonts-dejavu-core >/dev/null \
+				|| echo "browser: could not install chromium; the browser tests will say so" >&2; \
+		else \
+			echo "browser: no chromium; run 'sudo apt-get install chromium' or the console's browser tests are skipped" >&2; \
+		fi; }
+
+test: setup browser  ## run the test suite against a real Kafka and Postgres (started if not running)
 	@$(UV) run pytest
 
-test-all: setup  ## the suite plus the slow tests (chaos, benchmarks marked slow)
+test-all: setup browser  ## the suite plus the slow tests (chaos, benchmarks marked slow)
 	@$(UV) run pytest -m ""
 
 chaos: setup  ## every chaos scenario with its checker on a private platform (CHAOS_HOUSEHOLDS=, default 10000); rows in .local/chaos-results.jsonl

@@ -3,7 +3,7 @@
 Kafka (one node, or three with `brokers=3`), PostgreSQL and every service run as processes in
 a temporary state folder on free ports (only the Kafka jar cache in `.local/jars` is shared), so
 the shared local stack and anybody's `make run` are never touched. With `proxied=True` the
-services reach PostgreSQL through a `HangingProxy` (proxy.py) that a scenario can freeze; extra
+services reach PostgreSQL through a `chasqui_testing.proxy.HangingProxy` that a scenario can freeze; extra
 replicas of a service (`start_replica`) join its consumer groups and compete for its relay.
 """
 
@@ -28,8 +28,7 @@ from chasqui_local.kafka import KafkaProcess
 from chasqui_local.postgres import PostgresProcess
 from chasqui_local.processes import pid_alive, read_pid
 from chasqui_testing.ports import free_block, free_port, free_ports
-
-from .proxy import HangingProxy
+from chasqui_testing.proxy import HangingProxy
 
 SERVICE_NAMES = services.SERVICE_NAMES
 MANAGEMENT_OFFSET = 1000  # /readyz and /metrics: HTTP_PORT + 1000 (chasqui_common.settings)

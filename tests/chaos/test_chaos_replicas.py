@@ -1,7 +1,7 @@
 """Chaos scenarios that need more than one process per service, or a database link that hangs.
 
 All slow (`make chaos`): a private platform whose services reach PostgreSQL through a proxy that
-can stop answering (proxy.py), and extra replicas of a service started next to it.
+can stop answering (chasqui_testing.proxy), and extra replicas of a service started next to it.
 """
 
 from __future__ import annotations

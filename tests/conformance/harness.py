@@ -15,13 +15,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.structs import OffsetAndMetadata
 from chasqui_cli.openapi_export import SERVICES, service_definition
 from chasqui_common.settings import ServiceSettings
-from chasqui_common.topics import ensure_topics
 from chasqui_testing import RunningService, running_service
+from chasqui_testing.consumer_groups import pin_groups_at_end
 
 INSTALLED = tuple(name for name in SERVICES if service_definition(name) is not None)
 
@@ -29,6 +26,7 @@ INSTALLED = tuple(name for name in SERVICES if service_definition(name) is not N
 QUIET_SETTINGS: dict[str, dict[str, Any]] = {
     "migrant-services": {"expiry_watch_interval_seconds": 0},
     "dci-gateway": {"callback_poll_interval": 0},  # no callback is sent (their receivers are fake)
+    "citizen-attention": {"referral_watch_interval_seconds": 0},
 }
 
 
@@ -76,34 +74,6 @@ def service_scopes(app: Any) -> list[str]:
 
     visit(list(app.routes))
     return sorted(scopes)
-
-
-async def pin_groups_at_end(definition: Any, bootstrap: str, suffix: str) -> None:
-    """Commit the topics' current end offsets for each consumer group the service will use."""
-    for consumer in definition.consumers:
-        topics = list(consumer.topics)
-        if not topics:
-            continue
-        await ensure_topics(bootstrap, topics)
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-        await admin.start()
-        try:
-            described = await admin.describe_topics([t.name for t in topics])
-        finally:
-            await admin.close()
-        partitions = [
-            TopicPartition(d["topic"], p["partition"]) for d in described for p in d.get("partitions", [])
-        ]
-        reader = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap, group_id=consumer.name + suffix, enable_auto_commit=False
-        )
-        await reader.start()
-        try:
-            reader.assign(partitions)
-            ends = await reader.end_offsets(partitions)
-            await reader.commit({tp: OffsetAndMetadata(offset, "") for tp, offset in ends.items()})
-        finally:
-            await reader.stop()
 
 
 @contextlib.asynccontextmanager

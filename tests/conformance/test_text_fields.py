@@ -946,12 +946,106 @@ def dci_gateway_operations(http: httpx.Client) -> list[Operation]:
     ]
 
 
+def citizen_attention_operations(http: httpx.Client) -> list[Operation]:
+    """Villa El Salvador's data file is loaded at start (a background task): wait for it."""
+    ves = "150142"
+    deadline = time.monotonic() + 60
+    while http.get(f"/v1/municipalities/{ves}").status_code != 200:
+        assert time.monotonic() < deadline, "municipal data not loaded in 60 s"
+        time.sleep(0.3)
+
+    def person() -> Body:
+        return {
+            "document": {"type": "DNI", "number": dni()},
+            "given_names": "Rosa María",
+            "paternal_surname": "Quispe",
+            "maternal_surname": "Huamán",
+            "birth_date": "1950-05-01",
+        }
+
+    def new_citizen() -> str:
+        return str(created(http, "/v1/citizens", person())["citizen_id"])
+
+    citizen = new_citizen()
+
+    def ticket() -> str:
+        return str(created(http, "/v1/tickets", {"municipality": ves, "office": "CIAM"})["ticket_id"])
+
+    def called_ticket() -> str:
+        ticket_id = ticket()
+        created(http, f"/v1/tickets/{ticket_id}/call", {"staff": "ana.ciam"})
+        return ticket_id
+
+    def attention() -> Body:
+        return {
+            "municipality": ves, "office": "CIAM", "procedure": "inscripcion", "step": "recepcion",
+            "citizen_id": citizen, "staff": "ana.ciam", "outcome": "resolved", "duration_seconds": 300,
+            "notes": "Trae su DNI", "sector": "S1",
+        }  # fmt: skip
+
+    def referral() -> Body:
+        return {
+            "municipality": ves, "from_office": "CIAM", "to_office": "OMAPED", "citizen_id": citizen,
+            "staff": "ana.ciam", "procedure": "inscripcion_municipal", "reason": "Usa silla de ruedas",
+        }  # fmt: skip
+
+    def new_referral() -> str:
+        return str(created(http, "/v1/referrals", referral())["referral_id"])
+
+    def accepted_referral() -> str:
+        referral_id = new_referral()
+        created(http, f"/v1/referrals/{referral_id}/accept", {"staff": "omaped"})
+        return referral_id
+
+    def request() -> Body:
+        return {"municipality": ves, "citizen_id": citizen, "staff": "ule", "household_id": "H-CONF-1"}
+
+    def evaluated_request() -> str:
+        request_id = str(created(http, "/v1/classification-requests", request())["request_id"])
+        created(http, f"/v1/classification-requests/{request_id}/home-visit", {})
+        return request_id
+
+    def at(template: str, key: str) -> Callable[[Target, Any], str]:
+        return lambda target, answer: template.format(answer[key])
+
+    def moved(path: str, make: Callable[[], str], body: Body) -> Operation:
+        return Operation(
+            "POST",
+            path,
+            lambda h: Target(path.replace(path[path.index("{") : path.index("}") + 1], make()), body),
+        )
+
+    return [
+        Operation("POST", "/v1/citizens", lambda h: Target("/v1/citizens", person()), at("/v1/citizens/{}", "citizen_id")),
+        Operation("POST", "/v1/tickets", lambda h: Target("/v1/tickets", {"municipality": ves, "office": "CIAM", "procedure": "inscripcion"})),
+        moved("/v1/tickets/{ticket_id}/call", ticket, {"staff": "ana.ciam"}),
+        moved("/v1/tickets/{ticket_id}/attend", called_ticket, {"staff": "ana.ciam"}),
+        moved("/v1/tickets/{ticket_id}/close", called_ticket, {"staff": "ana.ciam"}),
+        moved("/v1/tickets/{ticket_id}/no-show", ticket, {"staff": "ana.ciam"}),
+        Operation("POST", "/v1/attentions", lambda h: Target("/v1/attentions", attention()), at("/v1/attentions/{}", "attention_id")),
+        Operation("POST", "/v1/referrals", lambda h: Target("/v1/referrals", referral()), at("/v1/referrals/{}", "referral_id")),
+        moved("/v1/referrals/{referral_id}/accept", new_referral, {"staff": "omaped"}),
+        moved("/v1/referrals/{referral_id}/reject", new_referral, {"staff": "omaped", "reason": "Ya inscrito"}),
+        moved("/v1/referrals/{referral_id}/complete", accepted_referral, {"staff": "omaped"}),
+        Operation(
+            "POST", "/v1/classification-requests", lambda h: Target("/v1/classification-requests", request()),
+            at("/v1/classification-requests/{}", "request_id"),
+        ),
+        moved("/v1/classification-requests/{request_id}/home-visit", lambda: str(created(http, "/v1/classification-requests", request())["request_id"]), {}),
+        moved(
+            "/v1/classification-requests/{request_id}/result", evaluated_request,
+            {"level": "POBRE", "valid_from": "2026-01-01", "valid_until": "2029-01-01", "household_id": "H-CONF-2"},
+        ),
+    ]  # fmt: skip
+
+
 OPERATIONS: dict[str, Callable[[httpx.Client], list[Operation]]] = {
     "registry": registry_operations,
     "eligibility": eligibility_operations,
     "employment-matching": employment_operations,
     "migrant-services": migrant_operations,
     "dci-gateway": dci_gateway_operations,
+    "citizen-attention": citizen_attention_operations,
 }
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 from chasqui_common.events import CATALOGUE
-from chasqui_common.topics import TOPICS
+from chasqui_common.topics import ARCO_TOPICS, AUDIT, TOPICS
 from chasqui_contracts.asyncapi import SUBSCRIPTIONS, build
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,12 +79,22 @@ def test_every_topic_and_event_is_in_the_document() -> None:
         assert message["payload"] == {"$ref": f"#/components/schemas/{spec.type}"}
         assert spec.type in document["channels"][spec.topic.name]["messages"]
         assert f"{spec.topic.owner}.send.{spec.topic.name}" in document["operations"]
+        for copy in spec.copy_topics:  # e.g. eligibility.decisions.<program>: no dead-letter twin
+            assert spec.type in document["channels"][copy.name]["messages"]
+            assert f"{copy.name}.dlq" not in document["channels"]
 
 
 def test_operations_follow_the_architecture_table() -> None:
     operations = build()["operations"]
     sends = {name for name, op in operations.items() if op["action"] == "send" and ".send." in name}
-    assert sends == {f"{t.owner}.send.{t.name}" for t in TOPICS if any(s.topic == t for s in CATALOGUE)}
+    expected = {
+        f"{t.owner}.send.{t.name}"
+        for t in (*TOPICS, *ARCO_TOPICS, AUDIT)
+        if any(s.topic == t for s in CATALOGUE)
+    }
+    # Copies on least-privilege topics (each program's decisions): sent, read by integrators only.
+    expected |= {f"{t.owner}.send.{t.name}" for s in CATALOGUE for t in s.copy_topics}
+    assert sends == expected
     receives = {name for name, op in operations.items() if op["action"] == "receive"}
     assert "eligibility.receive.registry.households" in receives
     assert "employment-matching.receive.migrant-services.cases" in receives

@@ -17,7 +17,7 @@ KUSTOMIZE = REPO / ".local" / "bin" / "kustomize"
 CRD_VALIDATOR = REPO / ".local" / "crd-validator" / "validate.mjs"
 OVERLAYS = ("dev", "prod")
 
-# The six services, their ports and what they consume (docs/architecture.md).
+# The seven services, their ports and what they consume (docs/architecture.md).
 SERVICES: dict[str, int] = {
     "registry": 8001,
     "eligibility": 8002,
@@ -25,9 +25,10 @@ SERVICES: dict[str, int] = {
     "migrant-services": 8004,
     "notifications": 8005,
     "dci-gateway": 8006,
+    "citizen-attention": 8007,
 }
 CONSUMES: dict[str, set[str]] = {
-    "registry": set(),
+    "registry": {"citizen-attention.requests"},  # ULE classification results (ADR 0007)
     "eligibility": {"registry.households"},
     "employment-matching": {"migrant-services.cases"},
     "migrant-services": set(),
@@ -38,8 +39,17 @@ CONSUMES: dict[str, set[str]] = {
         "employment-matching.vacancies",
         "migrant-services.migrants",
         "migrant-services.cases",
+        "citizen-attention.referrals",
+        "citizen-attention.requests",
     },
     "dci-gateway": {"registry.households"},
+    "citizen-attention": {
+        "registry.households",
+        "migrant-services.migrants",
+        "migrant-services.cases",
+        "employment-matching.job-seekers",
+        "eligibility.decisions",  # its worklists
+    },
 }
 
 

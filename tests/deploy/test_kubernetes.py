@@ -10,8 +10,12 @@ from typing import Any
 import kubernetes_validate
 import pytest
 from chasqui_cli.kafka import AUDIT_TOPIC
+from chasqui_common.application.arco import ARCO_SERVICES
 from chasqui_common.settings import MANAGEMENT_PORT_OFFSET, ServiceSettings
-from chasqui_common.topics import TOPICS
+from chasqui_common.topics import ARCO_ANSWERS, ARCO_REQUESTS, AUDIT, PROGRAM_DECISIONS, TOPICS
+from chasqui_dci_gateway.domain.senders import NOTIFY_TOPIC_PREFIX as DCI_NOTIFY_PREFIX
+
+from tests.privacy.entitlements import load_entitlements
 
 from ._support import CONSUMES, OVERLAYS, SERVICES, role, validate_custom_resources
 
@@ -224,6 +228,9 @@ def test_overlays_differ_in_replicas_resources_and_hpa_bounds(rendered) -> None:
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_kafka_topics_are_exactly_the_catalogue_and_its_dead_letter_topics(rendered, overlay) -> None:
     expected = {t.name: t for t in TOPICS} | {t.dlq.name: t.dlq for t in TOPICS}
+    expected |= {t.name: t for t in PROGRAM_DECISIONS}  # read by integrators only: no DLQ
+    expected |= {t.name: t for t in (ARCO_REQUESTS, ARCO_REQUESTS.dlq, ARCO_ANSWERS)}  # docs/privacy.md
+    expected |= {AUDIT.name: AUDIT}  # the access record, read by the auditor only (docs/privacy.md)
     topics = {o["spec"]["topicName"]: o for o in of_kind(rendered[overlay], "KafkaTopic")}
     assert set(topics) == set(expected) | {AUDIT_TOPIC}, "the catalogue, its DLQs and the replay audit"
     topics.pop(AUDIT_TOPIC)
@@ -260,14 +267,36 @@ def acl_table(user: dict[str, Any]) -> set[tuple[str, str, str, str]]:
     }
 
 
+AUDITED_SERVICES = (
+    "registry",
+    "eligibility",
+    "migrant-services",
+    "dci-gateway",
+    "employment-matching",
+    "notifications",
+    "citizen-attention",
+)
+"""Services whose reads and writes of personal data publish their access record on chasqui.audit."""
+
+
 def expected_service_acls(service: str) -> set[tuple[str, str, str, str]]:
-    own = [t for t in TOPICS if t.owner == service]  # none for the DCI gateway: it only consumes
+    # eligibility also writes each program's copy
+    own = [t for t in (*TOPICS, *PROGRAM_DECISIONS) if t.owner == service]
     rows = {("topic", t.name, "literal", op) for t in own for op in ("Write", "Describe")}
     for topic in CONSUMES[service]:
         rows |= {("topic", topic, "literal", op) for op in ("Read", "Describe")}
         rows |= {("topic", topic + ".dlq", "literal", op) for op in ("Write", "Describe")}
     if CONSUMES[service]:
         rows |= {("group", service, "prefix", op) for op in ("Read", "Describe")}
+    if service in ARCO_SERVICES:  # each service holding personal data answers ARCO requests
+        rows |= {("topic", ARCO_REQUESTS.name, "literal", op) for op in ("Read", "Describe")}
+        rows |= {("topic", ARCO_REQUESTS.dlq.name, "literal", op) for op in ("Write", "Describe")}
+        rows |= {("topic", ARCO_ANSWERS.name, "literal", op) for op in ("Write", "Describe")}
+    if service in AUDITED_SERVICES:  # they write the access record of their reads and writes
+        rows |= {("topic", AUDIT.name, "literal", op) for op in ("Write", "Describe")}
+        rows |= {("group", service, "prefix", op) for op in ("Read", "Describe")}
+    if service == "dci-gateway":  # it creates and writes one topic per subscriber taking Kafka delivery
+        rows |= {("topic", DCI_NOTIFY_PREFIX, "prefix", op) for op in ("Create", "Write", "Describe")}
     return rows
 
 
@@ -294,7 +323,13 @@ def test_acls_match_the_service_definition_in_code(rendered, service) -> None:
     user = named(rendered["prod"], "KafkaUser", f"chasqui-{service}")
     table = acl_table(user)
     reads = {name for kind, name, _, op in table if kind == "topic" and op == "Read"}
-    writes = {name for kind, name, _, op in table if kind == "topic" and op == "Write"}
+    # Prefixed writes are topics the service creates at run time (the DCI gateway's per-subscriber
+    # topics), not catalogue topics: checked in expected_service_acls.
+    writes = {
+        name
+        for kind, name, pattern, op in table
+        if kind == "topic" and op == "Write" and pattern == "literal"
+    }
     consumed = {t.name for consumer in definition.consumers for t in consumer.topics}
     assert reads == consumed
     assert {t.name for t in definition.publishes} | {t + ".dlq" for t in consumed} == writes
@@ -308,15 +343,40 @@ def test_integrators_only_read_and_only_what_they_are_entitled_to(rendered) -> N
     users = of_kind(rendered["prod"], "KafkaUser")
     integrators = [u for u in users if u["metadata"]["labels"].get("chasqui.pe/principal") == "integrator"]
     assert integrators, "at least one integrator user"
-    catalogue = {t.name for t in TOPICS}
+    catalogue = {t.name for t in TOPICS} | {t.name for t in PROGRAM_DECISIONS}
     for user in integrators:
         table = acl_table(user)
         assert {op for kind, _, _, op in table} <= {"Read", "Describe"}, user["metadata"]["name"]
         topics = {name for kind, name, _, _ in table if kind == "topic"}
         assert topics <= catalogue
         assert all(p == "literal" for kind, _, p, _ in table if kind == "topic"), "no wildcard topic access"
+        assert "eligibility.decisions" not in topics, "every program's decisions are for Chasqui services"
     juntos = named(rendered["prod"], "KafkaUser", "integrator-juntos")
-    assert {name for kind, name, _, _ in acl_table(juntos) if kind == "topic"} == {"eligibility.decisions"}
+    assert {name for kind, name, _, _ in acl_table(juntos) if kind == "topic"} == {
+        "eligibility.decisions.juntos"
+    }
+
+
+def test_integrator_users_grant_exactly_their_entitlements(rendered) -> None:
+    """deploy/k8s/base/kafka/integrator-entitlements.yaml is the one source of who reads what."""
+    entitlements = load_entitlements()
+    users = {
+        u["metadata"]["name"]: u
+        for u in of_kind(rendered["prod"], "KafkaUser")
+        if u["metadata"]["labels"].get("chasqui.pe/principal") == "integrator"
+    }
+    assert set(users) == set(entitlements.integrators), "one KafkaUser per integrator of the entitlements"
+    for name, integrator in entitlements.integrators.items():
+        expected = {
+            ("topic", topic, "literal", op) for topic in integrator.topics for op in ("Read", "Describe")
+        }
+        expected |= {("group", integrator.group_prefix, "prefix", op) for op in ("Read", "Describe")}
+        assert acl_table(users[name]) == expected, name
+    # Every program topic the entitlements describe exists, carries its own program only.
+    program_topics = {t.name: t for t in PROGRAM_DECISIONS}
+    for topic in entitlements.topics.values():
+        assert topic.name in program_topics, topic.name
+        assert topic.name.endswith(topic.program.lower().replace("_", "-")), topic.name
 
 
 def test_every_kafka_user_is_a_service_an_integrator_or_the_dlq_operator(rendered) -> None:
@@ -324,7 +384,7 @@ def test_every_kafka_user_is_a_service_an_integrator_or_the_dlq_operator(rendere
         u["metadata"]["labels"]["chasqui.pe/principal"] for u in of_kind(rendered["prod"], "KafkaUser")
     )
     assert principals["service"] == len(SERVICES)
-    assert principals["operator"] == 1
+    assert principals["operator"] == 3, "the DLQ inspector, the ARCO operator and the auditor"
     assert set(principals) == {"service", "integrator", "operator"}
 
 
@@ -531,3 +591,27 @@ def test_the_dlq_replayer_only_writes_the_main_topics_and_the_audit(deploy_tools
     assert {(kind, op) for kind, _, _, op in table} <= {("topic", "Write"), ("topic", "Describe")}
     assert all(pattern == "literal" for _, _, pattern, _ in table)
     assert {name for _, name, _, _ in table} == {t.name for t in TOPICS} | {AUDIT_TOPIC}
+
+
+def test_the_arco_operator_sends_requests_and_reads_answers_only(rendered) -> None:
+    operator = named(rendered["prod"], "KafkaUser", "chasqui-arco-operator")
+    assert acl_table(operator) == {
+        ("topic", ARCO_REQUESTS.name, "literal", "Write"),
+        ("topic", ARCO_REQUESTS.name, "literal", "Describe"),
+        ("topic", ARCO_ANSWERS.name, "literal", "Read"),
+        ("topic", ARCO_ANSWERS.name, "literal", "Describe"),
+    }
+
+
+def test_only_the_auditor_reads_the_access_record(rendered) -> None:
+    auditor = named(rendered["prod"], "KafkaUser", "chasqui-auditor")
+    assert acl_table(auditor) == {
+        ("topic", AUDIT.name, "literal", "Read"),
+        ("topic", AUDIT.name, "literal", "Describe"),
+    }
+    readers = [
+        u["metadata"]["name"]
+        for u in of_kind(rendered["prod"], "KafkaUser")
+        if any(name == AUDIT.name and op == "Read" for _, name, _, op in acl_table(u))
+    ]
+    assert readers == ["chasqui-auditor"]

@@ -46,12 +46,11 @@ from chasqui_common.topics import DAY_MS, Topic, ensure_topics
 from chasqui_eligibility.adapters.rule_files import load_rule_book
 from chasqui_eligibility.application.event_handlers import make_consumer
 from chasqui_eligibility.main import MIGRATIONS
-from chasqui_local import stack
-from chasqui_local.config import LocalConfig
 from chasqui_local.roles import database_of, drop_service_schema, provision_service_schema
 from chasqui_scenario.synthetic import population
 
 sys.path.insert(0, str(Path(__file__).parent))
+from bench_pipeline import infrastructure
 from legacy_event_path import make_legacy_consumer
 
 ON = date(2026, 3, 1)
@@ -192,14 +191,14 @@ async def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
 
-    info = await stack.ensure_running(LocalConfig.from_env(), progress=lambda message: None)
+    bootstrap, admin_dsn = await infrastructure()
     run = uuid.uuid4().hex[:8]
     source = Topic(f"bench.registry.{run}", "bench", "household id", "benchmark input", True, 6, DAY_MS)
     out = Topic(f"bench.decisions.{run}", "bench", "household id", "benchmark output", True, 6, DAY_MS)
-    await ensure_topics(info.kafka_bootstrap_servers, [source, out], with_dlq=True)
+    await ensure_topics(bootstrap, [source, out], with_dlq=True)
     try:
         started = time.perf_counter()
-        await publish_backlog(info.kafka_bootstrap_servers, source.name, args.households, args.seed)
+        await publish_backlog(bootstrap, source.name, args.households, args.seed)
         print(
             f"published {args.households} HouseholdRegistered events to {source.name} "
             f"in {time.perf_counter() - started:.1f} s",
@@ -211,15 +210,15 @@ async def main() -> None:
             results.append(
                 await run_one(
                     implementation,
-                    admin_dsn=info.admin_dsn,
-                    bootstrap=info.kafka_bootstrap_servers,
+                    admin_dsn=admin_dsn,
+                    bootstrap=bootstrap,
                     source=source,
                     sink_topic=out.name,
                     events=args.households,
                 )
             )
     finally:
-        admin = AIOKafkaAdminClient(bootstrap_servers=info.kafka_bootstrap_servers)
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
         await admin.start()
         try:
             await admin.delete_topics([source.name, out.name, source.dlq.name, out.dlq.name])

@@ -36,6 +36,7 @@ import contextlib
 import multiprocessing
 import os
 import platform
+import resource
 import statistics
 import sys
 import tempfile
@@ -50,13 +51,14 @@ from typing import Any
 import asyncpg
 from aiokafka.admin import AIOKafkaAdminClient
 from chasqui_common.application.unit_of_work import Transactions
+from chasqui_common.auth.scope import Caller
 from chasqui_common.bootstrap import ServiceDefinition, migrate
 from chasqui_common.db.pool import create_pool
 from chasqui_common.events.notifications import DeliveryChannel
 from chasqui_common.messaging.consumer import ConsumerRunner
 from chasqui_common.messaging.outbox import Outbox, OutboxRelay
 from chasqui_common.messaging.sink import MessageSink, ProducerSink
-from chasqui_common.topics import DAY_MS, REGISTRY_HOUSEHOLDS, Topic, ensure_topics
+from chasqui_common.topics import DAY_MS, ELIGIBILITY_DECISIONS, REGISTRY_HOUSEHOLDS, Topic, ensure_topics
 from chasqui_local import stack
 from chasqui_local.config import LocalConfig
 from chasqui_local.roles import database_of, drop_service_schema, provision_service_schema
@@ -66,16 +68,25 @@ NOTIFICATIONS = "notifications"
 
 
 class Redirect:
-    """A relay's sink sending every message to the benchmark's own topic."""
+    """A relay's sink sending every message to the benchmark's own topic; with `main`, only the
+    messages for that topic: the copies the catalogue asks for (a decision's copy on its
+    program's topic, read by integrators only) go to `<topic>.copies`, which nothing consumes,
+    as in a deployment."""
 
-    def __init__(self, sink: MessageSink, topic: str) -> None:
+    def __init__(self, sink: MessageSink, topic: str, main: str | None = None) -> None:
         self._sink = sink
         self._topic = topic
+        self._main = main
 
     async def send(
         self, topic: str, *, key: bytes | None, value: bytes, headers: dict[str, str]
     ) -> asyncio.Future[Any]:
-        return await self._sink.send(self._topic, key=key, value=value, headers=headers)
+        target = self._topic if self._main is None or topic == self._main else copies_of(self._topic)
+        return await self._sink.send(target, key=key, value=value, headers=headers)
+
+
+def copies_of(topic: str) -> str:
+    return f"{topic}.copies"
 
 
 class NullTransport:
@@ -118,7 +129,9 @@ async def _eligibility(
     consumer = make_consumer(schema)
     consumer.topics = [_topic(source)]  # the service's handlers; only the topic differs
     consumer.bind(pool, Outbox("/chasqui/eligibility"), sink)
-    relay = OutboxRelay(pool, Redirect(sink, out), schema=schema, poll_interval=1.0)
+    relay = OutboxRelay(
+        pool, Redirect(sink, out, ELIGIBILITY_DECISIONS.name), schema=schema, poll_interval=1.0
+    )
     runner = ConsumerRunner(consumer, bootstrap, group_id=schema, auto_offset_reset=reset)  # type: ignore[arg-type]
     await runner.start()
     relay.start()
@@ -203,9 +216,28 @@ async def _serve(runner: ConsumerRunner, ready: Any, stop: Any) -> None:
         await asyncio.sleep(0.05)
     ready.set()
     await asyncio.to_thread(stop.wait)
+    # The CPU time this service process used (all its threads), for the report: a figure that,
+    # unlike the rates, does not depend on what else the shared machine runs.
+    cpu_file(runner.group_id).write_text(f"{time.process_time():.3f}")
+
+
+def cpu_file(schema: str) -> Path:
+    return Path(tempfile.gettempdir()) / f"{schema}.cpu-seconds"
 
 
 # --- the benchmark --------------------------------------------------------------------------------
+
+
+async def infrastructure() -> tuple[str, str]:
+    """(Kafka bootstrap servers, admin DSN): KAFKA_BOOTSTRAP_SERVERS and DATABASE_ADMIN_URL when
+    both are set (a shared workspace's own stack, as the pytest plugin reads them), else the local
+    stack, started if it is not running."""
+    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    dsn = os.environ.get("DATABASE_ADMIN_URL")
+    if bootstrap and dsn:
+        return bootstrap, dsn
+    info = await stack.ensure_running(LocalConfig.from_env(), progress=lambda message: None)
+    return info.kafka_bootstrap_servers, info.admin_dsn
 
 
 @dataclass
@@ -301,7 +333,11 @@ class Services:
         self.bootstrap = bootstrap
 
     async def start(self) -> None:
-        await ensure_topics(self.bootstrap, [_topic(self.decisions), _topic(self.deliveries)], with_dlq=True)
+        await ensure_topics(
+            self.bootstrap,
+            [_topic(self.decisions), _topic(copies_of(self.decisions)), _topic(self.deliveries)],
+            with_dlq=True,
+        )
         for process in self.processes:
             process.start()
         for event in self.ready:
@@ -313,7 +349,7 @@ class Services:
             await asyncio.to_thread(process.join, 60)
             if process.is_alive():
                 process.terminate()
-        await delete_topics(self.bootstrap, [self.decisions, self.deliveries])
+        await delete_topics(self.bootstrap, [self.decisions, copies_of(self.decisions), self.deliveries])
 
 
 async def delete_topics(bootstrap: str, names: list[str]) -> None:
@@ -338,16 +374,18 @@ class Sample:
     announced_published: int
     notifications_applied: int
     deliveries: int
+    eligibility_unpublished: int  # with the copies on the programs' topics
 
 
 SAMPLE_SQL = """
-SELECT (SELECT count(*) FROM {r}.outbox),
-       (SELECT count(*) FROM {r}.outbox WHERE state = 'published'),
+SELECT (SELECT count(*) FROM {r}.outbox WHERE topic = '{households}'),
+       (SELECT count(*) FROM {r}.outbox WHERE topic = '{households}' AND state = 'published'),
        (SELECT count(*) FROM {e}.inbox),
-       (SELECT count(*) FROM {e}.outbox),
-       (SELECT count(*) FROM {e}.outbox WHERE state = 'published'),
+       (SELECT count(*) FROM {e}.outbox WHERE topic = '{decisions}'),
+       (SELECT count(*) FROM {e}.outbox WHERE topic = '{decisions}' AND state = 'published'),
        (SELECT count(*) FROM {n}.inbox),
-       (SELECT count(*) FROM {n}.deliveries)
+       (SELECT count(*) FROM {n}.deliveries),
+       (SELECT count(*) FROM {e}.outbox WHERE state <> 'published')
 """
 
 
@@ -360,13 +398,12 @@ async def bulk(households: int, seed: int, workers: int | None, provider_rate: f
     if not await asyncio.to_thread(path.exists):
         print(f"generating {households} households into {path} ...", flush=True)
         write_csv(path, households, seed)
-    info = await stack.ensure_running(LocalConfig.from_env(), progress=lambda message: None)
-    bootstrap = info.kafka_bootstrap_servers
+    bootstrap, admin_dsn = await infrastructure()
     registry_topic = f"bench.registry.{uuid.uuid4().hex[:8]}"
     await ensure_topics(bootstrap, [_topic(registry_topic)], with_dlq=True)
-    async with schemas(info.admin_dsn, "registry", ELIGIBILITY, NOTIFICATIONS) as made:
+    async with schemas(admin_dsn, "registry", ELIGIBILITY, NOTIFICATIONS) as made:
         await migrate_all(made)
-        admin = await asyncpg.create_pool(info.admin_dsn, min_size=1, max_size=2)
+        admin = await asyncpg.create_pool(admin_dsn, min_size=1, max_size=2)
         services = Services(made, bootstrap, registry_topic, "earliest", provider_rate)
         await services.start()
         ctx = multiprocessing.get_context("spawn")
@@ -379,7 +416,13 @@ async def bulk(households: int, seed: int, workers: int | None, provider_rate: f
             name="registry-relay",
         )
         relay.start()
-        sql = SAMPLE_SQL.format(r=made["registry"].name, e=made[ELIGIBILITY].name, n=made[NOTIFICATIONS].name)
+        sql = SAMPLE_SQL.format(
+            r=made["registry"].name,
+            e=made[ELIGIBILITY].name,
+            n=made[NOTIFICATIONS].name,
+            decisions=ELIGIBILITY_DECISIONS.name,
+            households=REGISTRY_HOUSEHOLDS.name,  # not the import's audit record (chasqui.audit)
+        )
         samples: list[Sample] = []
         try:
             reg_pool = await create_pool(
@@ -391,7 +434,10 @@ async def bulk(households: int, seed: int, workers: int | None, provider_rate: f
             )
             run = Transactions(reg_pool, Outbox(REGISTRY_DEFINITION.source))
             started = time.perf_counter()
-            record = await run.command(imports.start_import, imports.StartImport(path.name, "csv"))
+            record = await run.command(
+                imports.start_import,
+                imports.StartImport(path.name, "csv", Caller.service("bench", "registry")),
+            )
 
             async def sample_until_done(importing: asyncio.Task[Any]) -> None:
                 while True:
@@ -403,6 +449,7 @@ async def bulk(households: int, seed: int, workers: int | None, provider_rate: f
                         and s.registry_published == s.registry_events
                         and s.eligibility_applied >= s.registry_events
                         and s.announced_published == s.announced
+                        and s.eligibility_unpublished == 0
                         and s.notifications_applied >= s.registry_events + s.announced
                     )
                     if done:
@@ -418,10 +465,28 @@ async def bulk(households: int, seed: int, workers: int | None, provider_rate: f
         finally:
             relay_stop.set()
             await asyncio.to_thread(relay.join, 60)
+            # The import's CPU: this process (the import's coordinator, and the sampler) and its
+            # children so far (the import's worker processes and the registry relay).
+            cpu = {"registry": _cpu(resource.RUSAGE_SELF) + _cpu(resource.RUSAGE_CHILDREN)}
             await services.stop_all()
             await delete_topics(bootstrap, [registry_topic])
+        for name in (ELIGIBILITY, NOTIFICATIONS):
+            path = cpu_file(made[name].name)
+            if path.exists():
+                cpu[name] = float(path.read_text())
+                path.unlink()
         await admin.close()
     report_bulk(households, report.imported, samples)
+    print(
+        "CPU seconds per 1,000 households (user + system, all threads; PostgreSQL and Kafka not "
+        "included): "
+        + ", ".join(f"{name} {seconds * 1000 / households:.2f}" for name, seconds in cpu.items())
+    )
+
+
+def _cpu(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _first(samples: list[Sample], test: Any) -> float:
@@ -438,6 +503,7 @@ def report_bulk(households: int, imported: int, samples: list[Sample]) -> None:
             s.eligibility_applied >= events
             and s.announced == last.announced
             and s.announced_published == last.announced
+            and s.eligibility_unpublished == 0
         ),
     )
     t_notif = last.at
@@ -517,18 +583,17 @@ async def steady(rate: float, seconds: float, provider_rate: float | None) -> No
     from chasqui_registry.main import DEFINITION as REGISTRY_DEFINITION
     from chasqui_testing import running_service
 
-    info = await stack.ensure_running(LocalConfig.from_env(), progress=lambda message: None)
-    bootstrap = info.kafka_bootstrap_servers
+    bootstrap, admin_dsn = await infrastructure()
     sent: dict[str, datetime] = {}  # person id of the head -> registration request sent
     households: dict[str, str] = {}  # person id of the head -> household id
     firsts: dict[str, datetime] = {}
     hops: dict[str, dict[str, datetime]] = {}
-    async with schemas(info.admin_dsn, "registry", ELIGIBILITY, NOTIFICATIONS) as made:
+    async with schemas(admin_dsn, "registry", ELIGIBILITY, NOTIFICATIONS) as made:
         await migrate_all(made)
         # The registry's real relay publishes to registry.households: the workers start at its end.
         services = Services(made, bootstrap, REGISTRY_HOUSEHOLDS.name, "latest", provider_rate)
         await services.start()
-        admin = await asyncpg.create_pool(info.admin_dsn, min_size=1, max_size=2)
+        admin = await asyncpg.create_pool(admin_dsn, min_size=1, max_size=2)
         r, e, n = made["registry"].name, made[ELIGIBILITY].name, made[NOTIFICATIONS].name
         try:
             with tempfile.TemporaryDirectory() as auth_dir:
@@ -591,6 +656,8 @@ async def steady(rate: float, seconds: float, provider_rate: float | None) -> No
             )
         finally:
             await services.stop_all()
+            for name in (ELIGIBILITY, NOTIFICATIONS):
+                cpu_file(made[name].name).unlink(missing_ok=True)
             await admin.close()
     latencies = sorted((firsts[p] - sent[p]).total_seconds() * 1000 for p in firsts)
     if not latencies:

@@ -17,7 +17,7 @@ from uuid import UUID
 
 from chasqui_common.application.unit_of_work import UnitOfWork
 from chasqui_common.db.pool import Connection
-from chasqui_common.events.eligibility import DecisionCause, DecisionChanged, Recipient, RecipientConsent
+from chasqui_common.events.eligibility import DecisionCause, DecisionChanged
 from chasqui_common.events.registry import Household, HouseholdStatus, Member, Relationship
 from chasqui_common.messaging.consumer import EventConsumer
 from chasqui_common.topics import REGISTRY_HOUSEHOLDS
@@ -272,29 +272,14 @@ def _event(
         failed_criteria=d.failed_criteria,
         cause=cause,
         caused_by_event_id=str(caused_by) if caused_by else None,
-        recipient=_recipient(household, d.person_id),
+        recipient_person_id=_recipient_person_id(household, d.person_id),
     )
 
 
-def _recipient(household: Household, person_id: str | None) -> Recipient | None:
-    member: Member | None
+def _recipient_person_id(household: Household, person_id: str | None) -> str | None:
+    # decision.changed.v2 names who is told, without contact details (ADR 0008).
     if person_id is not None:
-        member = next((m for m in household.members if m.person_id == person_id), None)
-    else:
-        member = next((m for m in household.members if m.relationship == Relationship.HEAD), None)
-        member = member or (household.members[0] if household.members else None)
-    if member is None:
-        return None
-    return Recipient(
-        person_id=member.person_id,
-        given_names=member.given_names,
-        paternal_surname=member.paternal_surname,
-        maternal_surname=member.maternal_surname,
-        phone=member.contact.phone,
-        email=member.contact.email,
-        consent=RecipientConsent(
-            sms=member.contact.consent.sms,
-            email=member.contact.consent.email,
-            whatsapp=member.contact.consent.whatsapp,
-        ),
-    )
+        return person_id
+    member: Member | None = next((m for m in household.members if m.relationship == Relationship.HEAD), None)
+    member = member or (household.members[0] if household.members else None)
+    return member.person_id if member is not None else None

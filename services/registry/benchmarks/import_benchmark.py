@@ -24,6 +24,7 @@ from typing import Any
 import asyncpg
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from chasqui_common.application.unit_of_work import Transactions
+from chasqui_common.auth.scope import Caller
 from chasqui_common.db.migrations import apply_migrations, common_migrations, load_migrations
 from chasqui_common.db.pool import create_pool
 from chasqui_common.messaging.outbox import Outbox, OutboxRelay
@@ -143,7 +144,9 @@ async def run(
         started = time.perf_counter()
         cpu_started = time.process_time()
         run = Transactions(pool, Outbox(DEFINITION.source))
-        started = await run.command(imports.start_import, imports.StartImport(path.name, "csv"))
+        started = await run.command(
+            imports.start_import, imports.StartImport(path.name, "csv", Caller.service("test", "registry"))
+        )
         report = await imports.run_import(
             run,
             imports.RunImport(started.import_id, path, "csv", batch_size=batch_size, workers=workers),

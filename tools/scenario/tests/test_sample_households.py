@@ -4,14 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
+from chasqui_registry.adapters import import_files as registry_import
 from chasqui_scenario import sample_households
-
-registry_import = pytest.importorskip("chasqui_registry.adapters.import_files")
-
-
-def test_the_columns_are_the_registrys_import_format() -> None:
-    assert sample_households.CSV_COLUMNS == registry_import.CSV_COLUMNS
 
 
 def test_the_same_seed_writes_the_same_file(tmp_path: Path) -> None:

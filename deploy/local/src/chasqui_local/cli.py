@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from . import kafka, platform, services, stack
+from . import kafka, kafka_secure, platform, services, stack
 from .config import KAFKA_BROKER_CHOICES, LocalConfig
 from .errors import StackError
 
@@ -43,6 +43,13 @@ def _parser() -> argparse.ArgumentParser:
             help="Kafka nodes: 1 (default) or 3 (a KRaft cluster on ports N, N+2, N+4 with "
             "replication factor 3 and min.insync.replicas=2); also CHASQUI_KAFKA_BROKERS",
         )
+        command.add_argument(
+            "--secure",
+            action="store_true",
+            default=None,
+            help="Kafka with SASL/SCRAM and the ACLs of the deploy/k8s KafkaUsers, every service as its "
+            "own principal (docs/operations-local.md); also CHASQUI_KAFKA_SECURE=1",
+        )
     commands.add_parser("down", help="stop the services, then Kafka and PostgreSQL")
     env = commands.add_parser("env", help="print connection settings for `eval`")
     env.add_argument("--export", action="store_true", help="prefix each line with `export `")
@@ -59,6 +66,12 @@ def _start(config: LocalConfig, as_json: bool) -> int:
         _print_json({"kafka": info.kafka_bootstrap_servers, "started": list(info.started)})
         return 0
     print(f"kafka:    {info.kafka_bootstrap_servers}")
+    if config.kafka_secure:
+        print(
+            f"  SASL_PLAINTEXT/SCRAM-SHA-512 with ACLs; admin {kafka_secure.ADMIN_USER!r} (password "
+            f"{kafka_secure.dev_password(kafka_secure.ADMIN_USER)!r}); every principal's password in "
+            f"{kafka_secure.credentials_path(config)}"
+        )
     print(f"postgres: {stack.env_lines(config)[1].split('=', 1)[1]}")
     for service in stack.SERVICE_ROLES:
         print(
@@ -120,6 +133,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             config = replace(config, kafka_brokers=args.brokers)
         else:
             config = kafka.running_layout(config)
+        if getattr(args, "secure", None):
+            config = replace(config, kafka_secure=True)
         if args.command == "start":
             return _start(config, args.json)
         if args.command == "up":

@@ -67,6 +67,15 @@ def _brokers(environ: Mapping[str, str]) -> int:
     return count
 
 
+def _flag(environ: Mapping[str, str], name: str) -> bool:
+    raw = (environ.get(name) or "").strip().lower()
+    if raw in ("", "0", "false", "no"):
+        return False
+    if raw in ("1", "true", "yes"):
+        return True
+    raise ValueError(f"{name}={environ.get(name)!r} is not a flag; expected 1 or 0")
+
+
 def find_java(environ: Mapping[str, str]) -> str | None:
     """CHASQUI_JAVA wins, then $JAVA_HOME/bin/java, then java on PATH."""
     if explicit := environ.get("CHASQUI_JAVA"):
@@ -86,6 +95,8 @@ class LocalConfig:
     pg_port: int = DEFAULT_PG_PORT
     service_port_base: int = DEFAULT_SERVICE_PORT_BASE
     kafka_brokers: int = DEFAULT_KAFKA_BROKERS
+    kafka_secure: bool = False
+    """SASL/SCRAM and ACLs from deploy/k8s KafkaUsers (`start --secure`, CHASQUI_KAFKA_SECURE=1)."""
     java: str | None = "java"
     mvn: str | None = "mvn"
     pom_path: Path = POM_PATH
@@ -113,6 +124,7 @@ class LocalConfig:
             pg_port=_port(env, "CHASQUI_PG_PORT", DEFAULT_PG_PORT),
             service_port_base=_port(env, "CHASQUI_SERVICE_PORT_BASE", DEFAULT_SERVICE_PORT_BASE),
             kafka_brokers=_brokers(env),
+            kafka_secure=_flag(env, "CHASQUI_KAFKA_SECURE"),
             java=find_java(env),
             mvn=env.get("CHASQUI_MVN") or shutil.which("mvn", path=env.get("PATH")),
             pom_path=pom,

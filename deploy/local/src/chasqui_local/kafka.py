@@ -1,7 +1,8 @@
 """Runs Apache Kafka (KRaft) from Maven Central jars as background processes.
 
 One combined broker+controller node by default; `--brokers 3` runs three combined nodes with a
-static three-voter quorum, replication factor 3 and `min.insync.replicas=2` for every topic.
+static three-voter quorum, replication factor 3 and `min.insync.replicas=2` for every topic. `--secure` adds SASL/SCRAM and
+the ACLs of the deploy/k8s KafkaUsers (chasqui_local.kafka_secure).
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from aiokafka.admin import AIOKafkaAdminClient
+from chasqui_common.kafka_security import PLAINTEXT, KafkaSecurity
 
+from . import kafka_secure
 from .config import HOST, KafkaNode, LocalConfig
 from .errors import (
     JarFetchError,
@@ -82,6 +85,16 @@ class KafkaPaths:
     def formatted_for(self) -> Path:
         # The controller endpoint is written into the metadata log by --standalone formatting.
         return self.root / "formatted-controller-port"
+
+    @property
+    def formatted_secure(self) -> Path:
+        # Present if the storage was formatted with the SCRAM credentials of `--secure`.
+        return self.root / "formatted-secure"
+
+    @property
+    def started_secure(self) -> Path:
+        # Present while the last start was `--secure`: `status` and `env` then speak SASL.
+        return self.root / "started-secure"
 
 
 def parse_java_major(version_output: str) -> int | None:
@@ -214,6 +227,8 @@ def server_properties(config: LocalConfig, data_dir: Path, node: KafkaNode | Non
         "log.cleaner.dedupe.buffer.size": str(16 * 1024 * 1024),
         "log.segment.bytes": str(64 * 1024 * 1024),
     }
+    if config.kafka_secure:
+        settings.update(kafka_secure.broker_properties(config, port, cport))
     header = "# Written by chasqui-local on every start; edit chasqui_local/kafka.py instead.\n"
     return header + "".join(f"{key}={value}\n" for key, value in settings.items())
 
@@ -277,6 +292,11 @@ class KafkaProcess:
     def log_path(self) -> Path:
         return self.paths.log
 
+    @property
+    def security(self) -> KafkaSecurity:
+        """How chasqui-local itself connects: the super user on a secure broker, else PLAINTEXT."""
+        return kafka_secure.ADMIN if self.config.kafka_secure else PLAINTEXT
+
     def pid(self) -> int | None:
         pid = read_pid(self.paths.pid)
         if pid is not None and pid_alive(pid, cmdline_contains=PROCESS_MARKER):
@@ -312,7 +332,17 @@ class KafkaProcess:
             if self.clustered
             else str(self.node.controller_port)
         )
+        if self.config.kafka_secure:
+            self.paths.started_secure.write_text("SASL_PLAINTEXT\n")
+        else:
+            self.paths.started_secure.unlink(missing_ok=True)
         if (self.paths.data / "meta.properties").is_file():
+            if self.config.kafka_secure and not self.paths.formatted_secure.is_file():
+                raise StorageMismatchError(
+                    f"Kafka storage in {self.paths.data} was formatted without the SCRAM credentials "
+                    f"of --secure; start it without --secure, use another CHASQUI_LOCAL_DIR, or delete "
+                    f"{self.paths.data} (its topics will be lost)"
+                )
             recorded = (
                 self.paths.formatted_for.read_text().strip() if self.paths.formatted_for.is_file() else cport
             )
@@ -329,6 +359,10 @@ class KafkaProcess:
         cluster_id = cluster or new_cluster_id(self.config, jars)
         # One node alone bootstraps its own quorum; a cluster's voters are static in its properties.
         quorum_flags = [] if self.clustered else ["--standalone"]
+        scram_users: list[str] = []
+        if self.config.kafka_secure:
+            scram_users = [user.name for user in kafka_secure.read_manifests(self.config).users]
+            quorum_flags += kafka_secure.format_flags(scram_users)
         with self.paths.log.open("ab") as out:
             code = subprocess.run(
                 [
@@ -355,6 +389,9 @@ class KafkaProcess:
                 f"{tail(self.paths.log)}"
             )
         self.paths.formatted_for.write_text(cport + "\n")
+        if self.config.kafka_secure:
+            self.paths.formatted_secure.write_text("SCRAM-SHA-512\n")
+            kafka_secure.record_scram_users(self.config, scram_users)
         return jars
 
     def launch(self, jars: Path) -> int:
@@ -409,7 +446,7 @@ class KafkaProcess:
                 raise ProcessCrashedError(
                     f"{self.label} exited during startup; last lines of {self.paths.log}:\n{tail(self.paths.log)}"
                 )
-            answered = await cluster_id(self.bootstrap_server)
+            answered = await cluster_id(self.bootstrap_server, security=self.security)
             # Only our broker counts: another one could answer on the port if ours lost the race.
             if answered is not None and answered == self.formatted_cluster_id():
                 return
@@ -471,12 +508,17 @@ def running_layout(config: LocalConfig) -> LocalConfig:
     So `chasqui-local status`, `env` and `up` find a cluster started with `start --brokers 3`
     without repeating the option (or CHASQUI_KAFKA_BROKERS).
     """
-    if config.kafka_brokers != 1 or not _cluster_ports_fit(config):
-        return config
-    cluster = replace(config, kafka_brokers=3)
-    if any(process.pid() is not None for process in nodes(cluster)):
-        return cluster
-    return config
+    layout = config
+    if config.kafka_brokers == 1 and _cluster_ports_fit(config):
+        cluster = replace(config, kafka_brokers=3)
+        if any(process.pid() is not None for process in nodes(cluster)):
+            layout = cluster
+    # Likewise a broker started with `--secure` is found secure without repeating the option.
+    if not layout.kafka_secure and any(
+        process.pid() is not None and process.paths.started_secure.is_file() for process in nodes(layout)
+    ):
+        layout = replace(layout, kafka_secure=True)
+    return layout
 
 
 def shared_cluster_id(config: LocalConfig, jars: Path) -> str:
@@ -487,9 +529,13 @@ def shared_cluster_id(config: LocalConfig, jars: Path) -> str:
     return new_cluster_id(config, jars)
 
 
-async def broker_count(bootstrap_servers: str, timeout_ms: int = 3000) -> int:
+async def broker_count(
+    bootstrap_servers: str, timeout_ms: int = 3000, *, security: KafkaSecurity = PLAINTEXT
+) -> int:
     """How many brokers the cluster's metadata lists now (0 if none answers)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=timeout_ms)
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap_servers, request_timeout_ms=timeout_ms, **security.client_options()
+    )
     try:
         await asyncio.wait_for(admin.start(), timeout_ms / 1000)
         described = await asyncio.wait_for(admin.describe_cluster(), timeout_ms / 1000)
@@ -505,7 +551,8 @@ async def wait_for_brokers(config: LocalConfig, timeout_s: float = READY_TIMEOUT
     """Wait until the metadata lists every broker (topics created before would get fewer replicas)."""
     deadline = time.monotonic() + timeout_s
     while True:
-        count = await broker_count(config.kafka_bootstrap_servers)
+        security = kafka_secure.ADMIN if config.kafka_secure else PLAINTEXT
+        count = await broker_count(config.kafka_bootstrap_servers, security=security)
         if count >= config.kafka_brokers:
             return
         if time.monotonic() > deadline:
@@ -519,7 +566,12 @@ async def wait_for_brokers(config: LocalConfig, timeout_s: float = READY_TIMEOUT
 def _fallback_cluster_id() -> str:
     import base64
 
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    # As Kafka's Uuid.randomUuid(): never one starting with "-", which the StorageTool's argument
+    # parser would take for an option (`--cluster-id -x...` fails with "expected one argument").
+    while True:
+        candidate = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not candidate.startswith("-"):
+            return candidate
 
 
 async def _accepts_connections(host: str, port: int) -> bool:
@@ -533,7 +585,9 @@ async def _accepts_connections(host: str, port: int) -> bool:
     return True
 
 
-async def cluster_id(bootstrap_servers: str, timeout_ms: int = 3000) -> str | None:
+async def cluster_id(
+    bootstrap_servers: str, timeout_ms: int = 3000, *, security: KafkaSecurity = PLAINTEXT
+) -> str | None:
     """The cluster id of the broker answering a metadata request, or None if none answers."""
     # A plain connect first: aiokafka logs an error for every refused bootstrap attempt.
     reachable = []
@@ -543,7 +597,9 @@ async def cluster_id(bootstrap_servers: str, timeout_ms: int = 3000) -> str | No
             reachable.append(server.strip())
     if not reachable:
         return None
-    admin = AIOKafkaAdminClient(bootstrap_servers=",".join(reachable), request_timeout_ms=timeout_ms)
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=",".join(reachable), request_timeout_ms=timeout_ms, **security.client_options()
+    )
     try:
         await asyncio.wait_for(admin.start(), timeout_ms / 1000)
         described = await asyncio.wait_for(admin.describe_cluster(), timeout_ms / 1000)
@@ -555,6 +611,8 @@ async def cluster_id(bootstrap_servers: str, timeout_ms: int = 3000) -> str | No
     return str(described.get("cluster_id") or "")
 
 
-async def probe(bootstrap_servers: str, timeout_ms: int = 3000) -> bool:
-    """True if a broker answers a metadata request."""
-    return await cluster_id(bootstrap_servers, timeout_ms) is not None
+async def probe(
+    bootstrap_servers: str, timeout_ms: int = 3000, *, security: KafkaSecurity = PLAINTEXT
+) -> bool:
+    """True if a broker answers a metadata request (as `security`'s principal)."""
+    return await cluster_id(bootstrap_servers, timeout_ms, security=security) is not None

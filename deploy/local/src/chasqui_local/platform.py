@@ -10,7 +10,7 @@ import sys
 
 from chasqui_common.auth.devtokens import ensure_signing_key
 
-from . import services, stack
+from . import kafka_secure, services, stack
 from .config import LocalConfig
 
 
@@ -31,6 +31,15 @@ def platform_env(config: LocalConfig, info: stack.StackInfo) -> dict[str, str]:
         env[f"{name.upper()}_DATABASE_URL"] = dsn  # the DML-only runtime role
     for name, dsn in info.migration_dsns.items():
         env[f"{name.upper()}_DATABASE_MIGRATION_URL"] = dsn  # the schema owner: migrations at start
+    if config.kafka_secure:
+        # Each service connects as its own KafkaUser (services.start picks its pair); the topics come
+        # from the KafkaTopic manifests, as the Topic Operator creates them in Kubernetes.
+        env["CREATE_TOPICS"] = "false"
+        env["CHASQUI_KAFKA_SECURE"] = "1"
+        for service, security in kafka_secure.service_credentials(config).items():
+            prefix = service.upper().replace("-", "_")
+            for name, value in security.env().items():
+                env[f"{prefix}_{name}"] = value
     return env
 
 

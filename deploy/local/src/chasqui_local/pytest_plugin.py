@@ -18,6 +18,7 @@ from typing import Any, Literal, Protocol
 import pytest
 import pytest_asyncio
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from chasqui_common.kafka_security import KafkaSecurity
 
 from . import stack
 from .config import LocalConfig
@@ -174,7 +175,7 @@ async def service_db(postgres_admin_dsn: str) -> AsyncIterator[ServiceDatabase]:
 
 
 async def _create_topic(bootstrap: str, name: str, partitions: int) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **KafkaSecurity.from_env().client_options())
     await admin.start()
     try:
         await admin.create_topics([NewTopic(name=name, num_partitions=partitions, replication_factor=1)])
@@ -194,7 +195,7 @@ async def _create_topic(bootstrap: str, name: str, partitions: int) -> None:
 
 
 async def _delete_topics(bootstrap: str, names: list[str]) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **KafkaSecurity.from_env().client_options())
     await admin.start()
     try:
         await admin.delete_topics(names)

@@ -42,7 +42,7 @@ class ServiceSpec:
         return f"http://{HOST}:{self.port + MANAGEMENT_PORT_OFFSET}"
 
 
-# In start order; each listens on the configured base port + its offset (8001-8006 by default,
+# In start order; each listens on the configured base port + its offset (8001-8007 by default,
 # CHASQUI_SERVICE_PORT_BASE moves them all, e.g. for a second platform on one machine).
 SERVICE_NAMES = (
     "registry",
@@ -51,6 +51,7 @@ SERVICE_NAMES = (
     "migrant-services",
     "notifications",
     "dci-gateway",
+    "citizen-attention",
 )
 SERVICES = tuple(
     ServiceSpec(name, DEFAULT_SERVICE_PORT_BASE + offset) for offset, name in enumerate(SERVICE_NAMES, 1)
@@ -118,6 +119,26 @@ def status(config: LocalConfig) -> list[ServiceStatus]:
     return result
 
 
+def process_env(spec: ServiceSpec, env: Mapping[str, str]) -> dict[str, str]:
+    """The environment of one service process: `env` with its own database roles and, on the
+    secure broker (`--secure`), its own Kafka principal (`<SERVICE>_KAFKA_*`), never the admin's."""
+    service_env = {**env, "HTTP_HOST": HOST, "HTTP_PORT": str(spec.port)}
+    prefix = spec.name.upper().replace("-", "_")
+    service_env["DATABASE_URL"] = env[f"{prefix}_DATABASE_URL"]
+    if f"{prefix}_DATABASE_MIGRATION_URL" in env:
+        service_env["DATABASE_MIGRATION_URL"] = env[f"{prefix}_DATABASE_MIGRATION_URL"]
+    for name, value in env.items():
+        if name.startswith(f"{prefix}_KAFKA_"):
+            service_env[name.removeprefix(f"{prefix}_")] = value
+    if env.get("CHASQUI_KAFKA_SECURE") == "1" and f"{prefix}_KAFKA_SASL_USERNAME" not in env:
+        # Never fall back to the admin credentials a developer's shell may hold.
+        raise ServiceStartError(
+            f"{spec.name}: the secure Kafka broker has no principal for it: add a KafkaUser labelled "
+            f"chasqui.pe/service: {spec.name} to deploy/k8s/base/kafka/users-services.yaml"
+        )
+    return service_env
+
+
 def start(
     config: LocalConfig,
     env: Mapping[str, str],
@@ -155,11 +176,7 @@ def start(
         for spec, pid_file, log in to_start:
             program = executable(spec)
             assert program is not None
-            service_env = {**os.environ, **env, "HTTP_HOST": HOST, "HTTP_PORT": str(spec.port)}
-            prefix = spec.name.upper().replace("-", "_")
-            service_env["DATABASE_URL"] = env[f"{prefix}_DATABASE_URL"]
-            if f"{prefix}_DATABASE_MIGRATION_URL" in env:
-                service_env["DATABASE_MIGRATION_URL"] = env[f"{prefix}_DATABASE_MIGRATION_URL"]
+            service_env = process_env(spec, {**os.environ, **env})
             with log.open("ab") as handle:
                 process = subprocess.Popen(
                     [str(program)],

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import shlex
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from chasqui_common.kafka_security import PLAINTEXT
+
 from . import kafka as kafka_nodes
+from . import kafka_secure
 from .config import LocalConfig
 from .errors import StackError
 from .kafka import KafkaProcess
@@ -26,6 +30,7 @@ SERVICE_ROLES = (
     "migrant_services",
     "notifications",
     "dci_gateway",
+    "citizen_attention",
 )
 
 Progress = Callable[[str], None]
@@ -109,6 +114,10 @@ async def ensure_running(
         await asyncio.gather(*waits, postgres.wait_ready(pg_pid))
         if len(brokers) > 1:
             await kafka_nodes.wait_for_brokers(cfg)
+        if cfg.kafka_secure:
+            # Every start (and every `ensure_running` of a running stack) re-reads the manifests.
+            jars = await asyncio.to_thread(kafka_nodes.fetch_jars, cfg, progress)
+            await kafka_secure.provision(cfg, jars, brokers[0].log_path, progress)
         await postgres.ensure_database(DATABASE)
         dsns: dict[str, str] = {}
         migration_dsns: dict[str, str] = {}
@@ -182,16 +191,30 @@ async def healthy(config: LocalConfig | None = None) -> bool:
     cfg = config or LocalConfig.from_env()
     if not all(s.running for s in status(cfg)):
         return False
-    return await probe_kafka(cfg.kafka_bootstrap_servers) and await probe_postgres(admin_dsn(cfg, "postgres"))
+    security = kafka_secure.ADMIN if cfg.kafka_secure else PLAINTEXT
+    kafka_up = await probe_kafka(cfg.kafka_bootstrap_servers, security=security)
+    return kafka_up and await probe_postgres(admin_dsn(cfg, "postgres"))
 
 
 def env_lines(config: LocalConfig | None = None, *, export: bool = False) -> list[str]:
     cfg = config or LocalConfig.from_env()
     prefix = "export " if export else ""
-    return [
+    lines = [
         f"{prefix}KAFKA_BOOTSTRAP_SERVERS={cfg.kafka_bootstrap_servers}",
         f"{prefix}DATABASE_ADMIN_URL={admin_dsn(cfg)}",
     ]
+    if cfg.kafka_secure:
+        # Tooling (CLI, scenario, tests) connects as the super user; services get their own principal.
+        lines += [f"{prefix}{name}={shlex.quote(value)}" for name, value in kafka_secure.ADMIN.env().items()]
+        lines.append(f"{prefix}CHASQUI_KAFKA_CREDENTIALS={kafka_secure.credentials_path(cfg)}")
+        # `chasqui dlq replay` re-publishes as its own principal, as in Kubernetes.
+        for user in kafka_secure.read_manifests(cfg).users:
+            if user.role == "replayer":
+                lines.append(f"{prefix}CHASQUI_REPLAYER_SASL_USERNAME={user.name}")
+                lines.append(
+                    f"{prefix}CHASQUI_REPLAYER_SASL_PASSWORD={shlex.quote(kafka_secure.dev_password(user.name))}"
+                )
+    return lines
 
 
 __all__ = [

@@ -20,6 +20,7 @@ from typing import Annotated, Any
 import asyncpg
 import uvicorn
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError, NodeNotReadyError
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
@@ -41,8 +42,10 @@ from chasqui_common.events.catalogue import CATALOGUE, EventCatalogue
 from chasqui_common.http.idempotency import IdempotentUseCases, install_idempotency, purge_expired
 from chasqui_common.http.limits import install_body_limit
 from chasqui_common.http.problems import install_problem_handlers
+from chasqui_common.kafka_security import KafkaSecurity
 from chasqui_common.messaging.consumer import ConsumerRunner, EventConsumer
 from chasqui_common.messaging.outbox import Outbox, OutboxRelay
+from chasqui_common.messaging.retention import purge_plumbing
 from chasqui_common.messaging.retry import RetryPolicy
 from chasqui_common.messaging.sink import ProducerSink
 from chasqui_common.settings import ServiceSettings
@@ -266,7 +269,12 @@ def create_app(
 async def start_runtime(
     definition: ServiceDefinition, settings: ServiceSettings, schema: str, *, clock: Clock = SYSTEM_CLOCK
 ) -> ServiceRuntime:
-    """Migrate, connect, create topics, start consumers and the relay; in that order."""
+    """Migrate, connect, create topics, start consumers and the relay; in that order.
+
+    The database must answer (a failure there stops the start). The broker need not: if it is
+    unreachable, the service starts without its Kafka clients (`kafka_status` says so, `/readyz`
+    stays 200, writes wait in the outbox) and `connect_kafka_when_reachable` starts them later.
+    """
     # Whatever started is undone, in reverse order, if a later step fails.
     async with contextlib.AsyncExitStack() as undo:
         pool = await create_pool(
@@ -280,72 +288,40 @@ async def start_runtime(
         )
         undo.push_async_callback(pool.close)
         await prepare_schema(definition, settings, pool, schema)
-        ssl_context = settings.kafka_ssl_context()
-        if settings.create_topics:
-            topics = {t.name: t for t in definition.publishes}
-            topics.update({t.name: t for c in definition.consumers for t in c.topics})
-            await ensure_topics(settings.kafka_bootstrap_servers, topics.values(), ssl_context=ssl_context)
-        # A long-lived admin client: the broker health check asks it for the cluster metadata.
-        kafka_admin = AIOKafkaAdminClient(
-            bootstrap_servers=settings.kafka_bootstrap_servers,
-            client_id=f"chasqui-{definition.name}-admin",
-            security_protocol="SSL" if ssl_context is not None else "PLAINTEXT",
-            ssl_context=ssl_context,
-        )
-        await kafka_admin.start()
-        undo.push_async_callback(kafka_admin.close)
-        outbox = Outbox(definition.source, definition.catalogue)
-        dead_letters = ProducerSink(
-            settings.kafka_bootstrap_servers,
-            client_id=f"chasqui-{definition.name}-dlq",
-            ssl_context=ssl_context,
-        )
-        await dead_letters.start()
-        undo.push_async_callback(dead_letters.stop)
-        retry = RetryPolicy(settings.retry_max_attempts, settings.retry_base_delay, settings.retry_max_delay)
-        consumers: list[ConsumerRunner] = []
-        for consumer in definition.consumers:
-            consumer.retry = retry
-            consumer.bind(pool, outbox, dead_letters, clock)
-            runner = await consumer.start(
-                settings.kafka_bootstrap_servers,
-                group_suffix=settings.consumer_group_suffix,
-                ssl_context=ssl_context,
-                client_id=f"chasqui-{definition.name}",
-                max_poll_interval_ms=settings.kafka_max_poll_interval_ms,
-            )
-            undo.push_async_callback(runner.stop, settings.shutdown_grace_seconds / 2)
-            consumers.append(runner)
-        # The relay's own producer, stopped after the relay.
-        relay_sink = ProducerSink(
-            settings.kafka_bootstrap_servers,
-            client_id=f"chasqui-{definition.name}-outbox",
-            ssl_context=ssl_context,
-        )
-        await relay_sink.start()
-        undo.push_async_callback(relay_sink.stop)
-        relay = OutboxRelay(
-            pool,
-            relay_sink,
-            schema=schema,
-            batch_size=settings.outbox_batch_size,
-            poll_interval=settings.outbox_poll_interval,
-        )
-        relay.start()
-        undo.pop_all()  # started: from now on stop_runtime owns the shutdown
+        undo.pop_all()  # from here on stop_runtime owns the shutdown
+    security = settings.kafka_security()
+    outbox = Outbox(definition.source, definition.catalogue)
+    # Until the broker answers, the Kafka clients are created but not started: the API serves and
+    # writes wait in the outbox; `connect_kafka` replaces them with started ones.
+    relay_sink = _relay_sink(definition, settings, security)
     rt = ServiceRuntime(
         definition,
         settings,
         schema,
         pool,
         outbox,
-        relay,
+        OutboxRelay(pool, relay_sink, schema=schema),
         relay_sink,
         Transactions(pool, outbox, clock),
-        dead_letters=dead_letters,
-        kafka_admin=kafka_admin,
-        consumers=consumers,
+        dead_letters=_dead_letter_sink(definition, settings, security),
+        kafka_admin=_admin_client(definition, settings, security),
+        kafka_status="connecting",
     )
+    try:
+        await connect_kafka(rt)
+    except KAFKA_UNREACHABLE as exc:
+        # A broker outage must not keep a service from starting (a pod rescheduled during one would
+        # restart until the broker is back): serve now, connect in the background.
+        rt.kafka_status = f"unreachable: {type(exc).__name__}: {exc}"
+        log.warning(
+            "Kafka is unreachable at start-up (%s); the API serves and events wait in the outbox until "
+            "the broker answers",
+            rt.kafka_status,
+        )
+        rt.tasks.append(asyncio.create_task(connect_kafka_when_reachable(rt), name="kafka-connect"))
+    except BaseException:
+        await pool.close()
+        raise
     rt.tasks.append(
         asyncio.create_task(
             report_consumer_lag(rt.consumers, interval=settings.lag_report_interval),
@@ -356,10 +332,123 @@ async def start_runtime(
         asyncio.create_task(watch_broker(rt, settings.kafka_health_interval), name="broker-health")
     )
     rt.tasks.append(asyncio.create_task(purge_idempotency_keys(rt), name="idempotency-purge"))
+    rt.tasks.append(asyncio.create_task(purge_plumbing(rt), name="retention-purge"))
     for task in definition.background:
         rt.tasks.append(asyncio.create_task(task(rt), name=f"{definition.name}-{task.__name__}"))
     log.info("service %s started (schema %s)", definition.name, schema)
     return rt
+
+
+KAFKA_UNREACHABLE: tuple[type[BaseException], ...] = (
+    KafkaConnectionError,
+    NodeNotReadyError,
+    KafkaTimeoutError,
+    TimeoutError,
+    OSError,
+)
+"""Failures that mean "the broker does not answer (yet)", as opposed to a refused login or a bad
+configuration, which still stop the start."""
+
+
+def _admin_client(
+    definition: ServiceDefinition, settings: ServiceSettings, security: KafkaSecurity
+) -> AIOKafkaAdminClient:
+    # A long-lived admin client: the broker health check asks it for the cluster metadata.
+    return AIOKafkaAdminClient(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        client_id=f"chasqui-{definition.name}-admin",
+        **security.client_options(),
+    )
+
+
+def _dead_letter_sink(
+    definition: ServiceDefinition, settings: ServiceSettings, security: KafkaSecurity
+) -> ProducerSink:
+    return ProducerSink(
+        settings.kafka_bootstrap_servers, client_id=f"chasqui-{definition.name}-dlq", security=security
+    )
+
+
+def _relay_sink(
+    definition: ServiceDefinition, settings: ServiceSettings, security: KafkaSecurity
+) -> ProducerSink:
+    return ProducerSink(
+        settings.kafka_bootstrap_servers, client_id=f"chasqui-{definition.name}-outbox", security=security
+    )
+
+
+async def connect_kafka(rt: ServiceRuntime) -> None:
+    """Create the topics, then start the admin client, the dead-letter producer, the consumers, the
+    relay's producer and the relay, in that order, and put them in `rt`.
+
+    Raises whatever a step raised (e.g. KafkaConnectionError while the broker is down), after
+    stopping, in reverse order, what had started; `rt` keeps its previous clients then.
+    """
+    definition, settings = rt.definition, rt.settings
+    security = settings.kafka_security()
+    async with contextlib.AsyncExitStack() as undo:
+        if settings.create_topics:
+            topics = {t.name: t for t in definition.publishes}
+            topics.update({t.name: t for c in definition.consumers for t in c.topics})
+            await ensure_topics(settings.kafka_bootstrap_servers, topics.values(), security=security)
+        kafka_admin = _admin_client(definition, settings, security)
+        await kafka_admin.start()
+        undo.push_async_callback(kafka_admin.close)
+        dead_letters = _dead_letter_sink(definition, settings, security)
+        await dead_letters.start()
+        undo.push_async_callback(dead_letters.stop)
+        retry = RetryPolicy(settings.retry_max_attempts, settings.retry_base_delay, settings.retry_max_delay)
+        consumers: list[ConsumerRunner] = []
+        for consumer in definition.consumers:
+            consumer.retry = retry
+            consumer.bind(rt.pool, rt.outbox, dead_letters, rt.clock)
+            runner = await consumer.start(
+                settings.kafka_bootstrap_servers,
+                group_suffix=settings.consumer_group_suffix,
+                security=security,
+                client_id=f"chasqui-{definition.name}",
+                max_poll_interval_ms=settings.kafka_max_poll_interval_ms,
+            )
+            undo.push_async_callback(runner.stop, settings.shutdown_grace_seconds / 2)
+            consumers.append(runner)
+        # The relay's own producer, stopped after the relay.
+        relay_sink = _relay_sink(definition, settings, security)
+        await relay_sink.start()
+        undo.push_async_callback(relay_sink.stop)
+        relay = OutboxRelay(
+            rt.pool,
+            relay_sink,
+            schema=rt.schema,
+            batch_size=settings.outbox_batch_size,
+            poll_interval=settings.outbox_poll_interval,
+        )
+        relay.start()
+        undo.pop_all()
+    rt.kafka_admin, rt.dead_letters, rt.relay_sink, rt.relay = kafka_admin, dead_letters, relay_sink, relay
+    rt.consumers.extend(consumers)
+    rt.kafka_status = "ok"
+
+
+async def connect_kafka_when_reachable(
+    rt: ServiceRuntime, *, first_delay: float = 1.0, max_delay: float = 30.0
+) -> None:
+    """Retry `connect_kafka` with exponential backoff (`first_delay` doubling up to `max_delay`
+    seconds) until the broker answers; a failure other than the broker being unreachable is
+    logged and retried too (the API keeps serving either way)."""
+    delay = first_delay
+    while True:
+        await asyncio.sleep(delay)
+        try:
+            await connect_kafka(rt)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            rt.kafka_status = f"unreachable: {type(exc).__name__}: {exc}"
+            log.warning("Kafka still unreachable (%s); next try in %.0f s", rt.kafka_status, delay)
+            delay = min(delay * 2, max_delay)
+            continue
+        log.warning("Kafka is reachable: consumers and the outbox relay started")
+        return
 
 
 async def migrate(definition: ServiceDefinition, pool: asyncpg.Pool, schema: str) -> list[str]:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 SPEC_VERSION = "1.0"
 JSON_CONTENT_TYPE = "application/json"
@@ -60,10 +60,21 @@ class Envelope(BaseModel):
     traceparent: str | None = None
     tracestate: str | None = None
     data: dict[str, Any]
+    _body: tuple[bytes, dict[str, Any]] | None = PrivateAttr(default=None)
 
     def body(self) -> bytes:
         """The Kafka message value: the event data as compact UTF-8 JSON."""
+        kept = self._body
+        if kept is not None and kept[1] is self.data:  # not a copy with other data
+            return kept[0]
         return json.dumps(self.data, separators=(",", ":"), ensure_ascii=False).encode()
+
+    def keep_body(self, body: bytes) -> Envelope:
+        """Remember `body` as `body()`: the bytes the data was serialised to when the envelope was
+        built (`Outbox.envelope`), so they are not serialised again. The caller vouches that
+        `body` is what `body()` would give. Returns the envelope itself."""
+        self._body = (body, self.data)
+        return self
 
     def headers(self) -> dict[str, str]:
         """The Kafka headers of binary content mode (absent attributes are omitted)."""
@@ -127,7 +138,9 @@ class Envelope(BaseModel):
             raise EnvelopeError(
                 "envelope.bad_time", f"{H_TIME}={decoded[H_TIME]!r}, expected RFC 3339"
             ) from None
-        return cls(
+        # Every attribute was checked above (text, a UUID, an RFC 3339 time, a JSON object):
+        # constructing does not validate them, nor walk the data, a second time.
+        return cls.model_construct(
             id=event_id,
             source=decoded[H_SOURCE],
             type=decoded[H_TYPE],

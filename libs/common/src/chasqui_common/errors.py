@@ -112,3 +112,27 @@ class NotPermitted(DomainError):
 
     code = "not-permitted"
     title = "Not permitted"
+
+
+class RateLimited(DomainError):
+    """The caller made more requests of this kind than its allowance (answered 429 with Retry-After).
+
+    `retry_after_seconds` (whole seconds, at least 1) is when the next one will be accepted;
+    `limit` and `period_seconds` say the allowance (e.g. 60 per 60 s) for the detail and the document.
+    """
+
+    code = "rate-limited"
+    title = "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after_seconds: int, limit: int, period_seconds: int) -> None:
+        super().__init__(detail)
+        self.retry_after_seconds = max(1, retry_after_seconds)
+        self.limit = limit
+        self.period_seconds = period_seconds
+
+    def extensions(self) -> dict[str, Any]:
+        return {
+            "retry_after_seconds": self.retry_after_seconds,
+            "limit": self.limit,
+            "period_seconds": self.period_seconds,
+        }

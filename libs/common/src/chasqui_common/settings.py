@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import ssl
 from pathlib import Path
-from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from chasqui_common.kafka_security import KafkaSecurity, SaslMechanism, SecurityProtocol
+
 MANAGEMENT_PORT_OFFSET = 1000
-"""MANAGEMENT_PORT defaults to HTTP_PORT + this (registry 8001 -> 9001, ..., dci-gateway 8006 -> 9006)."""
+"""MANAGEMENT_PORT defaults to HTTP_PORT + this (registry 8001 -> 9001, ..., dci-gateway 8006 -> 9006, citizen-attention 8007 -> 9007)."""
 
 
 class ServiceSettings(BaseSettings):
@@ -30,8 +31,19 @@ class ServiceSettings(BaseSettings):
         "(at start, and by --migrate-only). Without it a service only checks at start that its "
         "migrations are applied, and refuses to start if not; DATABASE_URL is then a DML-only role",
     )
-    kafka_security_protocol: Literal["PLAINTEXT", "SSL"] = Field(
-        "PLAINTEXT", description="SSL for the mutual-TLS listener (Strimzi KafkaUser certificates)"
+    kafka_security_protocol: SecurityProtocol = Field(
+        "PLAINTEXT",
+        description="SSL for the mutual-TLS listener (Strimzi KafkaUser certificates); SASL_PLAINTEXT "
+        "for the local secure broker (`chasqui-local start --secure`, SCRAM); see chasqui_common.kafka_security",
+    )
+    kafka_sasl_mechanism: SaslMechanism = Field(
+        "SCRAM-SHA-512", description="SASL mechanism for SASL_PLAINTEXT/SASL_SSL (KAFKA_SASL_MECHANISM)"
+    )
+    kafka_sasl_username: str | None = Field(
+        None, description="The service's Kafka principal (KAFKA_SASL_USERNAME)"
+    )
+    kafka_sasl_password: SecretStr | None = Field(
+        None, description="Its SCRAM password (KAFKA_SASL_PASSWORD)"
     )
     kafka_ssl_cafile: Path | None = None
     kafka_ssl_certfile: Path | None = None
@@ -96,6 +108,22 @@ class ServiceSettings(BaseSettings):
 
     outbox_batch_size: int = 500
     outbox_poll_interval: float = 1.0
+    outbox_retention_hours: float = Field(
+        24,
+        gt=0,
+        description="Published outbox rows are deleted this long after publication "
+        "(OUTBOX_RETENTION_HOURS; docs/operations.md, Retention)",
+    )
+    inbox_retention_days: float = Field(
+        100,
+        gt=0,
+        description="Inbox rows are deleted this long after their event was applied "
+        "(INBOX_RETENTION_DAYS); longer than any topic or DLQ retention, so a replayed event is "
+        "still recognised",
+    )
+    retention_purge_interval: float = Field(
+        600, gt=0, description="Seconds between two runs of the outbox and inbox purge"
+    )
     retry_max_attempts: int = 6
     retry_base_delay: float = Field(
         0.2, gt=0, description="First wait before a consumer retries a batch its environment failed"
@@ -153,26 +181,19 @@ class ServiceSettings(BaseSettings):
             )
         return self
 
-    def kafka_ssl_context(self) -> ssl.SSLContext | None:
-        """The client TLS context for KAFKA_SECURITY_PROTOCOL=SSL, or None for PLAINTEXT."""
-        if self.kafka_security_protocol != "SSL":
-            return None
-        from aiokafka.helpers import create_ssl_context
-
-        missing = [
-            name
-            for name, value in (
-                ("KAFKA_SSL_CAFILE", self.kafka_ssl_cafile),
-                ("KAFKA_SSL_CERTFILE", self.kafka_ssl_certfile),
-                ("KAFKA_SSL_KEYFILE", self.kafka_ssl_keyfile),
-            )
-            if value is None
-        ]
-        if missing:
-            raise ValueError(f"KAFKA_SECURITY_PROTOCOL=SSL needs {', '.join(missing)}")
-        context: ssl.SSLContext = create_ssl_context(
-            cafile=str(self.kafka_ssl_cafile),
-            certfile=str(self.kafka_ssl_certfile),
-            keyfile=str(self.kafka_ssl_keyfile),
+    def kafka_security(self) -> KafkaSecurity:
+        """The security of every Kafka client of the service (KafkaSecurityError if incomplete)."""
+        password = self.kafka_sasl_password
+        return KafkaSecurity(
+            protocol=self.kafka_security_protocol,
+            sasl_mechanism=self.kafka_sasl_mechanism,
+            username=self.kafka_sasl_username,
+            password=password.get_secret_value() if password is not None else None,
+            cafile=self.kafka_ssl_cafile,
+            certfile=self.kafka_ssl_certfile,
+            keyfile=self.kafka_ssl_keyfile,
         )
-        return context
+
+    def kafka_ssl_context(self) -> ssl.SSLContext | None:
+        """The client TLS context for KAFKA_SECURITY_PROTOCOL=SSL or SASL_SSL, or None."""
+        return self.kafka_security().ssl_context()

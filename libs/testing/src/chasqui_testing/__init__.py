@@ -13,12 +13,13 @@ from typing import Any
 
 import asyncpg
 import httpx
-from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from chasqui_common.clock import SYSTEM_CLOCK, Clock
 from chasqui_common.db.migrations import apply_migrations, common_migrations
 from chasqui_common.db.pool import create_pool
 from chasqui_common.events.catalogue import EventCatalogue, EventPayload
+from chasqui_common.kafka_security import KafkaSecurity
 from chasqui_common.messaging.consumer import ConsumerRunner, EventConsumer
 from chasqui_common.messaging.sink import ProducerSink
 from chasqui_common.topics import Topic, ensure_topics
@@ -31,17 +32,22 @@ async def collect_records(
     count: int,
     timeout: float = 30.0,
     idle_after_count: float = 0.0,
+    security: KafkaSecurity | None = None,
+    group_prefix: str = "test-reader-",
 ) -> list[ConsumerRecord[bytes, bytes]]:
     """Read `topic` from the beginning until `count` records arrived (or `timeout` passed).
 
     With `idle_after_count`, keep reading that long after reaching `count`, to catch extras.
+    `security` defaults to KAFKA_SECURITY_PROTOCOL and friends (PLAINTEXT when unset); on a broker
+    with ACLs, `group_prefix` must be one the principal may use (e.g. `juntos-`).
     """
     consumer = AIOKafkaConsumer(
         topic,
         bootstrap_servers=bootstrap_servers,
-        group_id=f"test-reader-{uuid.uuid4().hex[:8]}",
+        group_id=f"{group_prefix}{uuid.uuid4().hex[:8]}",
         auto_offset_reset="earliest",
         enable_auto_commit=False,
+        **(security or KafkaSecurity.from_env()).client_options(),
     )
     await consumer.start()
     records: list[ConsumerRecord[bytes, bytes]] = []
@@ -165,18 +171,29 @@ class RunningService:
     def runtime(self) -> Any:
         return self.app.state.runtime
 
-    def token(self, *scopes: str, subject: str = "test-client") -> str:
+    def token(
+        self, *scopes: str, subject: str = "test-client", claims: dict[str, str | list[str]] | None = None
+    ) -> str:
+        """A token with `scopes`; national in their prefixes unless `claims` (access claims such as
+        `{"chasqui:ubigeo": "150142"}`, or `{}` for none) confine it."""
         from chasqui_common.auth.devtokens import issue_token
 
-        return issue_token(self.auth_dir, subject=subject, scopes=list(scopes))
+        return issue_token(self.auth_dir, subject=subject, scopes=list(scopes), claims=claims)
 
     def management(self) -> httpx.AsyncClient:
         """An HTTP client of the management server (health, readiness, metrics)."""
         return httpx.AsyncClient(base_url=self.management_url, timeout=30)
 
-    def client(self, *scopes: str) -> httpx.AsyncClient:
-        """An HTTP client carrying a valid token with `scopes` (none: no Authorization header)."""
-        headers = {"Authorization": f"Bearer {self.token(*scopes)}"} if scopes else {}
+    def client(
+        self, *scopes: str, subject: str = "test-client", claims: dict[str, str | list[str]] | None = None
+    ) -> httpx.AsyncClient:
+        """An HTTP client carrying a valid token with `scopes` (none: no Authorization header);
+        `subject` and `claims` as for `token`."""
+        headers = (
+            {"Authorization": f"Bearer {self.token(*scopes, subject=subject, claims=claims)}"}
+            if scopes
+            else {}
+        )
         return httpx.AsyncClient(base_url=self.base_url, headers=headers, timeout=30)
 
 
@@ -241,7 +258,8 @@ class ParcelContract:
 async def parcel_contract(bootstrap_servers: str, topic_name: str) -> AsyncIterator[ParcelContract]:
     """A contract on an existing topic (e.g. from the `unique_topic` fixture); creates its DLQ and
     deletes the DLQ afterwards (the topic itself belongs to whoever created it)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    security = KafkaSecurity.from_env()
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, **security.client_options())
     await admin.start()
     try:
         [described] = await admin.describe_topics([topic_name])
@@ -256,7 +274,7 @@ async def parcel_contract(bootstrap_servers: str, topic_name: str) -> AsyncItera
         personal_data=False,
         partitions=partitions,
     )
-    await ensure_topics(bootstrap_servers, [topic])
+    await ensure_topics(bootstrap_servers, [topic], security=security)
     catalogue = EventCatalogue()
 
     class Parcel(ParcelSent):
@@ -266,7 +284,7 @@ async def parcel_contract(bootstrap_servers: str, topic_name: str) -> AsyncItera
     try:
         yield ParcelContract(catalogue, topic, Parcel)
     finally:
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, **security.client_options())
         await admin.start()
         try:
             with contextlib.suppress(Exception):
@@ -288,9 +306,13 @@ async def plumbed_pool(dsn: str, schema: str, *, max_size: int = 8) -> AsyncIter
 
 
 @contextlib.asynccontextmanager
-async def started_sink(bootstrap_servers: str) -> AsyncIterator[ProducerSink]:
-    """A started idempotent (acks=all) producer sink, as services use for the relay and dead letters."""
-    sink = ProducerSink(bootstrap_servers)
+async def started_sink(
+    bootstrap_servers: str, *, security: KafkaSecurity | None = None
+) -> AsyncIterator[ProducerSink]:
+    """A started idempotent (acks=all) producer sink, as services use for the relay and dead letters.
+
+    `security` defaults to KAFKA_SECURITY_PROTOCOL and friends (PLAINTEXT when unset)."""
+    sink = ProducerSink(bootstrap_servers, security=security or KafkaSecurity.from_env())
     await sink.start()
     try:
         yield sink
@@ -303,9 +325,90 @@ async def running_consumer(
     consumer: EventConsumer, bootstrap_servers: str, **options: Any
 ) -> AsyncIterator[ConsumerRunner]:
     """`consumer` (already bound) in its consumer group until the block ends, then stopped
-    gracefully (its batch in flight finished and committed). `options` go to `EventConsumer.start`."""
+    gracefully (its batch in flight finished and committed). `options` go to `EventConsumer.start`
+    (`security` defaults to KAFKA_SECURITY_PROTOCOL and friends, PLAINTEXT when unset)."""
+    options.setdefault("security", KafkaSecurity.from_env())
     runner = await consumer.start(bootstrap_servers, **options)
     try:
         yield runner
     finally:
         await runner.stop(timeout=10)
+
+
+async def end_offsets(
+    bootstrap_servers: str,
+    topics: list[str],
+    *,
+    security: KafkaSecurity | None = None,
+    group_prefix: str = "test-reader-",
+) -> dict[TopicPartition, int]:
+    """The current end offset of every partition of `topics` (those that exist): pass it to
+    `records_since` to read only what is written after this moment, however big a shared topic is."""
+    # A group id, though nothing is committed: aiokafka's group-less consumer can fail to stop
+    # right after it started (a CancelledError from its never-started reset task).
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap_servers,
+        group_id=f"{group_prefix}{uuid.uuid4().hex[:8]}",
+        enable_auto_commit=False,
+        **(security or KafkaSecurity.from_env()).client_options(),
+    )
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap_servers, **(security or KafkaSecurity.from_env()).client_options()
+    )
+    await admin.start()
+    try:
+        described = await admin.describe_topics(topics)
+    finally:
+        await admin.close()
+    partitions = [
+        TopicPartition(d["topic"], p["partition"])
+        for d in described
+        if d.get("error_code", 0) == 0
+        for p in d.get("partitions", [])
+    ]
+    if not partitions:
+        return {}
+    await consumer.start()
+    try:
+        return dict(await consumer.end_offsets(partitions))
+    finally:
+        await consumer.stop()
+
+
+async def records_since(
+    bootstrap_servers: str,
+    start: dict[TopicPartition, int],
+    *,
+    timeout: float = 60.0,
+    security: KafkaSecurity | None = None,
+    group_prefix: str = "test-reader-",
+) -> dict[str, list[ConsumerRecord[bytes, bytes]]]:
+    """Every record written after `start` (from `end_offsets`) up to the end of each partition
+    now, by topic, in partition order; TimeoutError if a partition cannot be read to its end."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap_servers,
+        group_id=f"{group_prefix}{uuid.uuid4().hex[:8]}",
+        enable_auto_commit=False,
+        **(security or KafkaSecurity.from_env()).client_options(),
+    )
+    await consumer.start()
+    try:
+        partitions = list(start)
+        ends = await consumer.end_offsets(partitions)
+        consumer.assign(partitions)
+        for partition, offset in start.items():
+            consumer.seek(partition, offset)
+        found: dict[str, list[ConsumerRecord[bytes, bytes]]] = {}
+        pending = {p for p in partitions if ends[p] > start[p]}
+        deadline = time.monotonic() + timeout
+        while pending:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"could not read {sorted(map(str, pending))} to their end")
+            batch = await consumer.getmany(*pending, timeout_ms=200, max_records=5000)
+            for partition, records in batch.items():
+                found.setdefault(partition.topic, []).extend(r for r in records if r.offset < ends[partition])
+                if records and records[-1].offset >= ends[partition] - 1:
+                    pending.discard(partition)
+        return found
+    finally:
+        await consumer.stop()

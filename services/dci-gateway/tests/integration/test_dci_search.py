@@ -33,12 +33,11 @@ from .conftest import (
     Gateway,
     assert_request_valid,
     assert_response_valid,
+    callback_errors,
     publish,
     register_sender,
     registered,
-    request_schema,
     search_message,
-    spec_errors,
 )
 
 
@@ -259,6 +258,7 @@ async def test_bad_envelopes_and_criteria_are_refused_as_the_standard_says(
     async with gateway.service.client() as anonymous:
         no_token = await anonymous.post(path, json=gateway.sender.envelope("search", search_message(query)))
     assert no_token.status_code == 401
+    assert_response_valid(path, no_token)
 
     criteria = await gateway.search(
         {"query_type": "predicate",
@@ -306,7 +306,8 @@ async def test_a_sender_receives_and_filters_only_its_entitled_fields(
                            "registration_date", "last_updated"}  # fmt: skip
     assert (second["status"], second["status_reason_code"]) == ("rjct", "rjct.filter.invalid")
     logged = await gateway.service.runtime.pool.fetchval(
-        "SELECT person_ids FROM access_log WHERE sender_id = $1 AND reference_id = 'ref-0'", narrow.sender_id
+        "SELECT person_ids FROM access_log WHERE sender_id = $1 AND reference_id = 'ref-0'",
+        narrow.sender_id,
     )
     assert logged == [f"{data['tag']}-D"]
 
@@ -336,7 +337,7 @@ async def test_async_search_is_answered_by_a_signed_callback_delivered_after_an_
     assert gateway.receiver.refused >= 2  # tried, refused, retried
     gateway.receiver.down = False
     [callback] = await gateway.receiver.wait_for(1, timeout=30)
-    assert not spec_errors(request_schema("/registry/on-search"), callback)
+    assert not callback_errors(callback)
     assert callback["header"]["action"] == "on-search"
     assert callback["message"]["correlation_id"] == correlation_id
     [record] = callback["message"]["search_response"][0]["data"]["reg_records"]
@@ -361,3 +362,23 @@ async def test_async_search_is_answered_by_a_signed_callback_delivered_after_an_
     answer = status.json()["message"]["txnstatus_response"]["txn_status"]
     assert answer["correlation_id"] == correlation_id
     assert answer["search_response"][0]["data"]["reg_records"][0]["name"]["given_name"] == "Luz"
+
+    # The same status asked asynchronously: ACK, then a signed txn/on-status callback.
+    async_status = gateway.sender.envelope(
+        "txn-status",
+        {"transaction_id": body["message"]["transaction_id"],
+         "txnstatus_request": {"reference_id": "st-2", "txn_type": "search", "attribute_type": "reference_id_list",
+                               "attribute_value": ["ref-0"]}},
+        total_count=1,
+        sender_uri=f"{gateway.receiver.base_url}/dci/txn",
+    )  # fmt: skip
+    acked = await gateway.post("/registry/txn/status", async_status)
+    assert acked.status_code == 200, acked.text
+    assert acked.json()["message"]["ack_status"] == "ACK"
+    bodies = await gateway.receiver.wait_for(2, timeout=30)
+    [on_status] = [b for b in bodies if b["header"]["action"] == "txn-on-status"]
+    assert not callback_errors(on_status)
+    await assert_signed_by_gateway(gateway, on_status)
+    kept = on_status["message"]["txnstatus_response"]["txn_status"]
+    assert kept["correlation_id"] == correlation_id
+    assert kept["search_response"][0]["data"]["reg_records"][0]["name"]["given_name"] == "Luz"

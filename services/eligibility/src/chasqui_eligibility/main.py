@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from chasqui_common.application.arco import arco_consumer
 from chasqui_common.bootstrap import ServiceDefinition, run
-from chasqui_common.topics import ELIGIBILITY_DECISIONS
+from chasqui_common.topics import ARCO_ANSWERS, AUDIT, ELIGIBILITY_DECISIONS, PROGRAM_DECISIONS
 
 from chasqui_eligibility.api.routes import router
+from chasqui_eligibility.application import arco
 from chasqui_eligibility.application.event_handlers import make_consumer
 from chasqui_eligibility.application.rule_book import rule_book
 from chasqui_eligibility.application.sweep import daily_sweep
@@ -25,8 +27,8 @@ def build_definition(*, consumer_name: str = "eligibility") -> ServiceDefinition
         title="Chasqui eligibility",
         migrations=MIGRATIONS,
         routers=[router],
-        consumers=[make_consumer(consumer_name)],
-        publishes=[ELIGIBILITY_DECISIONS],
+        consumers=[make_consumer(consumer_name), arco_consumer(arco.PART, f"{consumer_name}-arco")],
+        publishes=[ELIGIBILITY_DECISIONS, *PROGRAM_DECISIONS, ARCO_ANSWERS, AUDIT],
         background=[daily_sweep],
     )
 

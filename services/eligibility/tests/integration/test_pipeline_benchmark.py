@@ -25,3 +25,4 @@ def test_the_pipeline_benchmark_reports_every_stage_in_one_run() -> None:
     assert "| registry import, every event on Kafka |" in done.stdout
     assert "of import |" in done.stdout
     assert "of eligibility |" in done.stdout
+    assert "CPU seconds per 1,000 households" in done.stdout

@@ -27,10 +27,15 @@ from chasqui_common.events.registry import (
 )
 from chasqui_common.messaging.outbox import Outbox
 from chasqui_common.settings import ServiceSettings
-from chasqui_common.topics import ELIGIBILITY_DECISIONS, REGISTRY_HOUSEHOLDS
+from chasqui_common.topics import (
+    ELIGIBILITY_DECISIONS,
+    PROGRAM_DECISIONS,
+    REGISTRY_HOUSEHOLDS,
+    program_decisions_topic,
+)
 from chasqui_eligibility.main import build_definition
 from chasqui_scenario.synthetic import household, member
-from chasqui_testing import RunningService, collect_records, serve_app
+from chasqui_testing import RunningService, end_offsets, records_since, serve_app
 
 REGISTRY = Outbox("/chasqui/registry")
 
@@ -55,10 +60,13 @@ async def decisions_for(
 ) -> list[dict[str, Any]]:
     """decision.changed payloads keyed by `household_id` that this test's service decided (its
     decision log has them: an eligibility service of a running platform consumes the same
-    registry events and publishes to the same topic), waiting until `want` arrived."""
+    registry events and publishes to the same topic), waiting until `want` arrived. Reads what
+    was written since the test started (`since`): the shared topic holds every test's decisions."""
     deadline = time.monotonic() + timeout
     while True:
-        records = await collect_records(bootstrap, ELIGIBILITY_DECISIONS.name, count=10**9, timeout=1.5)
+        records = (await records_since(bootstrap, SINCE[ELIGIBILITY_DECISIONS.name])).get(
+            ELIGIBILITY_DECISIONS.name, []
+        )
         ours = {
             str(r["decision_id"])
             for r in await pool.fetch(
@@ -72,6 +80,22 @@ async def decisions_for(
         ]
         if len(mine) >= want or time.monotonic() > deadline:
             return mine
+        await asyncio.sleep(0.5)
+
+
+SINCE: dict[str, Any] = {}
+"""Per topic, the end offsets when the test began (`chasqui_testing.end_offsets`)."""
+
+
+async def program_copies(bootstrap: str, program: str, decision_id: str, timeout: float = 20) -> list[Any]:
+    """The records of `eligibility.decisions.<program>` about decision `decision_id`."""
+    topic = program_decisions_topic(program).name
+    deadline = time.monotonic() + timeout
+    while True:
+        records = (await records_since(bootstrap, SINCE[topic])).get(topic, [])
+        found = [r for r in records if json.loads(r.value)["decision_id"] == decision_id]
+        if found or time.monotonic() > deadline:
+            return found
         await asyncio.sleep(0.5)
 
 
@@ -122,6 +146,8 @@ async def test_registry_events_drive_decisions_sweeps_and_the_api(
         tmp_path=tmp_path,
     ) as svc:
         rt = svc.runtime
+        for topic in (ELIGIBILITY_DECISIONS, *PROGRAM_DECISIONS):
+            SINCE[topic.name] = await end_offsets(kafka_bootstrap_servers, [topic.name])
         registered = REGISTRY.envelope(HouseholdRegistered(household_id=hh_id, household=snapshot))
         await publish(kafka_bootstrap_servers, registered)
 
@@ -130,8 +156,16 @@ async def test_registry_events_drive_decisions_sweeps_and_the_api(
         juntos = next(e for e in first if e["program"] == "JUNTOS")
         assert juntos["benefit_amount_centimos"] == 20000
         assert juntos["benefit_period_months"] == 2
-        assert juntos["recipient"]["given_names"] == "Juana"  # household programs tell the head
-        assert juntos["recipient"]["consent"]["sms"] is True
+        assert juntos["recipient_person_id"] == grandma  # household programs tell the head
+        assert "recipient" not in juntos  # no names, phone, e-mail or consent (ADR 0008)
+        # Each decision also goes, as its own event, to its program's topic only.
+        copies = await program_copies(kafka_bootstrap_servers, "JUNTOS", juntos["decision_id"])
+        assert [c.key for c in copies] == [hh_id.encode()]
+        assert json.loads(copies[0].value) == juntos
+        headers = dict(copies[0].headers)
+        assert headers["ce_type"] == b"pe.chasqui.eligibility.decision.changed.v2"
+        assert headers["ce_causationid"] == str(registered.id).encode()
+        assert not await program_copies(kafka_bootstrap_servers, "PENSION_65", juntos["decision_id"], 1)
         assert juntos["caused_by_event_id"] == str(registered.id)
         assert juntos["previous_eligible"] is False
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from chasqui_common.application.arco import arco_consumer
 from chasqui_common.bootstrap import ServiceDefinition, run
-from chasqui_common.topics import MIGRANT_SERVICES_CASES, MIGRANT_SERVICES_MIGRANTS
+from chasqui_common.topics import ARCO_ANSWERS, AUDIT, MIGRANT_SERVICES_CASES, MIGRANT_SERVICES_MIGRANTS
 
 from chasqui_migrant_services.api import routes
+from chasqui_migrant_services.application import arco
 from chasqui_migrant_services.application.expiry_watch import expiry_watch
 from chasqui_migrant_services.settings import MigrantsSettings
 
@@ -16,7 +18,8 @@ DEFINITION = ServiceDefinition(
     title="Chasqui migrant services",
     migrations=Path(__file__).parent / "migrations",
     routers=[routes.router],
-    publishes=[MIGRANT_SERVICES_MIGRANTS, MIGRANT_SERVICES_CASES],
+    consumers=[arco_consumer(arco.PART)],
+    publishes=[MIGRANT_SERVICES_MIGRANTS, MIGRANT_SERVICES_CASES, ARCO_ANSWERS, AUDIT],
     background=[expiry_watch],
 )
 

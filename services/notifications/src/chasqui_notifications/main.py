@@ -7,10 +7,11 @@ from datetime import time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from chasqui_common.application.arco import arco_consumer
 from chasqui_common.bootstrap import BackgroundTask, ServiceDefinition, ServiceRuntime, run
 from chasqui_common.events.notifications import DeliveryChannel
 from chasqui_common.settings import ServiceSettings
-from chasqui_common.topics import NOTIFICATIONS_DELIVERIES
+from chasqui_common.topics import ARCO_ANSWERS, AUDIT, NOTIFICATIONS_DELIVERIES
 
 from chasqui_notifications.adapters.channels import (
     HttpProviderTransport,
@@ -19,6 +20,8 @@ from chasqui_notifications.adapters.channels import (
     Transport,
 )
 from chasqui_notifications.api import routes
+from chasqui_notifications.application import arco
+from chasqui_notifications.application.attention_events import build_attention_consumer
 from chasqui_notifications.application.dispatcher import Dispatcher
 from chasqui_notifications.application.event_handlers import build_consumer
 from chasqui_notifications.domain.delivery import RetrySchedule
@@ -126,8 +129,12 @@ def build_definition(
         title="Chasqui notifications",
         migrations=Path(__file__).parent / "migrations",
         routers=[routes.router],
-        consumers=[build_consumer(consumer_name)],
-        publishes=[NOTIFICATIONS_DELIVERIES],
+        consumers=[
+            build_consumer(consumer_name),
+            build_attention_consumer(f"{consumer_name}-attention"),  # citizen-attention's messages
+            arco_consumer(arco.PART, f"{consumer_name}-arco"),
+        ],
+        publishes=[NOTIFICATIONS_DELIVERIES, ARCO_ANSWERS, AUDIT],
         background=[dispatcher_task(transports=transports)],
     )
 

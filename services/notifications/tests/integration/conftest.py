@@ -41,6 +41,7 @@ from chasqui_common.topics import (
 from chasqui_notifications.main import build_definition
 from chasqui_notifications.settings import NotificationsSettings
 from chasqui_testing import RunningService, serve_app
+from chasqui_testing.consumer_groups import pin_groups_at_end
 from chasqui_testing.ports import free_port
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -166,6 +167,8 @@ def notifications(
     @contextlib.asynccontextmanager
     async def start(group: str | None = None, **overrides: Any) -> AsyncIterator[RunningService]:
         name = group or default_group
+        if name not in _STARTED_GROUPS:  # its other groups too (citizen-attention's messages, ARCO)
+            await pin_groups_at_end(build_definition(consumer_name=name), kafka_bootstrap_servers, "")
         await start_group_at_end(kafka_bootstrap_servers, name)
         settings: dict[str, Any] = {
             "email_transport": "smtp",

@@ -112,13 +112,7 @@ def decision(
         rule_set_version="2025.1",
         as_of=date(2025, 6, 1),
         cause=eligibility.DecisionCause.REGISTRY_EVENT,
-        recipient=eligibility.Recipient(
-            person_id=p.person_id,
-            given_names=p.given_names,
-            phone=p.phone,
-            email=p.email,
-            consent=eligibility.RecipientConsent(sms=True, email=True),
-        ),
+        recipient_person_id=p.person_id,
     )
 
 

@@ -76,6 +76,27 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "monthly_salary": "S/ 1,200.00",
         "vacancy_id": "v-1",
     },
+    "attention.referral_accepted": {
+        "office": "la OMAPED (Oficina Municipal de Atención a la Persona con Discapacidad)",
+        "office_cap": "La OMAPED (Oficina Municipal de Atención a la Persona con Discapacidad)",
+        "office_short": "la OMAPED",
+        "office_short_cap": "La OMAPED",
+        "referral_id": "r-1",
+    },
+    "attention.home_visit_scheduled": {"due_on": date(2026, 3, 19), "request_id": "s-1"},
+    "attention.home_visit_recorded": {
+        "visited_on": date(2026, 3, 16),
+        "result_due_on": date(2026, 4, 22),
+        "request_id": "s-1",
+    },
+    "attention.classification_result_ready": {"request_id": "s-1"},
+    "attention.referral_deadline_missed": {
+        "office_short": "la OMAPED",
+        "from_office": "el CIAM",
+        "due_on": date(2026, 3, 16),
+        "status": "pendiente",
+        "referral_id": "0b7f6f0e-8a0c-4f37-9d62-3f1e2f7a5c11",
+    },
 }
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import asyncpg
 from chasqui_common.application.unit_of_work import Transactions
+from chasqui_common.auth.scope import Caller
 from chasqui_common.bootstrap import migrate
 from chasqui_common.clock import SYSTEM_CLOCK
 from chasqui_common.db.pool import create_pool
@@ -30,6 +31,9 @@ from rich.table import Table
 from chasqui_registry.adapters.import_files import Format, ImportFile
 from chasqui_registry.application import imports
 from chasqui_registry.main import DEFINITION
+
+OPERATOR = Caller.service("registry-cli", "registry", purpose="bulk import from the command line")
+"""Who an import from the command line acts for: the operator with database access (national)."""
 
 
 @contextlib.asynccontextmanager
@@ -87,7 +91,7 @@ async def import_file(
     async with registry_pool(settings) as pool:
         run = Transactions(pool, Outbox(DEFINITION.source, DEFINITION.catalogue), SYSTEM_CLOCK)
         size = (await asyncio.to_thread(path.stat)).st_size
-        started = await run.command(imports.start_import, imports.StartImport(path.name, fmt))
+        started = await run.command(imports.start_import, imports.StartImport(path.name, fmt, OPERATOR))
         import_id = started.import_id
         console.print(f"import [bold]{import_id}[/] of {path} ({fmt}, {encoding})")
         with Progress(

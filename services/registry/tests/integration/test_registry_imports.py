@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from chasqui_common.application.unit_of_work import Transactions
+from chasqui_common.auth.scope import Caller
 from chasqui_common.db.migrations import apply_migrations, common_migrations, load_migrations
 from chasqui_common.db.pool import create_pool
 from chasqui_common.messaging.outbox import Outbox
@@ -321,7 +322,9 @@ async def test_parallel_import_keeps_row_numbers_and_refuses_documents_across_ba
                 conn, service_db.schema, common_migrations() + load_migrations(DEFINITION.migrations)
             )
         run = Transactions(pool, Outbox(DEFINITION.source))
-        started = await run.command(imports.start_import, imports.StartImport(path.name, "csv"))
+        started = await run.command(
+            imports.start_import, imports.StartImport(path.name, "csv", Caller.service("test", "registry"))
+        )
         report = await imports.run_import(
             run, imports.RunImport(started.import_id, path, "csv", batch_size=2, workers=2)
         )
@@ -338,18 +341,25 @@ async def test_parallel_import_keeps_row_numbers_and_refuses_documents_across_ba
         keys = {r["import_key"] for r in await pool.fetch("SELECT import_key FROM households")}
         assert keys == {f"{UNIT}/P-{n}" for n in (1, 2, 4, 6, 8)}
         assert await pool.fetchval("SELECT count(*) FROM persons") == 6
-        events = await pool.fetch("SELECT message_key, body FROM outbox ORDER BY position")
+        events = await pool.fetch(
+            "SELECT message_key, body FROM outbox WHERE topic = 'registry.households' ORDER BY position"
+        )
         assert len(events) == 5
         ids = {str(r["household_id"]) for r in await pool.fetch("SELECT household_id FROM households")}
         assert {e["message_key"] for e in events} == ids
         assert all(json.loads(e["body"])["household"]["household_id"] == e["message_key"] for e in events)
 
         # Again, in one process this time: everything already there is skipped, nothing emitted.
-        again_id = (await run.command(imports.start_import, imports.StartImport(path.name, "csv"))).import_id
+        again_id = (
+            await run.command(
+                imports.start_import,
+                imports.StartImport(path.name, "csv", Caller.service("test", "registry")),
+            )
+        ).import_id
         again = await imports.run_import(
             run, imports.RunImport(again_id, path, "csv", batch_size=2, workers=0)
         )
         assert (again.imported, again.skipped, again.rejected) == (0, 5, 4)
-        assert await pool.fetchval("SELECT count(*) FROM outbox") == 5
+        assert await pool.fetchval("SELECT count(*) FROM outbox WHERE topic = 'registry.households'") == 5
     finally:
         await pool.close()

@@ -32,6 +32,7 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import KafkaConnectionError, KafkaError, TopicAlreadyExistsError
 from aiokafka.structs import OffsetAndMetadata
 from chasqui_common.events import CATALOGUE
+from chasqui_common.kafka_security import KafkaSecurity, KafkaSecurityError
 from chasqui_common.messaging import deadletter
 from chasqui_common.topics import DAY_MS, DLQ_SUFFIX, TOPICS, topic_named
 
@@ -49,17 +50,40 @@ TIMEOUT_MS = 10_000
 
 def _unreachable(bootstrap: str, exc: BaseException) -> CliError:
     text = str(exc) if str(exc).startswith(type(exc).__name__) else f"{type(exc).__name__}: {exc}"
+    # aiokafka reports a refused SASL login as a failed bootstrap too: name the credentials then.
+    sasl = os.environ.get("KAFKA_SECURITY_PROTOCOL", "").upper().startswith("SASL")
+    credentials = " and are KAFKA_SASL_USERNAME/KAFKA_SASL_PASSWORD right" if sasl else ""
     return CliError(
         f"cannot reach Kafka at {bootstrap} ({text}); "
-        "is it running (locally: `chasqui-local status`) and is KAFKA_BOOTSTRAP_SERVERS right?"
+        f"is it running (locally: `chasqui-local status`), is KAFKA_BOOTSTRAP_SERVERS right{credentials}?"
     )
 
 
 def security(*, replayer: bool = False, environ: dict[str, str] | None = None) -> dict[str, Any]:
-    """Client TLS from the environment: PLAINTEXT unless KAFKA_SECURITY_PROTOCOL=SSL. The replayer's
-    producer presents CHASQUI_REPLAYER_SSL_CERTFILE/KEYFILE, everything else KAFKA_SSL_CERTFILE/KEYFILE."""
+    """Client security from the environment (chasqui_common.kafka_security): PLAINTEXT unless
+    KAFKA_SECURITY_PROTOCOL says otherwise. The replayer's producer is its own principal:
+    CHASQUI_REPLAYER_SSL_CERTFILE/KEYFILE for SSL, CHASQUI_REPLAYER_SASL_USERNAME/PASSWORD for SASL
+    (the local secure broker, `chasqui-local env`); everything else uses KAFKA_SSL_* / KAFKA_SASL_*."""
     env = dict(os.environ) if environ is None else environ
-    if env.get("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT").upper() != "SSL":
+    protocol = env.get("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT").upper()
+    if protocol in ("SASL_PLAINTEXT", "SASL_SSL"):
+        try:
+            client = KafkaSecurity.from_env(env)
+        except KafkaSecurityError as exc:
+            raise CliError(str(exc)) from None
+        if replayer:
+            user, password = (
+                env.get("CHASQUI_REPLAYER_SASL_USERNAME"),
+                env.get("CHASQUI_REPLAYER_SASL_PASSWORD"),
+            )
+            if not user or not password:
+                raise CliError(
+                    f"KAFKA_SECURITY_PROTOCOL={protocol} needs the replayer principal's (chasqui-dlq-replayer) "
+                    "credentials: CHASQUI_REPLAYER_SASL_USERNAME and CHASQUI_REPLAYER_SASL_PASSWORD"
+                )
+            client = client.as_user(user, password)
+        return client.client_options()
+    if protocol != "SSL":
         return {}
     prefix = "CHASQUI_REPLAYER_SSL_" if replayer else "KAFKA_SSL_"
     cert, key = env.get(prefix + "CERTFILE"), env.get(prefix + "KEYFILE")

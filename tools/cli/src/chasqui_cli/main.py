@@ -24,7 +24,7 @@ from aiokafka.errors import KafkaError
 from rich.console import Console
 from rich.table import Table
 
-from chasqui_cli import kafka, outbox
+from chasqui_cli import arco_commands, audit_command, kafka, outbox
 from chasqui_cli.errors import CliError
 from chasqui_cli.masking import mask_body, mask_detail
 from chasqui_cli.settings import from_env
@@ -48,6 +48,8 @@ dlq_app = typer.Typer(
 )
 app.add_typer(topics_app, name="topics")
 app.add_typer(dlq_app, name="dlq")
+app.add_typer(arco_commands.app, name="arco")
+app.command("audit")(audit_command.audit)
 
 # Piped output (scripts use --json anyway) gets a wide table instead of an 80-column squeeze.
 console = Console(soft_wrap=False)
@@ -404,7 +406,7 @@ def outbox_backlog(
         return
     table = Table(title="outbox backlog")
     table.add_column("service")
-    for column in ("pending", "oldest age", "failing", "published (kept 7 d)"):
+    for column in ("pending", "oldest age", "failing", "published (kept 24 h)"):
         table.add_column(column, justify="right")
     table.add_column("last error", overflow="fold")
     for row in rows:

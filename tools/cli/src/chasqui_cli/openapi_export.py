@@ -27,6 +27,7 @@ SERVICES = (
     "migrant-services",
     "notifications",
     "dci-gateway",
+    "citizen-attention",
 )
 
 

@@ -32,7 +32,7 @@ from chasqui_common.envelope import (
 )
 from chasqui_common.events import CATALOGUE, EventCatalogue, EventSpec
 from chasqui_common.messaging import deadletter
-from chasqui_common.topics import DAY_MS, TOPICS, Topic
+from chasqui_common.topics import ARCO_TOPICS, AUDIT, DAY_MS, TOPICS, Topic
 
 ASYNCAPI_VERSION = "3.0.0"
 KAFKA_BINDING_VERSION = "0.5.0"
@@ -249,7 +249,9 @@ def _channel_description(topic: Topic) -> str:
     )
 
 
-def build(catalogue: EventCatalogue = CATALOGUE, topics: Sequence[Topic] = TOPICS) -> dict[str, Any]:
+def build(
+    catalogue: EventCatalogue = CATALOGUE, topics: Sequence[Topic] = (*TOPICS, *ARCO_TOPICS, AUDIT)
+) -> dict[str, Any]:
     """The AsyncAPI 3.0 document as a plain dict (ready for YAML or JSON)."""
     schemas: dict[str, dict[str, Any]] = {}
     shared: dict[str, dict[str, Any]] = {}
@@ -303,15 +305,16 @@ def build(catalogue: EventCatalogue = CATALOGUE, topics: Sequence[Topic] = TOPIC
             + ([{"name": "personal-data"}] if topic.personal_data else []),
         }
         dlq = topic.dlq
-        channels[dlq.name] = {
-            "address": dlq.name,
-            "title": dlq.name,
-            "description": _channel_description(dlq)
-            + " Read by operators (`chasqui dlq`), not by integrators.",
-            "messages": {"DeadLetter": {"$ref": "#/components/messages/DeadLetter"}},
-            "bindings": _topic_bindings(dlq),
-            "tags": [{"name": f"owner:{topic.owner}"}, {"name": "dead-letters"}],
-        }
+        if topic.dead_letters:  # chasqui.arco-answers is read by the CLI only: no dead letters
+            channels[dlq.name] = {
+                "address": dlq.name,
+                "title": dlq.name,
+                "description": _channel_description(dlq)
+                + " Read by operators (`chasqui dlq`), not by integrators.",
+                "messages": {"DeadLetter": {"$ref": "#/components/messages/DeadLetter"}},
+                "bindings": _topic_bindings(dlq),
+                "tags": [{"name": f"owner:{topic.owner}"}, {"name": "dead-letters"}],
+            }
         if specs:
             operations[f"{topic.owner}.send.{topic.name}"] = {
                 "action": "send",
@@ -321,6 +324,30 @@ def build(catalogue: EventCatalogue = CATALOGUE, topics: Sequence[Topic] = TOPIC
                 "transactional outbox, keyed by aggregate, at least once.",
                 "messages": [{"$ref": f"#/channels/{topic.name}/messages/{spec.type}"} for spec in specs],
                 "tags": [{"name": f"service:{topic.owner}"}],
+            }
+
+    # Copies on least-privilege topics (a program's own decisions): read by integrators only, so
+    # no Chasqui consumer and no dead-letter twin.
+    for spec in catalogue:
+        for copy_topic in spec.copy_topics:
+            channels[copy_topic.name] = {
+                "address": copy_topic.name,
+                "title": copy_topic.name,
+                "description": _channel_description(copy_topic)
+                + f" A copy of each {spec.type} event of `{spec.topic.name}` for this topic (its own ce_id).",
+                "messages": {spec.type: {"$ref": f"#/components/messages/{spec.type}"}},
+                "bindings": _topic_bindings(copy_topic),
+                "tags": [{"name": f"owner:{copy_topic.owner}"}, {"name": "integrators"}]
+                + ([{"name": "personal-data"}] if copy_topic.personal_data else []),
+            }
+            operations[f"{copy_topic.owner}.send.{copy_topic.name}"] = {
+                "action": "send",
+                "channel": {"$ref": f"#/channels/{copy_topic.name}"},
+                "title": f"{copy_topic.owner} publishes to {copy_topic.name}",
+                "summary": f"The {copy_topic.owner} service publishes these events through its "
+                "transactional outbox, keyed by aggregate, at least once.",
+                "messages": [{"$ref": f"#/channels/{copy_topic.name}/messages/{spec.type}"}],
+                "tags": [{"name": f"service:{copy_topic.owner}"}],
             }
 
     by_name = {topic.name: topic for topic in topics}
@@ -401,7 +428,9 @@ class _Dumper(yaml.SafeDumper):
         return True
 
 
-def render_yaml(catalogue: EventCatalogue = CATALOGUE, topics: Sequence[Topic] = TOPICS) -> str:
+def render_yaml(
+    catalogue: EventCatalogue = CATALOGUE, topics: Sequence[Topic] = (*TOPICS, *ARCO_TOPICS, AUDIT)
+) -> str:
     document = build(catalogue, topics)
     # A JSON round trip turns every value into plain YAML types (enums, tuples).
     plain = json.loads(json.dumps(document))

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from chasqui_common.events import CATALOGUE, EventCatalogue
-from chasqui_common.topics import DAY_MS, TOPICS, Topic
+from chasqui_common.topics import ARCO_TOPICS, AUDIT, DAY_MS, TOPICS, Topic
 
 SCHEMAS_DIR = "schemas"
 ASYNCAPI_FILE = "asyncapi.yaml"
@@ -33,7 +33,9 @@ def render_schema(schema: Mapping[str, Any]) -> str:
     return json.dumps(schema, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 
-def render(catalogue: EventCatalogue = CATALOGUE, topics: tuple[Topic, ...] = TOPICS) -> dict[str, str]:
+def render(
+    catalogue: EventCatalogue = CATALOGUE, topics: tuple[Topic, ...] = (*TOPICS, *ARCO_TOPICS, AUDIT)
+) -> dict[str, str]:
     """Relative path → file content, for the catalogue and the JSON Schemas under docs/."""
     files: dict[str, str] = {}
     lines = [
@@ -53,8 +55,15 @@ def render(catalogue: EventCatalogue = CATALOGUE, topics: tuple[Topic, ...] = TO
     for topic in topics:
         lines.append(
             f"| `{topic.name}` | {topic.owner} | {topic.key} | {topic.partitions} | "
-            f"{topic.retention_ms // DAY_MS} d | {'yes' if topic.personal_data else 'no'} | `{topic.dlq.name}` |"
+            f"{topic.retention_ms // DAY_MS} d | {'yes' if topic.personal_data else 'no'} | "
+            + (f"`{topic.dlq.name}` |" if topic.dead_letters else "— |")
         )
+    for spec in catalogue:  # copies on least-privilege topics: read by integrators only, no DLQ
+        for copy_topic in spec.copy_topics:
+            lines.append(
+                f"| `{copy_topic.name}` | {copy_topic.owner} | {copy_topic.key} | {copy_topic.partitions} | "
+                f"{copy_topic.retention_ms // DAY_MS} d | {'yes' if copy_topic.personal_data else 'no'} | none |"
+            )
     lines += [
         "",
         "## Events",
@@ -65,15 +74,18 @@ def render(catalogue: EventCatalogue = CATALOGUE, topics: tuple[Topic, ...] = TO
     for spec in catalogue:
         path = schema_path(spec.type)
         files[path] = render_schema(spec.json_schema())
+        copies = f" and a copy on one `{spec.topic.name}.<…>` (see Topics)" if spec.copy_topics else ""
         lines.append(
-            f"| `{spec.type}` | `{spec.topic.name}` | `{spec.subject_field}` | {spec.description} | "
+            f"| `{spec.type}` | `{spec.topic.name}`{copies} | `{spec.subject_field}` | {spec.description} | "
             f"[JSON Schema]({path}) |"
         )
     files["catalogue.md"] = "\n".join(lines) + "\n"
     return files
 
 
-def render_all(catalogue: EventCatalogue = CATALOGUE, topics: tuple[Topic, ...] = TOPICS) -> dict[str, str]:
+def render_all(
+    catalogue: EventCatalogue = CATALOGUE, topics: tuple[Topic, ...] = (*TOPICS, *ARCO_TOPICS, AUDIT)
+) -> dict[str, str]:
     """Everything `make catalogue` writes: `render()` plus the AsyncAPI document."""
     from chasqui_contracts.asyncapi import render_yaml
 

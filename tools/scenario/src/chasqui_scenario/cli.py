@@ -11,12 +11,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 from aiokafka.errors import KafkaError
-from chasqui_local import platform, services
+from chasqui_local import kafka_secure, platform, services
 from chasqui_local.config import LocalConfig
 from chasqui_local.errors import StackError
 from chasqui_local.kafka import KafkaProcess
@@ -80,6 +81,10 @@ def _run(config: LocalConfig, args: argparse.Namespace) -> int:
     from .peru.runner import play
 
     platform.up(config, with_services=True, progress=_progress)
+    if config.kafka_secure:
+        # The scenario watches every topic and consumer group: on the secure broker (CHASQUI_KAFKA_SECURE=1)
+        # it reads as the local super user, through the variables its Kafka clients read.
+        os.environ.update(kafka_secure.ADMIN.env())
     err = Console(stderr=True)
     err.print(f"[bold]playing the scenario:[/bold] {args.households} households, seed {args.seed}")
     options = Options(households=args.households, seed=args.seed, settle_timeout=args.settle_timeout)

@@ -1,8 +1,8 @@
 """A seeded generator of realistic Peruvian households in the registry's CSV import format.
 
 Used by the registry's import benchmark, its tests and the Perú scenario of `make run`. The
-columns are the registry's published ULE import format (docs/registry.md, "CSV"); a test checks
-them against the registry's own list.
+columns are the registry's published ULE import format (docs/registry.md, "CSV"), taken from the
+registry's own reader so the two cannot drift.
 """
 
 from __future__ import annotations
@@ -13,42 +13,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
-# The registry's ULE import format: household columns (read from the HEAD's row), then member columns.
-HOUSEHOLD_COLUMNS = (
-    "household_key",
-    "registering_unit",
-    "ubigeo",
-    "address",
-    "residence_since",
-    "cse_level",
-    "cse_valid_from",
-    "cse_valid_until",
-    "cse_source",
-)
-MEMBER_COLUMNS = (
-    "document_type",
-    "document_number",
-    "given_names",
-    "paternal_surname",
-    "maternal_surname",
-    "birth_date",
-    "sex",
-    "relationship",
-    "disability_severity",
-    "disability_certified",
-    "pregnant",
-    "pension",
-    "education_level",
-    "in_school",
-    "secondary_completed",
-    "secondary_last_year",
-    "phone",
-    "email",
-    "consent_sms",
-    "consent_email",
-    "consent_whatsapp",
-)
-CSV_COLUMNS = HOUSEHOLD_COLUMNS + MEMBER_COLUMNS
+from chasqui_registry.adapters.import_files import CSV_COLUMNS
 
 # (ubigeo, ULE, street pattern, weight): Lima's big districts weigh most, as in the Padrón.
 PLACES = [

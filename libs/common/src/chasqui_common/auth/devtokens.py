@@ -8,6 +8,7 @@ import os
 import sys
 import time
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 
 import jwt
@@ -15,6 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from chasqui_common.auth.jwt import DEFAULT_MAX_TOKEN_LIFETIME
+from chasqui_common.auth.scope import ACCESS_CLAIMS, NATIONAL
 
 DEFAULT_ISSUER = "https://auth.chasqui.local"
 DEFAULT_AUDIENCE = "chasqui"
@@ -57,7 +59,15 @@ def issue_token(
     ttl_seconds: int = 3600,
     client_id: str | None = None,
     now: float | None = None,
+    claims: Mapping[str, str | list[str]] | None = None,
 ) -> str:
+    """A signed development token.
+
+    `claims` are access claims (`chasqui:ubigeo`, `chasqui:migracentro`, `chasqui:programme`).
+    Without them (None) the token is national in every prefix of its scopes (`registry:read` adds
+    `registry:national`), so dev clients, scenarios and tools read everything as before; pass
+    `claims={}` for a token confined to nothing, or the claims of a ULE, Migracentro or programme.
+    """
     if not 0 < ttl_seconds <= DEFAULT_MAX_TOKEN_LIFETIME:
         raise ValueError(
             f"ttl_seconds must be between 1 and {DEFAULT_MAX_TOKEN_LIFETIME} (the services' maximum "
@@ -67,7 +77,13 @@ def issue_token(
     kid = json.loads(jwks_path.read_text())["keys"][0]["kid"]
     private = serialization.load_pem_private_key((directory / PRIVATE_KEY).read_bytes(), password=None)
     issued = int(now if now is not None else time.time())
-    claims = {
+    if claims is None:
+        prefixes = sorted({s.split(":", 1)[0] for s in scopes if ":" in s})
+        scopes = [*scopes, *(f"{p}:{NATIONAL}" for p in prefixes if f"{p}:{NATIONAL}" not in scopes)]
+    unknown = sorted(set(claims or {}) - set(ACCESS_CLAIMS))
+    if unknown:
+        raise ValueError(f"unknown access claim(s) {unknown}; expected some of {list(ACCESS_CLAIMS)}")
+    body: dict[str, object] = {
         "iss": issuer,
         "sub": subject,
         "aud": audience,
@@ -77,8 +93,9 @@ def issue_token(
         "scope": " ".join(scopes),
         "client_id": client_id or subject,
         "jti": uuid.uuid4().hex,
+        **(claims or {}),
     }
-    return jwt.encode(claims, private, algorithm="ES256", headers={"kid": kid})  # type: ignore[arg-type]
+    return jwt.encode(body, private, algorithm="ES256", headers={"kid": kid})  # type: ignore[arg-type]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -91,6 +108,14 @@ def main(argv: list[str] | None = None) -> int:
     issue = sub.add_parser("issue", help="print a signed token")
     issue.add_argument("--scope", action="append", default=[], help="scope, repeatable or space-separated")
     issue.add_argument("--subject", default="dev-user")
+    issue.add_argument(
+        "--claim",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="access claim, repeatable (chasqui:ubigeo=150142, chasqui:migracentro=LIM-ATE, "
+        "chasqui:programme=JUNTOS); without any the token is national in its scopes' prefixes",
+    )
     issue.add_argument("--audience", default=DEFAULT_AUDIENCE)
     issue.add_argument("--issuer", default=DEFAULT_ISSUER)
     issue.add_argument(
@@ -110,6 +135,16 @@ def main(argv: list[str] | None = None) -> int:
     if not scopes:
         print("chasqui-token: give at least one --scope (e.g. --scope registry:read)", file=sys.stderr)
         return 2
+    claims: dict[str, list[str]] = {}
+    for item in args.claim:
+        name, sep, value = item.partition("=")
+        if not sep or name not in ACCESS_CLAIMS or not value:
+            print(
+                f"chasqui-token: --claim {item!r} must be NAME=VALUE, NAME one of {ACCESS_CLAIMS}",
+                file=sys.stderr,
+            )
+            return 2
+        claims.setdefault(name, []).append(value)
     print(
         issue_token(
             args.dir,
@@ -118,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
             audience=args.audience,
             issuer=args.issuer,
             ttl_seconds=args.ttl,
+            claims={k: v[0] if len(v) == 1 else v for k, v in claims.items()} if claims else None,
         )
     )
     return 0

@@ -6,15 +6,16 @@ import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import jwt
-from fastapi import Request
+from fastapi import Header, Request
 
+from chasqui_common.auth.scope import AccessScope, Caller, ClaimError
 from chasqui_common.http.problems import ProblemError
-from chasqui_common.redaction import cut
+from chasqui_common.redaction import cut, redact_text
 
 ALGORITHMS = ["ES256", "RS256", "EdDSA"]
 
@@ -29,11 +30,13 @@ DEFAULT_MAX_TOKEN_LIFETIME = 12 * 3600
 
 @dataclass(frozen=True)
 class Principal:
-    """Who called: the token's subject, the client it was issued to, and its scopes."""
+    """Who called: the token's subject, the client it was issued to, its scopes, and the records
+    its access claims confine it to (`chasqui_common.auth.scope`)."""
 
     subject: str
     client_id: str | None
     scopes: frozenset[str]
+    access: AccessScope = field(default_factory=AccessScope)
 
 
 class AuthError(ProblemError):
@@ -160,10 +163,15 @@ class TokenVerifier:
         else:
             raise _unauthorized("token 'scope' claim is neither a string nor a list of strings")
         client_id = claims.get("client_id") or claims.get("azp")
+        try:
+            access = AccessScope.from_token(scopes, claims)
+        except ClaimError as exc:
+            raise _unauthorized(str(exc)) from None
         return Principal(
             subject=str(claims["sub"]),
             client_id=str(client_id) if client_id is not None else None,
             scopes=frozenset(scopes),
+            access=access,
         )
 
 
@@ -210,3 +218,33 @@ def require_scopes(*scopes: str) -> Callable[[Request], Awaitable[Principal]]:
     _SCOPES[dependency] = scopes
     dependency.__name__ = f"require_{'_'.join(s.replace(':', '_') for s in scopes) or 'token'}"
     return dependency
+
+
+PURPOSE_HEADER = "X-Purpose"
+"""Why the client reads or writes (free text, at most `MAX_PURPOSE` characters), kept in the access record."""
+MAX_PURPOSE = 200
+
+
+def current_caller(
+    request: Request,
+    purpose: Annotated[
+        str | None,
+        Header(
+            alias=PURPOSE_HEADER,
+            description="Why the client reads or writes this personal data (free text, at most "
+            f"{MAX_PURPOSE} characters; document numbers and phones in it are masked); kept in the "
+            "access record (docs/privacy.md)",
+        ),
+    ] = None,
+) -> Caller:
+    """FastAPI dependency: the `Caller` of a route whose scope dependency (`require_scopes`) ran
+    before it (declare it after that one), with the purpose the `X-Purpose` header gives."""
+    principal: Principal | None = getattr(request.state, "principal", None)
+    if principal is None:
+        raise RuntimeError("current_caller needs a require_scopes(...) dependency declared before it")
+    return Caller(
+        subject=principal.subject,
+        client_id=principal.client_id,
+        scope=principal.access,
+        purpose=redact_text(purpose.strip(), MAX_PURPOSE) if purpose and purpose.strip() else None,
+    )

@@ -1,6 +1,15 @@
 """Event contracts: the catalogue and every service's payload models (imported so they register)."""
 
-from chasqui_common.events import eligibility, employment, migrants, notifications, registry
+from chasqui_common.events import (
+    arco,
+    audit,
+    citizen_attention,
+    eligibility,
+    employment,
+    migrants,
+    notifications,
+    registry,
+)
 from chasqui_common.events.catalogue import (
     CATALOGUE,
     EventCatalogue,
@@ -14,6 +23,9 @@ __all__ = [
     "EventCatalogue",
     "EventPayload",
     "EventSpec",
+    "arco",
+    "audit",
+    "citizen_attention",
     "eligibility",
     "employment",
     "event",

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import builtins
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict
@@ -29,14 +31,52 @@ class EventSpec:
     topic: Topic
     subject_field: str
     description: str
+    copy_to: Callable[[Any], Topic | None] | None = None
+    copy_topics: tuple[Topic, ...] = ()
 
     @property
     def version(self) -> int:
         return int(self.type.rsplit(".v", 1)[1])
 
+    @cached_property
+    def dataschema(self) -> str:
+        """The CloudEvents `dataschema` of this type: where its JSON Schema is published."""
+        return f"https://chasqui.pe/schemas/{self.type}.json"
+
     def subject_of(self, payload: EventPayload) -> str:
         """The aggregate id: CloudEvents subject and Kafka key, so order holds per aggregate."""
         return str(getattr(payload, self.subject_field))
+
+    def copies_of(self, payload: EventPayload) -> tuple[Topic, ...]:
+        """The topics that also get this event, besides `topic`: `copy_to(payload)` when the
+        type declares one (e.g. a program's own decisions topic, for least-privilege readers).
+        Each copy is recorded in the outbox as its own CloudEvent (own `ce_id`; same type,
+        subject, data, correlation and causation)."""
+        if self.copy_to is None:
+            return ()
+        extra = self.copy_to(payload)
+        if extra is None:
+            return ()
+        if extra not in self.copy_topics:  # the contracts (AsyncAPI, catalogue) list copy_topics
+            raise LookupError(f"event {self.type}: copy topic {extra.name!r} is not in its copy_topics")
+        return (extra,)
+
+    def payload_json(self, payload: EventPayload) -> bytes:
+        """The event data as it travels (the Kafka message value): compact UTF-8 JSON, fields in
+        model order, non-ASCII unescaped; what `Envelope.body()` gives for the same data.
+
+        Serialised once, by pydantic straight to bytes, for a type whose data has no float and no
+        free-form JSON (`JsonValue`, `Any`); pydantic and Python's `json` write some floats
+        differently (`2.5e-05` / `0.000025`), so such a type keeps `json.dumps` of its `model_dump`
+        and the bytes stay exactly what they were (`test_payload_json.py`)."""
+        if self._bytes_exact:
+            return self.model.__pydantic_serializer__.to_json(payload)
+        data = payload.model_dump(mode="json")
+        return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+
+    @cached_property
+    def _bytes_exact(self) -> bool:
+        return _without_floats(self.model.model_json_schema(mode="serialization"))
 
     def json_schema(self) -> dict[str, Any]:
         schema: dict[str, Any] = self.model.model_json_schema(mode="serialization")
@@ -69,12 +109,23 @@ class EventCatalogue:
         self._by_type[spec.type] = spec
         self._by_model[spec.model] = spec
 
-    def event(self, type_: str, *, topic: Topic, subject: str) -> Callable[[P], P]:
-        """Class decorator: register a payload model under an event type."""
+    def event(
+        self,
+        type_: str,
+        *,
+        topic: Topic,
+        subject: str,
+        copy_to: Callable[[Any], Topic | None] | None = None,
+        copy_topics: tuple[Topic, ...] = (),
+    ) -> Callable[[P], P]:
+        """Class decorator: register a payload model under an event type.
+
+        `copy_to(payload)` names one more topic that gets a copy of each event (or None);
+        `copy_topics` lists every topic it can name, for the generated contracts."""
 
         def decorate(model: P) -> P:
             description = (model.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
-            self.register(EventSpec(type_, model, topic, subject, description))
+            self.register(EventSpec(type_, model, topic, subject, description, copy_to, copy_topics))
             return model
 
         return decorate
@@ -97,6 +148,31 @@ class EventCatalogue:
 
     def __len__(self) -> int:
         return len(self._by_type)
+
+
+_ANNOTATIONS = frozenset({"title", "description", "default", "examples"})
+_SCHEMA_MAPS = frozenset({"properties", "$defs", "patternProperties"})
+
+
+def _without_floats(node: Any) -> bool:
+    """Whether a JSON Schema admits no number but integers: no `"type": "number"` and no
+    unconstrained schema (`Any`, `JsonValue`), anywhere. Errs on the side of False."""
+    if isinstance(node, list):
+        return all(_without_floats(item) for item in node)
+    if not isinstance(node, dict):
+        return True
+    kind = node.get("type")
+    if kind == "number" or (isinstance(kind, list) and "number" in kind):
+        return False
+    if not set(node) - _ANNOTATIONS or node.get("additionalProperties") is True:
+        return False
+    for key, value in node.items():
+        if key in _SCHEMA_MAPS:  # field names -> schemas: every schema counts, whatever its name
+            if not all(_without_floats(schema) for schema in value.values()):
+                return False
+        elif key not in _ANNOTATIONS and not _without_floats(value):
+            return False
+    return True
 
 
 def _check_type_name(type_: str) -> None:

@@ -172,6 +172,9 @@ class HouseholdEvent(EventPayload):
 
     household_id: Text
     household: Household
+    actor: Text | None = None
+    """Who made the change: the client id (or subject) of the token; `registry-import` for a bulk
+    import (its access record names the client); None on events recorded before actors were named."""
 
 
 @event("pe.chasqui.registry.household.registered.v1", topic=REGISTRY_HOUSEHOLDS, subject="household_id")

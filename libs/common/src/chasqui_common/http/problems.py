@@ -21,7 +21,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from chasqui_common.errors import Conflict, DomainError, NotFound, NotPermitted
+from chasqui_common.errors import Conflict, DomainError, NotFound, NotPermitted, RateLimited
 from chasqui_common.redaction import echo, real_cause, redact_text
 
 log = logging.getLogger(__name__)
@@ -134,6 +134,7 @@ STATUS_OF: tuple[tuple[type[DomainError], int], ...] = (
     (NotFound, 404),
     (Conflict, 409),  # InvalidTransition and service conflicts too
     (NotPermitted, 403),
+    (RateLimited, 429),  # with Retry-After (RFC 9110 §10.2.3), see domain_problem
     (DomainError, 422),  # InvalidValue, rule violations
 )
 
@@ -148,7 +149,7 @@ def status_of(error: DomainError) -> int:
 
 def domain_problem(request: Request, exc: DomainError) -> JSONResponse:
     """RFC 9457 document of a domain error: type from its code, every violation in `errors`,
-    and the error's extension members (e.g. `existing_id`)."""
+    and the error's extension members (e.g. `existing_id`); a RateLimited one carries Retry-After."""
     errors = [
         FieldError(field=v.field, value=_jsonable(v.value, v.field), expected=redact_text(v.expected))
         for v in exc.violations
@@ -160,6 +161,7 @@ def domain_problem(request: Request, exc: DomainError) -> JSONResponse:
         exc.title,
         exc.detail,
         errors=errors or None,
+        headers={"Retry-After": str(exc.retry_after_seconds)} if isinstance(exc, RateLimited) else None,
         extra=exc.extensions(),
     )
 
@@ -320,5 +322,6 @@ _TITLES = {
     413: "Payload too large",
     415: "Unsupported media type",
     422: "Request is not valid",
+    429: "Too many requests",
     503: "Service unavailable",
 }

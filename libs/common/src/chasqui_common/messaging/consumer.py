@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
-import ssl
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -35,8 +33,9 @@ from pydantic import ValidationError
 from chasqui_common.application.unit_of_work import UnitOfWork
 from chasqui_common.clock import SYSTEM_CLOCK, Clock
 from chasqui_common.db.pool import Connection
-from chasqui_common.envelope import Envelope, EnvelopeError
+from chasqui_common.envelope import H_TRACEPARENT, H_TRACESTATE, Envelope, EnvelopeError
 from chasqui_common.events.catalogue import CATALOGUE, EventCatalogue, EventPayload
+from chasqui_common.kafka_security import PLAINTEXT, KafkaSecurity
 from chasqui_common.messaging import inbox
 from chasqui_common.messaging.context import handling
 from chasqui_common.messaging.deadletter import RawRecord, describe_failure, send_to_dead_letters
@@ -163,7 +162,7 @@ class EventConsumer:
         bootstrap_servers: str | list[str],
         *,
         group_suffix: str = "",
-        ssl_context: ssl.SSLContext | None = None,
+        security: KafkaSecurity = PLAINTEXT,
         client_id: str | None = None,
         auto_offset_reset: Literal["earliest", "latest"] = "earliest",
         max_records: int = 500,
@@ -174,7 +173,7 @@ class EventConsumer:
             self,
             bootstrap_servers,
             group_id=self.name + group_suffix,
-            ssl_context=ssl_context,
+            security=security,
             client_id=client_id,
             auto_offset_reset=auto_offset_reset,
             max_records=max_records,
@@ -293,7 +292,7 @@ class EventConsumer:
     def _span(self, item: _Prepared) -> Any:
         return trace.get_tracer("chasqui.consumer").start_as_current_span(
             f"{item.envelope.type} process",
-            context=propagate.extract(dict(item.envelope.headers())),
+            context=propagate.extract(_trace_headers(item.envelope)),
             kind=SpanKind.CONSUMER,
             attributes=self._span_attributes(item),
         )
@@ -305,7 +304,7 @@ class EventConsumer:
         return [
             tracer.start_span(
                 f"{item.envelope.type} process",
-                context=propagate.extract(dict(item.envelope.headers())),
+                context=propagate.extract(_trace_headers(item.envelope)),
                 kind=SpanKind.CONSUMER,
                 attributes=self._span_attributes(item),
             )
@@ -531,17 +530,24 @@ async def publish_caused(uow: UnitOfWork, caused: Sequence[tuple[Envelope, Seque
     for cause, payloads in caused:
         if not payloads:
             continue
-        token = otel_context.attach(propagate.extract(dict(cause.headers())))
+        token = otel_context.attach(propagate.extract(_trace_headers(cause)))
         try:
             with handling(cause):
-                for payload in payloads:
-                    env = outbox.envelope(payload)
-                    topic = outbox.catalogue.spec_for(payload).topic.name
-                    rows.append((env.id, env.type, topic, env.subject, json.dumps(env.headers()), env.body()))
+                rows += outbox.rows_of(payloads)
         finally:
             otel_context.detach(token)
     await outbox.copy_rows(uow.conn, rows)
     return len(rows)
+
+
+def _trace_headers(envelope: Envelope) -> dict[str, str]:
+    """The envelope's W3C trace context, all the propagators read of its headers."""
+    headers = {}
+    if envelope.traceparent is not None:
+        headers[H_TRACEPARENT] = envelope.traceparent
+    if envelope.tracestate is not None:
+        headers[H_TRACESTATE] = envelope.tracestate
+    return headers
 
 
 def describe_validation_error(event_type: str, exc: ValidationError) -> str:
@@ -579,7 +585,7 @@ class ConsumerRunner:
         bootstrap_servers: str | list[str],
         *,
         group_id: str,
-        ssl_context: ssl.SSLContext | None = None,
+        security: KafkaSecurity = PLAINTEXT,
         client_id: str | None = None,
         auto_offset_reset: Literal["earliest", "latest"] = "earliest",
         max_records: int = 500,
@@ -596,9 +602,8 @@ class ConsumerRunner:
             client_id=client_id or f"chasqui-{group_id}",
             enable_auto_commit=False,
             auto_offset_reset=auto_offset_reset,
-            security_protocol="SSL" if ssl_context is not None else "PLAINTEXT",
-            ssl_context=ssl_context,
             max_poll_interval_ms=max_poll_interval_ms,
+            **security.client_options(),
         )
         self._in_flight = asyncio.Lock()  # held from a batch's first record to its commit
         self._stopping = asyncio.Event()

@@ -11,12 +11,29 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import UUID, uuid4
 
 import asyncpg
 from opentelemetry import propagate
 
 from chasqui_common.db.pool import Connection
-from chasqui_common.envelope import H_TRACEPARENT, H_TRACESTATE, Envelope
+from chasqui_common.envelope import (
+    H_CAUSATION,
+    H_CONTENT_TYPE,
+    H_CORRELATION,
+    H_DATASCHEMA,
+    H_ID,
+    H_SOURCE,
+    H_SPECVERSION,
+    H_SUBJECT,
+    H_TIME,
+    H_TRACEPARENT,
+    H_TRACESTATE,
+    H_TYPE,
+    JSON_CONTENT_TYPE,
+    SPEC_VERSION,
+    Envelope,
+)
 from chasqui_common.events.catalogue import CATALOGUE, EventCatalogue, EventPayload
 from chasqui_common.messaging.context import current_event
 from chasqui_common.messaging.sink import MessageSink
@@ -33,45 +50,122 @@ class Outbox:
     catalogue: EventCatalogue = CATALOGUE
 
     def envelope(self, payload: EventPayload) -> Envelope:
+        """The envelope of `payload` in the current cause (`current_event`) and trace context; its
+        data serialised once (`EventSpec.payload_json`), kept as its `body()`."""
         spec = self.catalogue.spec_for(payload)
         cause = current_event()
         carrier: dict[str, str] = {}
         propagate.inject(carrier)
-        return Envelope(
+        body = spec.payload_json(payload)
+        # Every attribute is this service's own (source, catalogue, a fresh id and time) or taken
+        # from an envelope validated when it was consumed, and the payload is a model instance:
+        # constructing skips validating them all again.
+        envelope = Envelope.model_construct(
+            id=uuid4(),
             source=self.source,
             type=spec.type,
             subject=spec.subject_of(payload),
-            dataschema=f"https://chasqui.pe/schemas/{spec.type}.json",
+            time=datetime.now(UTC),
+            datacontenttype=JSON_CONTENT_TYPE,
+            dataschema=spec.dataschema,
             correlationid=(cause.correlationid or str(cause.id)) if cause else None,
             causationid=str(cause.id) if cause else None,
             traceparent=carrier.get(H_TRACEPARENT),
             tracestate=carrier.get(H_TRACESTATE),
-            data=payload.model_dump(mode="json"),
+            data=json.loads(body),  # read back from the bytes sent, so data and body cannot differ
         )
+        return envelope.keep_body(body)
+
+    def rows_of(self, payloads: Sequence[EventPayload]) -> list[OutboxRow]:
+        """The outbox rows of `payloads` and then of their copies (`EventSpec.copies_of`), in the
+        current cause and trace context: what `record` writes (the rows of `envelope(p)` for
+        each payload), built without envelope objects. Each payload is serialised once; a copy
+        shares its original's body bytes, type, subject, time, correlation, causation and
+        trace, and has its own id. For `copy_rows` (batch handlers, `publish_caused`)."""
+        cause = current_event()
+        carrier: dict[str, str] = {}
+        propagate.inject(carrier)
+        context: dict[str, str] = {H_SPECVERSION: SPEC_VERSION, H_SOURCE: self.source}
+        if cause is not None:
+            context[H_CORRELATION] = cause.correlationid or str(cause.id)
+            context[H_CAUSATION] = str(cause.id)
+        for name in (H_TRACEPARENT, H_TRACESTATE):
+            if carrier.get(name) is not None:
+                context[name] = carrier[name]
+        context[H_CONTENT_TYPE] = JSON_CONTENT_TYPE
+        rows: list[OutboxRow] = []
+        copies: list[OutboxRow] = []
+        for payload in payloads:
+            spec = self.catalogue.spec_for(payload)
+            subject = spec.subject_of(payload)
+            body = spec.payload_json(payload)
+            headers = dict(context)
+            headers[H_TYPE] = spec.type
+            headers[H_SUBJECT] = subject
+            headers[H_DATASCHEMA] = spec.dataschema
+            headers[H_TIME] = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+            # The headers' JSON without `ce_id`, once per event; each row prepends its own id.
+            rest = json.dumps(headers)
+            event_id = uuid4()
+            rows.append((event_id, spec.type, spec.topic.name, subject, _with_id(event_id, rest), body))
+            for topic in spec.copies_of(payload):
+                copy_id = uuid4()
+                copies.append((copy_id, spec.type, topic.name, subject, _with_id(copy_id, rest), body))
+        rows += copies
+        return rows
 
     async def record(self, conn: Connection, *payloads: EventPayload) -> list[Envelope]:
-        """Add events to the outbox; they are published only if the surrounding transaction commits."""
+        """Add events to the outbox; they are published only if the surrounding transaction commits.
+
+        One statement for all of them and their copies (one round trip); rows keep the order of
+        `payloads`, copies after the originals."""
         if not conn.is_in_transaction():
             raise RuntimeError("Outbox.record must run inside the transaction of the state change")
         envelopes = [self.envelope(payload) for payload in payloads]
-        await conn.executemany(
+        rows = [
+            (
+                env.id,
+                env.type,
+                self.catalogue.spec_for(payload).topic.name,
+                env.subject,
+                json.dumps(env.headers()),
+                env.body(),
+            )
+            for env, payload in zip(envelopes, payloads, strict=True)
+        ]
+        rows += self.copy_rows_of(payloads, envelopes)
+        if not rows:
+            return envelopes
+        # ORDER BY the arrays' ordinality: `position` (the relay's order) is drawn in that order.
+        await conn.execute(
             """
             INSERT INTO outbox (event_id, event_type, topic, message_key, headers, body)
-            VALUES ($1, $2, $3, $4, $5::jsonb, $6)
+            SELECT r.event_id, r.event_type, r.topic, r.message_key, r.headers, r.body
+            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::bytea[])
+                 WITH ORDINALITY AS r(event_id, event_type, topic, message_key, headers, body, n)
+            ORDER BY r.n
             """,
-            [
-                (
-                    env.id,
-                    env.type,
-                    self.catalogue.spec_for(payload).topic.name,
-                    env.subject,
-                    json.dumps(env.headers()),
-                    env.body(),
-                )
-                for env, payload in zip(envelopes, payloads, strict=True)
-            ],
+            *(list(column) for column in zip(*rows, strict=True)),
         )
         return envelopes
+
+    def copy_rows_of(
+        self, payloads: Sequence[EventPayload], envelopes: Sequence[Envelope] | None = None
+    ) -> list[tuple[Any, ...]]:
+        """Outbox rows of the copies the catalogue asks for (`EventSpec.copies_of`), in the order
+        of `payloads`; none for most event types. Each copy is the payload's envelope (`envelopes[i]`
+        when given, else a new one) with its own id: same type, subject, time, causation and data."""
+        rows: list[tuple[Any, ...]] = []
+        for index, payload in enumerate(payloads):
+            copies = self.catalogue.spec_for(payload).copies_of(payload)
+            if not copies:
+                continue
+            original = envelopes[index] if envelopes is not None else self.envelope(payload)
+            body = original.body()
+            for topic in copies:
+                env = original.model_copy(update={"id": uuid4()})
+                rows.append((env.id, env.type, topic.name, env.subject, json.dumps(env.headers()), body))
+        return rows
 
     async def copy_rows(self, conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
         """Record many events built ahead of time with one binary COPY (bulk imports).
@@ -90,6 +184,14 @@ class Outbox:
 
 
 _COLUMNS = ("event_id", "event_type", "topic", "message_key", "headers", "body")
+
+OutboxRow = tuple[UUID, str, str, str | None, str, bytes]
+"""`(event_id, event_type, topic, message_key, headers JSON text, body bytes)`, as `copy_rows` takes."""
+
+
+def _with_id(event_id: UUID, headers_json: str) -> str:
+    """`headers_json` (a JSON object with at least one member) with `ce_id` added first."""
+    return f'{{"{H_ID}": "{event_id}", {headers_json[1:]}'
 
 
 class OutboxRelay:

@@ -16,6 +16,8 @@ from aiokafka.errors import (
     UnknownProducerId,
 )
 
+from chasqui_common.kafka_security import PLAINTEXT, KafkaSecurity
+
 log = logging.getLogger(__name__)
 
 # Errors after which an idempotent producer's (producer id, sequence) state is out of step with the
@@ -45,7 +47,9 @@ class ProducerSink:
     The sink of the outbox relay and of the dead letters. Record batches of up to
     `max_batch_size` bytes per partition (aiokafka's default is 16 KiB, about ten events): the
     relay hands over thousands of events at once, and fewer, larger batches cost less CPU in
-    the producer and the broker. Start before use, stop after.
+    the producer and the broker. Start before use, stop after. `security` is how it
+    authenticates (chasqui_common.kafka_security; PLAINTEXT by default), e.g.
+    `settings.kafka_security()` in a service.
     """
 
     def __init__(
@@ -53,18 +57,22 @@ class ProducerSink:
         bootstrap_servers: str | list[str],
         *,
         client_id: str | None = None,
+        security: KafkaSecurity = PLAINTEXT,
         ssl_context: ssl.SSLContext | None = None,
         max_batch_size: int = 256 * 1024,
         **config: Any,
     ) -> None:
+        options = security.client_options()
+        if ssl_context is not None and not security.uses_tls:
+            # Callers written before `security` pass a TLS context alone: mutual TLS, as before.
+            options.update(security_protocol="SSL", ssl_context=ssl_context)
         self._config: dict[str, Any] = dict(
             bootstrap_servers=bootstrap_servers,
             client_id=client_id,
             enable_idempotence=True,
             acks="all",
-            security_protocol="SSL" if ssl_context is not None else "PLAINTEXT",
-            ssl_context=ssl_context,
             max_batch_size=max_batch_size,
+            **options,
             **config,
         )
         self._producer = AIOKafkaProducer(**self._config)

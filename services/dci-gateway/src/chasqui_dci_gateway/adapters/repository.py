@@ -19,7 +19,7 @@ from chasqui_common.values import DocumentType
 from chasqui_dci_gateway.domain.filters import And, Condition, Filter, Not, Operator, Or, Page, SortKey
 from chasqui_dci_gateway.domain.identifiers import RECORD_IDENTIFIER_TYPE
 from chasqui_dci_gateway.domain.records import PersonRecord
-from chasqui_dci_gateway.domain.senders import Sender, SenderKey
+from chasqui_dci_gateway.domain.senders import NOTIFY_TOPIC_PREFIX, Sender, SenderKey, kafka_uri
 from chasqui_dci_gateway.domain.subscriptions import Subscription
 
 
@@ -203,9 +203,14 @@ async def search_persons(
             f"({condition}) AND m.household_id = {params.add(within[0])} "
             f"AND m.person_id = ANY({params.add(list(within[1]))})"
         )
-    total = await conn.fetchval(
-        f"SELECT count(*) FROM members m JOIN households h USING (household_id) WHERE {condition}",
-        *params.values,
+    # A notification's persons are a handful, all on one page: their count is the page's length.
+    total = (
+        await conn.fetchval(
+            f"SELECT count(*) FROM members m JOIN households h USING (household_id) WHERE {condition}",
+            *params.values,
+        )
+        if within is None
+        else None
     )
     order = [
         f"{COLUMNS[key.attribute][0].replace('$today', '$1::date')} {'DESC' if key.descending else 'ASC'} NULLS LAST"
@@ -225,7 +230,7 @@ async def search_persons(
         """,
         *params.values,
     )
-    return int(total), [
+    records = [
         PersonRecord(
             person_id=r["person_id"],
             identifier_type=RECORD_IDENTIFIER_TYPE.get(DocumentType(r["document_type"])),
@@ -254,6 +259,7 @@ async def search_persons(
         )
         for r in rows
     ]
+    return (len(records) if total is None else int(total)), records
 
 
 # -- senders --------------------------------------------------------------------------------------
@@ -264,13 +270,13 @@ async def save_sender(conn: Connection, sender: Sender, now: datetime) -> None:
     await conn.execute(
         """
         INSERT INTO senders (sender_id, name, token_subject, callback_uris, entitled_fields,
-            max_page_size, active, created_at, updated_at, requests_per_minute)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)
+            max_page_size, active, created_at, updated_at, requests_per_minute, kafka_delivery)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10)
         ON CONFLICT (sender_id) DO UPDATE SET name = EXCLUDED.name,
             token_subject = EXCLUDED.token_subject, callback_uris = EXCLUDED.callback_uris,
             entitled_fields = EXCLUDED.entitled_fields, max_page_size = EXCLUDED.max_page_size,
             active = EXCLUDED.active, updated_at = EXCLUDED.updated_at,
-            requests_per_minute = EXCLUDED.requests_per_minute
+            requests_per_minute = EXCLUDED.requests_per_minute, kafka_delivery = EXCLUDED.kafka_delivery
         """,
         sender.sender_id,
         sender.name,
@@ -281,6 +287,7 @@ async def save_sender(conn: Connection, sender: Sender, now: datetime) -> None:
         sender.active,
         now,
         sender.requests_per_minute,
+        sender.kafka_delivery,
     )
     await conn.execute("DELETE FROM sender_keys WHERE sender_id = $1", sender.sender_id)
     await conn.executemany(
@@ -290,13 +297,24 @@ async def save_sender(conn: Connection, sender: Sender, now: datetime) -> None:
 
 
 async def get_sender(conn: Connection, sender_id: str) -> Sender | None:
-    row = await conn.fetchrow("SELECT * FROM senders WHERE sender_id = $1", sender_id)
-    if row is None:
-        return None
-    keys = await conn.fetch(
-        "SELECT key_id, public_key, jwk::text AS jwk FROM sender_keys WHERE sender_id = $1 ORDER BY key_id",
-        sender_id,
+    return (await get_senders(conn, [sender_id])).get(sender_id)
+
+
+async def get_senders(conn: Connection, sender_ids: Sequence[str]) -> dict[str, Sender]:
+    """The registered senders among `sender_ids`, by id (two queries however many)."""
+    rows = await conn.fetch("SELECT * FROM senders WHERE sender_id = ANY($1::text[])", list(sender_ids))
+    all_keys = await conn.fetch(
+        "SELECT sender_id, key_id, public_key, jwk::text AS jwk FROM sender_keys WHERE sender_id = ANY($1::text[])"
+        " ORDER BY sender_id, key_id",
+        list(sender_ids),
     )
+    return {
+        row["sender_id"]: _sender(row, [k for k in all_keys if k["sender_id"] == row["sender_id"]])
+        for row in rows
+    }
+
+
+def _sender(row: Any, keys: Sequence[Any]) -> Sender:
     return Sender(
         sender_id=row["sender_id"],
         name=row["name"],
@@ -306,6 +324,7 @@ async def get_sender(conn: Connection, sender_id: str) -> Sender | None:
         max_page_size=row["max_page_size"],
         active=row["active"],
         requests_per_minute=row["requests_per_minute"],
+        kafka_delivery=row["kafka_delivery"],
         keys=tuple(SenderKey(k["key_id"], bytes(k["public_key"]), json.loads(k["jwk"])) for k in keys),
     )
 
@@ -385,6 +404,18 @@ async def find_transaction(
     return StoredTransaction(
         row["transaction_id"], row["correlation_id"], row["action"], row["status"], row["response"]
     )
+
+
+async def documents_of(conn: Connection, person_ids: Sequence[str]) -> list[tuple[str, str]]:
+    """(type, number) of these members' documents (for the platform's access record)."""
+    if not person_ids:
+        return []
+    rows = await conn.fetch(
+        "SELECT document_type, document_number FROM members "
+        "WHERE person_id = ANY($1::text[]) AND document_number IS NOT NULL",
+        list(person_ids),
+    )
+    return [(r["document_type"], r["document_number"]) for r in rows]
 
 
 async def log_access(
@@ -508,6 +539,25 @@ async def mark_delivered(conn: Connection, callback_id: int, at: datetime) -> in
         at,
     )
     return int(attempts or 0)
+
+
+async def mark_all_delivered(conn: Connection, callback_ids: Sequence[int], at: datetime) -> None:
+    """Several callbacks acknowledged in one round: one statement."""
+    await conn.execute(
+        """
+        UPDATE callbacks SET delivered_at = $2, attempts = attempts + 1, leased_until = NULL, last_error = NULL
+        WHERE callback_id = ANY($1::bigint[])
+        """,
+        list(callback_ids),
+        at,
+    )
+
+
+async def release_callbacks(conn: Connection, callback_ids: Sequence[int]) -> None:
+    """Leased callbacks not tried in the round: due again at once, untouched otherwise."""
+    await conn.execute(
+        "UPDATE callbacks SET leased_until = NULL WHERE callback_id = ANY($1::bigint[])", list(callback_ids)
+    )
 
 
 async def mark_failed(conn: Connection, callback_id: int, error: str, next_attempt: datetime) -> int:
@@ -635,9 +685,27 @@ async def active_subscriptions(conn: Connection, reg_event_type: str) -> list[Su
         SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions s
         WHERE s.reg_event_type = $1 AND s.status = 'subscribe'
           AND EXISTS (SELECT 1 FROM senders x WHERE x.sender_id = s.sender_id AND x.active
-                      AND s.uri = ANY(x.callback_uris))  -- callbacks go to registered URIs only
+                      -- callbacks go to registered URIs (or the sender's own topic) only
+                      AND (s.uri = ANY(x.callback_uris)
+                           OR (x.kafka_delivery AND s.uri = $2 || x.sender_id)))
         ORDER BY s.created_at, s.subscription_code
         """,
         reg_event_type,
+        kafka_uri(NOTIFY_TOPIC_PREFIX),
     )
     return [_subscription(r) for r in rows]
+
+
+# -- Kafka delivery topics ------------------------------------------------------------------------
+
+
+async def senders_without_topic(conn: Connection) -> list[str]:
+    """Senders taking callbacks on Kafka whose topic the gateway has not made sure of yet."""
+    rows = await conn.fetch(
+        "SELECT sender_id FROM senders WHERE kafka_delivery AND topic_ready_at IS NULL ORDER BY sender_id"
+    )
+    return [r["sender_id"] for r in rows]
+
+
+async def mark_topic_ready(conn: Connection, sender_id: str, at: datetime) -> None:
+    await conn.execute("UPDATE senders SET topic_ready_at = $2 WHERE sender_id = $1", sender_id, at)

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 from chasqui_common.auth import Principal
 from chasqui_common.bootstrap import UseCases, runtime
-from chasqui_common.http.problems import ProblemError
 from fastapi import Depends, Request
 
 from chasqui_dci_gateway.application.commands import count_request
@@ -18,9 +17,6 @@ from chasqui_dci_gateway.domain.signatures import canonical_content
 from chasqui_dci_gateway.domain.text import check_message_text
 
 from .scopes import SEARCH
-
-RATE_LIMIT_CODE = "err.rate_limit.exceeded"
-"""The standard names no code for a sender over its rate; this one has the standard's form."""
 
 
 def gateway_signer(request: Request) -> GatewaySigner:
@@ -39,20 +35,8 @@ async def signed_content(request: Request, run: UseCases, _: Principal = Depends
     header = raw.get("header")
     sender_id = header.get("sender_id") if isinstance(header, dict) else None
     if isinstance(sender_id, str):
-        decision = await run.command(count_request, CountRequest(sender_id))
-        if not decision.allowed:
-            detail = (
-                f"sender {sender_id!r} may make {decision.limit} DCI requests per minute; "
-                f"retry in {decision.retry_after_seconds} s"
-            )
-            raise ProblemError(
-                429,
-                "dci-rate-limited",
-                "Too many requests from this DCI sender",
-                detail,
-                headers={"Retry-After": str(decision.retry_after_seconds)},
-                extra={"errors": [{"code": RATE_LIMIT_CODE, "message": detail}]},
-            )
+        # SenderRateLimited (429 with Retry-After) beyond the sender's requests per minute.
+        await run.command(count_request, CountRequest(sender_id))
     return canonical_content(header, raw.get("message"))
 
 

@@ -364,6 +364,13 @@ class SenderIn(BaseModel):
     requests_per_minute: int = Field(
         600, description="DCI requests this sender may make per minute; more are refused with 429"
     )
+    kafka_delivery: bool = Field(
+        False,
+        description="also take callbacks as CloudEvents on the sender's own Kafka topic "
+        "dci-gateway.notify.<sender_id> (created with the sender): a message whose header.sender_uri is "
+        "kafka:dci-gateway.notify.<sender_id> is answered there, and so are the notifications of the "
+        "subscriptions it makes (docs/dci.md#kafka-delivery)",
+    )
 
     def command(self, sender_id: str) -> RegisterSender:
         return RegisterSender(
@@ -375,6 +382,7 @@ class SenderIn(BaseModel):
             entitled_fields=tuple(self.entitled_fields),
             max_page_size=self.max_page_size,
             requests_per_minute=self.requests_per_minute,
+            kafka_delivery=self.kafka_delivery,
         )
 
 
@@ -388,6 +396,9 @@ class SenderOut(BaseModel):
     max_page_size: int
     requests_per_minute: int
     active: bool
+    notify_topic: str | None = Field(
+        None, description="the sender's Kafka topic of callbacks (kafka_delivery), delivery URI kafka:<topic>"
+    )
 
     @classmethod
     def of(cls, view: SenderView) -> SenderOut:
@@ -401,6 +412,7 @@ class SenderOut(BaseModel):
             max_page_size=view.max_page_size,
             requests_per_minute=view.requests_per_minute,
             active=view.active,
+            notify_topic=view.notify_topic,
         )
 
 

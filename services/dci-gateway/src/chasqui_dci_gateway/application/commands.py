@@ -8,6 +8,8 @@ import uuid
 from datetime import timedelta
 
 from chasqui_common.application.unit_of_work import UnitOfWork
+from chasqui_common.audit import NONE_FOUND, OK, Access, record_access
+from chasqui_common.auth.scope import Caller
 
 from chasqui_dci_gateway.adapters import repository
 from chasqui_dci_gateway.application.messages import (
@@ -24,10 +26,12 @@ from chasqui_dci_gateway.application.models import (
     DeliveryRecorded,
     ExpressionQuery,
     IdTypeValueQuery,
+    MarkTopicReady,
     PageInfo,
     Purged,
     PurgeExpired,
     RateDecision,
+    RecordDeliveries,
     RecordDelivery,
     RegisterSender,
     SearchItem,
@@ -47,6 +51,7 @@ from chasqui_dci_gateway.domain.errors import (
     ReceiverInvalid,
     SearchRejected,
     SenderMismatch,
+    SenderRateLimited,
     SenderUnknown,
     SignatureInvalid,
     SignatureMissing,
@@ -69,9 +74,11 @@ from chasqui_dci_gateway.domain.senders import (
     Sender,
     check_callback_uri,
     check_fields,
+    check_kafka_delivery,
     check_keys,
     check_page_size,
     check_rate,
+    notify_topic,
 )
 from chasqui_dci_gateway.domain.signatures import parse_signature, verify
 
@@ -208,6 +215,22 @@ async def _search(uow: UnitOfWork, command: SearchRegistry, sender: Sender) -> S
             fields=sorted(sender.entitled_fields),
             at=now,
         )
+        # The platform's access record too (docs/privacy.md): the sender is the client, the
+        # documents of the people answered are keyed hashes; in this transaction like the log above.
+        person_ids = [r.person_id for r in result.records]
+        await record_access(
+            uow,
+            Caller(
+                subject=sender.sender_id, client_id=sender.sender_id, purpose=f"DCI {command.message.action}"
+            ),
+            Access(
+                operation="dci-gateway.registry.search",
+                resource_type="person",
+                resource_ids=person_ids,
+                documents=await repository.documents_of(uow.conn, person_ids),
+                outcome=OK if person_ids else NONE_FOUND,
+            ),
+        )
     outcome = SearchOutcome(command.transaction_id, correlation_id, sender.sender_id, now, tuple(results))
     await repository.save_transaction(
         uow.conn,
@@ -316,11 +339,14 @@ def sender_view(sender: Sender) -> SenderView:
         sender.max_page_size,
         sender.active,
         sender.requests_per_minute,
+        notify_topic(sender.sender_id) if sender.kafka_delivery else None,
     )
 
 
 async def register_sender(uow: UnitOfWork, command: RegisterSender) -> SenderView:
-    """Create or replace a DCI sender: its keys (JWKS), callback URIs, entitled fields, page limit."""
+    """Create or replace a DCI sender: its keys (JWKS), callback URIs, entitled fields, page limit,
+    and whether it takes callbacks as CloudEvents on its own Kafka topic (created soon after by
+    the `provision_notify_topics` task, and made sure of again before anything is published)."""
     sender = Sender(
         sender_id=command.sender_id,
         name=command.name,
@@ -332,9 +358,15 @@ async def register_sender(uow: UnitOfWork, command: RegisterSender) -> SenderVie
         max_page_size=check_page_size(command.max_page_size),
         keys=check_keys(command.jwks),
         requests_per_minute=check_rate(command.requests_per_minute),
+        kafka_delivery=check_kafka_delivery(command.sender_id, command.kafka_delivery),
     )
     await repository.save_sender(uow.conn, sender, uow.clock.now())
     return sender_view(sender)
+
+
+async def mark_topic_ready(uow: UnitOfWork, command: MarkTopicReady) -> None:
+    """The sender's Kafka topic exists: recorded so it is not made sure of again."""
+    await repository.mark_topic_ready(uow.conn, command.sender_id, uow.clock.now())
 
 
 # -- callback queue and retention -----------------------------------------------------------------
@@ -360,6 +392,19 @@ async def record_delivery(uow: UnitOfWork, command: RecordDelivery) -> DeliveryR
     return DeliveryRecorded(command.callback_id, False, attempts, next_attempt)
 
 
+async def record_deliveries(uow: UnitOfWork, command: RecordDeliveries) -> tuple[DeliveryRecorded, ...]:
+    """A round's outcomes at once: the acknowledged ones marked delivered in one statement, each
+    failed one scheduled again as `record_delivery` does, the ones not tried released."""
+    now = uow.clock.now()
+    delivered = [o.callback_id for o in command.outcomes if o.error is None]
+    if delivered:
+        await repository.mark_all_delivered(uow.conn, delivered, now)
+    if command.not_tried:
+        await repository.release_callbacks(uow.conn, command.not_tried)
+    failed = [await record_delivery(uow, o) for o in command.outcomes if o.error is not None]
+    return tuple(DeliveryRecorded(i, True, 0) for i in delivered) + tuple(failed)
+
+
 async def purge_expired(uow: UnitOfWork, command: PurgeExpired) -> Purged:
     """Forget kept answers (personal data) and remembered message ids past their retention."""
     now = uow.clock.now()
@@ -376,7 +421,8 @@ async def purge_expired(uow: UnitOfWork, command: PurgeExpired) -> Purged:
 
 async def count_request(uow: UnitOfWork, command: CountRequest) -> RateDecision:
     """Count a request of a registered sender in the current minute (fixed window, shared by every
-    replica through the database); not allowed beyond its `requests_per_minute`. An unknown sender
+    replica through the database); SenderRateLimited (429, Retry-After) beyond its
+    `requests_per_minute` (a refused request rolls back, so it does not count). An unknown sender
     is not counted: authentication refuses it."""
     sender = await repository.get_sender(uow.conn, command.sender_id)
     if sender is None:
@@ -387,4 +433,10 @@ async def count_request(uow: UnitOfWork, command: CountRequest) -> RateDecision:
     if count <= sender.requests_per_minute:
         return RateDecision(True, sender.requests_per_minute)
     retry = max(1, int((window + timedelta(minutes=1) - now).total_seconds() + 0.999))
-    return RateDecision(False, sender.requests_per_minute, retry)
+    raise SenderRateLimited(
+        f"sender {sender.sender_id!r} may make {sender.requests_per_minute} DCI requests per minute; "
+        f"retry in {retry} s",
+        retry_after_seconds=retry,
+        limit=sender.requests_per_minute,
+        period_seconds=60,
+    )

@@ -149,6 +149,7 @@ class RegisterSender:
     entitled_fields: tuple[str, ...]
     max_page_size: int
     requests_per_minute: int = 600
+    kafka_delivery: bool = False
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,12 @@ class SenderView:
     max_page_size: int
     active: bool
     requests_per_minute: int
+    notify_topic: str | None = None  # its Kafka topic, if it takes callbacks as CloudEvents
+
+
+@dataclass(frozen=True)
+class MarkTopicReady:
+    sender_id: str
 
 
 @dataclass(frozen=True)
@@ -181,6 +188,14 @@ class RecordDelivery:
     error: str | None = None  # None: the receiver acknowledged it
     retry_base_seconds: float = 1.0
     retry_max_seconds: float = 300.0
+
+
+@dataclass(frozen=True)
+class RecordDeliveries:
+    """The outcomes of one delivery round, recorded in one transaction."""
+
+    outcomes: tuple[RecordDelivery, ...]
+    not_tried: tuple[int, ...] = ()  # leased but not sent (their URI failed earlier in the round)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,11 @@ async def get_sender(reader: Reader, query: GetSender) -> SenderView:
     return sender_view(sender)
 
 
+async def senders_without_topic(reader: Reader, query: None) -> list[str]:
+    """Senders taking callbacks on Kafka whose topic is still to be made sure of."""
+    return await repository.senders_without_topic(reader.conn)
+
+
 async def callback_stats(reader: Reader, query: None) -> CallbackStats:
     pending, failing, delivered = await repository.callback_counts(reader.conn, FAILING_AFTER)
     return CallbackStats(pending, failing, delivered)

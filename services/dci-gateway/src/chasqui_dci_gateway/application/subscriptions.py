@@ -270,12 +270,11 @@ async def apply_registry_event(uow: UnitOfWork, command: ApplyRegistryEvent) -> 
         if command.change is not None
         else []
     )
-    senders: dict[str, Sender] = {}
-    for subscription in subscriptions:
-        if subscription.sender_id not in senders:
-            found = await repository.get_sender(uow.conn, subscription.sender_id)
-            if found is not None:
-                senders[subscription.sender_id] = found
+    senders = (
+        await repository.get_senders(uow.conn, sorted({s.sender_id for s in subscriptions}))
+        if subscriptions
+        else {}
+    )
     removed = command.change is RegistryChange.MEMBER_REMOVED
     concerned = (
         [command.person_id] if command.person_id is not None else [m.person_id for m in household.members]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from chasqui_common.errors import DomainError, InvalidValue, NotFound, NotPermitted
+from chasqui_common.errors import DomainError, InvalidValue, NotFound, NotPermitted, RateLimited
 
 
 class DciError(DomainError):
@@ -18,6 +18,18 @@ class DciError(DomainError):
 
     def extensions(self) -> dict[str, Any]:
         return {"errors": [{"code": self.dci_code, "message": self.detail[:999]}]}
+
+
+class SenderRateLimited(DciError, RateLimited):
+    """The sender made more requests this minute than its `requests_per_minute` (429, Retry-After);
+    the standard names no code for it, so `err.rate_limit.exceeded` has the standard's form."""
+
+    code = "dci-rate-limited"
+    title = "Too many requests from this DCI sender"
+    dci_code = "err.rate_limit.exceeded"
+
+    def extensions(self) -> dict[str, Any]:
+        return {**RateLimited.extensions(self), **DciError.extensions(self)}
 
 
 class SenderUnknown(DciError, NotPermitted):

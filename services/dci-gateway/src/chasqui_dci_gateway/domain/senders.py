@@ -1,8 +1,10 @@
 """A registered DCI sender: who it is, the keys its messages are signed with, where its callbacks
-may go, and which record fields it may receive."""
+may go (its HTTPS callback URIs, and its own Kafka topic if it takes callbacks as CloudEvents), and
+which record fields it may receive."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +18,40 @@ from chasqui_dci_gateway.domain.signatures import jwk_public_key
 
 MAX_PAGE_SIZE = 1000
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+KAFKA_SCHEME = "kafka:"
+NOTIFY_TOPIC_PREFIX = "dci-gateway.notify."
+# Kafka's rule for a topic name (kafka.common.internals.Topic): at most 249 of [a-zA-Z0-9._-].
+_TOPIC_NAME = re.compile(r"[a-zA-Z0-9._-]{1,249}")
+
+
+def notify_topic(sender_id: str) -> str:
+    """The Kafka topic of a sender's callbacks: `dci-gateway.notify.<sender_id>`."""
+    return NOTIFY_TOPIC_PREFIX + sender_id
+
+
+def kafka_uri(topic: str) -> str:
+    """The delivery URI naming a Kafka topic, as a subscriber gives it in `header.sender_uri`."""
+    return KAFKA_SCHEME + topic
+
+
+def kafka_topic_of(uri: str) -> str | None:
+    """The topic a `kafka:<topic>` delivery URI names; None for an HTTP callback URI."""
+    return uri[len(KAFKA_SCHEME) :] if uri.startswith(KAFKA_SCHEME) else None
+
+
+def check_kafka_delivery(sender_id: str, wanted: bool) -> bool:
+    """Whether the sender takes callbacks on its own topic; InvalidValue if its id cannot name
+    one (Kafka allows letters, digits, '.', '_' and '-', 249 characters in all)."""
+    topic = notify_topic(sender_id)
+    if wanted and not _TOPIC_NAME.fullmatch(topic):
+        expected = "a sender_id of letters, digits, '.', '_' and '-' (the topic name is dci-gateway.notify.<sender_id>)"
+        raise InvalidValue(
+            f"sender {sender_id!r} cannot have a Kafka topic: {topic!r} is not a Kafka topic name",
+            field="kafka_delivery",
+            value=sender_id,
+            expected=expected,
+        )
+    return wanted
 
 
 @dataclass(frozen=True)
@@ -36,19 +72,29 @@ class Sender:
     active: bool = True
     keys: tuple[SenderKey, ...] = field(default=())
     requests_per_minute: int = 600
+    kafka_delivery: bool = False
+
+    @property
+    def delivery_uris(self) -> tuple[str, ...]:
+        """Where its callbacks may go: its callback URIs, then `kafka:dci-gateway.notify.<id>` if
+        it takes them on its own Kafka topic."""
+        topic = (kafka_uri(notify_topic(self.sender_id)),) if self.kafka_delivery else ()
+        return self.callback_uris + topic
 
     def key(self, key_id: str) -> bytes | None:
         return next((k.public_key for k in self.keys if k.key_id == key_id), None)
 
     def callback_for(self, sender_uri: str | None) -> str:
-        """Where this sender's callback goes: `sender_uri` if it is one of its registered URIs, its
-        first registered URI when none is given; SenderUriInvalid otherwise (callbacks go nowhere
-        else)."""
+        """Where this sender's callback goes: `sender_uri` if it is one of its delivery URIs (a
+        registered callback URI, or `kafka:dci-gateway.notify.<sender_id>` when it takes callbacks
+        on Kafka), its first one when none is given; SenderUriInvalid otherwise (callbacks go
+        nowhere else)."""
+        uris = self.delivery_uris
         if sender_uri is None:
-            if not self.callback_uris:
+            if not uris:
                 raise SenderUriInvalid(f"sender {self.sender_id!r} has no callback URI registered")
-            return self.callback_uris[0]
-        if sender_uri not in self.callback_uris:
+            return uris[0]
+        if sender_uri not in uris:
             raise SenderUriInvalid(
                 f"sender_uri {sender_uri!r} is not a callback URI registered for sender {self.sender_id!r}"
             )

@@ -232,9 +232,10 @@ async def recorded_decisions(conn: Connection, household_id: str) -> list[Record
 
 _RECORD_DECISIONS = """
 WITH new AS MATERIALIZED (
-    SELECT household_id, program, person_id, decision_id, eligible, benefit_kind, benefit_centimos,
-           benefit_period_months, priority_points, rule_set_version, as_of,
-           string_to_array(failed, E'\\x1f') AS failed_criteria, previous_eligible, caused_by_event_id
+    SELECT household_id, program, person_id, coalesce(decision_id, gen_random_uuid()) AS decision_id,
+           eligible, benefit_kind, benefit_centimos, benefit_period_months, priority_points,
+           rule_set_version, as_of, string_to_array(failed, E'\\x1f') AS failed_criteria,
+           previous_eligible, caused_by_event_id
     FROM unnest($1::text[], $2::text[], $3::text[], $4::uuid[], $5::boolean[], $6::text[],
                 $7::integer[], $8::integer[], $9::integer[], $10::text[], $11::date[], $12::text[],
                 $13::boolean[], $15::uuid[])
@@ -267,10 +268,11 @@ FROM new
 
 
 class NewDecision(NamedTuple):
-    """A decision to record: the unit's verdict, what it was before, its id, date and cause."""
+    """A decision to record: the unit's verdict, what it was before, its id (None: the database
+    draws one, for a decision nobody is told about), date and cause."""
 
     change: VerdictChange
-    decision_id: UUID
+    decision_id: UUID | None
     as_of: date
     caused_by: UUID | None
 
@@ -281,25 +283,41 @@ async def record_decisions(conn: Connection, rows: Sequence[NewDecision], cause:
     A unit (household, program, person) appears at most once in `rows`."""
     if not rows:
         return
-    verdicts = [row.change.verdict for row in rows]
-    await conn.execute(
-        _RECORD_DECISIONS,
-        [row.change.household_id for row in rows],
-        [v.program for v in verdicts],
-        [v.person_id or "" for v in verdicts],
-        [row.decision_id for row in rows],
-        [v.eligible for v in verdicts],
-        [v.benefit_kind.value for v in verdicts],
-        [v.benefit_amount_centimos for v in verdicts],
-        [v.benefit_period_months for v in verdicts],
-        [v.priority_points for v in verdicts],
-        [v.rule_set_version for v in verdicts],
-        [row.as_of for row in rows],
-        ["\x1f".join(v.failed_criteria) for v in verdicts],
-        [row.change.previous_eligible for row in rows],
-        cause.value,
-        [row.caused_by for row in rows],
+    failed: dict[tuple[str, ...], str] = {}  # few combinations: each joined once
+
+    def joined(names: tuple[str, ...]) -> str:
+        text = failed.get(names)
+        if text is None:
+            text = failed[names] = "\x1f".join(names)
+        return text
+
+    # One pass builds each row, one transposition the 14 columns (C loops, not 14 passes).
+    columns = list(
+        zip(
+            *[
+                (
+                    change.household_id,
+                    v.program,
+                    v.person_id or "",
+                    decision_id,
+                    v.eligible,
+                    v.benefit_kind.value,
+                    v.benefit_amount_centimos,
+                    v.benefit_period_months,
+                    v.priority_points,
+                    v.rule_set_version,
+                    as_of,
+                    joined(v.failed_criteria),
+                    change.previous.eligible if change.previous is not None else False,
+                    caused_by,
+                )
+                for change, decision_id, as_of, caused_by in rows
+                for v in (change.verdict,)
+            ],
+            strict=True,
+        )
     )
+    await conn.execute(_RECORD_DECISIONS, *(list(c) for c in columns[:13]), cause.value, list(columns[13]))
 
 
 # --- bulk reads for the fast path ---------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from chasqui_common.auth import Principal, require_scopes
+from chasqui_common.auth import CALLER, Caller, Principal, require_scopes
 from chasqui_common.bootstrap import UseCases
 from chasqui_common.values import IsoDate, Text
 from fastapi import APIRouter, Depends, Path, Query
@@ -44,9 +44,12 @@ async def household_eligibility(
     run: UseCases,
     as_of: AsOf = None,
     _: Principal = Depends(READ),
+    caller: Caller = CALLER,
 ) -> HouseholdEligibilityResponse:
-    result = await run.query(
-        queries.get_household_eligibility, GetHouseholdEligibilityQuery(household_id, as_of)
+    """The household's decisions per programme; a programme integrator's token (`chasqui:programme`)
+    sees its own programmes only, a token naming none (and not eligibility:national) gets 403."""
+    result = await run.command(
+        queries.get_household_eligibility, GetHouseholdEligibilityQuery(household_id, as_of, caller=caller)
     )
     return HouseholdEligibilityResponse.model_validate(result)
 

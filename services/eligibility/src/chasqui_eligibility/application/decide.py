@@ -9,7 +9,7 @@ from datetime import date
 from uuid import UUID
 
 from chasqui_common.db.pool import Connection
-from chasqui_common.events.eligibility import DecisionCause, DecisionChanged, Recipient, RecipientConsent
+from chasqui_common.events.eligibility import DecisionCause, DecisionChanged
 from chasqui_common.events.registry import Household, Member, Relationship
 
 from chasqui_eligibility.adapters import repository
@@ -95,10 +95,13 @@ async def decide_batch(
             for change in verdict_changes(household.household_id, mine, stored[household.household_id])
         )
         spans.append((start, len(found)))
-    ids = random_uuids(len(found))
+    # Only an announced decision needs its id here (its event names it); the database gives the
+    # others theirs (`gen_random_uuid()`, the same random version 4 UUIDs).
+    announced = [change.announce for change, _ in found]
+    ids = iter(random_uuids(sum(announced)))
     rows = [
-        NewDecision(change, decision_id, on, caused_by)
-        for (change, caused_by), decision_id in zip(found, ids, strict=True)
+        NewDecision(change, next(ids) if announce else None, on, caused_by)
+        for (change, caused_by), announce in zip(found, announced, strict=True)
     ]
     await repository.record_decisions(conn, rows, cause)
     return [
@@ -147,33 +150,16 @@ def _event(row: NewDecision, household: Household, cause: DecisionCause) -> Deci
         failed_criteria=v.failed_criteria,
         cause=cause,
         caused_by_event_id=str(row.caused_by) if row.caused_by else None,
-        recipient=_recipient(household, v.person_id),
+        recipient_person_id=_recipient_person_id(household, v.person_id),
     )
 
 
-def _recipient(household: Household, person_id: str | None) -> Recipient | None:
-    """The person decided about, or for household programs the head of household."""
-    member: Member | None
+def _recipient_person_id(household: Household, person_id: str | None) -> str | None:
+    """Who is told: the person decided about, or for household programs the head of household
+    (the first member when none is marked head). An id only: notifications holds the contact
+    details and consent (ADR 0008)."""
     if person_id is not None:
-        member = next((m for m in household.members if m.person_id == person_id), None)
-    else:
-        member = next((m for m in household.members if m.relationship == Relationship.HEAD), None)
-        member = member or (household.members[0] if household.members else None)
-    if member is None:
-        return None
-    # The member's fields were validated as the same types (Text, PhoneNumber, Email) when the
-    # registry event was read: constructing skips validating them again (the phone parser was
-    # the event path's largest cost). Serialised, it is the same recipient.
-    return Recipient.model_construct(
-        person_id=member.person_id,
-        given_names=member.given_names,
-        paternal_surname=member.paternal_surname,
-        maternal_surname=member.maternal_surname,
-        phone=member.contact.phone,
-        email=member.contact.email,
-        consent=RecipientConsent.model_construct(
-            sms=member.contact.consent.sms,
-            email=member.contact.consent.email,
-            whatsapp=member.contact.consent.whatsapp,
-        ),
-    )
+        return person_id
+    member: Member | None = next((m for m in household.members if m.relationship == Relationship.HEAD), None)
+    member = member or (household.members[0] if household.members else None)
+    return member.person_id if member is not None else None

@@ -7,11 +7,13 @@ read-only transaction by the caller.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
-from chasqui_common.application.unit_of_work import Reader
+from chasqui_common.application.unit_of_work import Reader, UnitOfWork
+from chasqui_common.audit import Access, record_access
+from chasqui_common.auth.scope import Caller
 
 from chasqui_eligibility.adapters import repository
 from chasqui_eligibility.application.models import (
@@ -30,6 +32,7 @@ from chasqui_eligibility.application.models import (
 )
 from chasqui_eligibility.application.projection import projection_columns
 from chasqui_eligibility.application.rule_book import rule_book
+from chasqui_eligibility.domain.access import visible_programmes
 from chasqui_eligibility.domain.decisions import Decision, RecordedDecision
 from chasqui_eligibility.domain.errors import HouseholdNotFound, ProgramNotFound, RuleSetInvalid
 from chasqui_eligibility.domain.evaluation import compile_rule_set, evaluate_household
@@ -53,21 +56,28 @@ def _program(code: str) -> Program:
 class GetHouseholdEligibilityQuery:
     household_id: str
     as_of: date | None = None  # today (Lima) when absent
+    caller: Caller = field(kw_only=True)
+    """Whose programmes to show (domain/access.py): an integrator sees its own programme's only."""
 
 
 async def get_household_eligibility(
-    reader: Reader, query: GetHouseholdEligibilityQuery
+    uow: UnitOfWork, query: GetHouseholdEligibilityQuery
 ) -> HouseholdEligibility:
-    """Every program in force on the date, every unit, every criterion, and what is recorded."""
-    day = query.as_of or reader.clock.today()
-    household = await repository.get_household(reader.conn, query.household_id)
+    """Every program in force on the date that the caller may read, every unit, every criterion,
+    and what is recorded. NoProgrammeInScope (403) for a token naming no programme. It reads
+    personal data, so it writes the access record in its transaction (a UnitOfWork)."""
+    book = rule_book()
+    visible = visible_programmes(query.caller.scope, (program.code for program in book))
+    day = query.as_of or uow.clock.today()
+    household = await repository.get_household(uow.conn, query.household_id)
     if household is None:
         raise HouseholdNotFound(f"household {query.household_id!r} is not in the eligibility projection")
-    recorded = {r.key: r for r in await repository.recorded_decisions(reader.conn, query.household_id)}
-    book = rule_book()
+    recorded = {r.key: r for r in await repository.recorded_decisions(uow.conn, query.household_id)}
     units: dict[str, list[UnitDecision]] = {}
     versions: dict[str, str] = {}
     for decision in evaluate_household(book, household, day):
+        if decision.program not in visible:
+            continue
         versions.setdefault(decision.program, decision.rule_set_version)
         units.setdefault(decision.program, []).append(_unit(decision, recorded.get(decision.key)))
     programs = []
@@ -75,6 +85,20 @@ async def get_household_eligibility(
         program = book.get(code)
         assert program is not None
         programs.append(ProgramDecisions(code, program.unit, versions[code], tuple(decisions)))
+    # The people whose decisions were shown: each unit's person, every member for household units.
+    shown = {d.person_id for p in programs for d in p.decisions}
+    members = [m for m in household.members if None in shown or m.person_id in shown]
+    await record_access(
+        uow,
+        query.caller,
+        Access(
+            operation="eligibility.household.read",
+            resource_type="household",
+            resource_ids=[query.household_id, *(m.person_id for m in members)],
+            documents=[(m.document.type.value, m.document.number) for m in members if m.document.number],
+            outcome="ok" if programs else "none-found",
+        ),
+    )
     return HouseholdEligibility(query.household_id, day, household.status, tuple(programs))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chasqui_common.errors import InvalidValue, NotFound
+from chasqui_common.errors import InvalidValue, NotFound, NotPermitted
 
 
 class HouseholdNotFound(NotFound):
@@ -25,3 +25,10 @@ class RuleSetInvalid(InvalidValue):
 
     code = "rule-set-invalid"
     title = "Candidate rule set is invalid"
+
+
+class NoProgrammeInScope(NotPermitted):
+    """The caller's token names no programme (`chasqui:programme`) and is not eligibility:national."""
+
+    code = "eligibility-no-programme-in-scope"
+    title = "The token names no programme"

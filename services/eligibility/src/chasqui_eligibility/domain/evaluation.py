@@ -298,28 +298,43 @@ def verdicts_vector(book: RuleBook, households: list[Household], on: date) -> li
     for program, rule_set in book.in_force(on):
         outcome = evaluate_vector(program, rule_set, facts, live)
         names = list(outcome.criteria)
-        passed = [values.tolist() for values in outcome.criteria.values()]
+        # Which criteria failed, as one integer per unit (bit i: criterion i failed): the names
+        # are looked up once per combination instead of collected per unit.
+        if len(names) > 62:  # one bit each in an int64; rule sets have a handful
+            raise ValueError(
+                f"{program.code} {rule_set.version}: {len(names)} criteria, the fast path names at most 62"
+            )
+        failed_bits: Array = np.zeros(outcome.eligible.shape, dtype=np.int64)
+        for bit, values in enumerate(outcome.criteria.values()):
+            failed_bits |= (~values).astype(np.int64) << bit
+        combinations: list[int] = np.unique(failed_bits).tolist()
+        failed_of = {
+            bits: tuple(name for bit, name in enumerate(names) if bits >> bit & 1) for bits in combinations
+        }
+        per_row: list[int] = failed_bits.tolist()
+        failed = [failed_of[bits] for bits in per_row]
         eligible = outcome.eligible.tolist()
         points = outcome.points.tolist() if outcome.points is not None else None
         benefit = rule_set.benefit
-        version = rule_set.version
+        code, kind, version = program.code, benefit.kind, rule_set.version
+        amount, period = benefit.amount_centimos, benefit.period_months
         per_person = program.unit == Unit.PERSON
         owners = person_hh if per_person else range(len(households))
         for row, owner in enumerate(owners):
             if not active[owner]:
                 continue
-            ok = bool(eligible[row])
+            ok = eligible[row]
             result[owner].append(
                 Verdict(
-                    program=program.code,
-                    person_id=person_ids[row] if per_person else None,
-                    eligible=ok,
-                    failed_criteria=tuple(n for n, p in zip(names, passed, strict=True) if not p[row]),
-                    rule_set_version=version,
-                    benefit_kind=benefit.kind,
-                    benefit_amount_centimos=benefit.amount_centimos,
-                    benefit_period_months=benefit.period_months,
-                    priority_points=int(points[row]) if ok and points is not None else None,
+                    code,
+                    person_ids[row] if per_person else None,
+                    ok,
+                    failed[row],
+                    version,
+                    kind,
+                    amount,
+                    period,
+                    int(points[row]) if ok and points is not None else None,
                 )
             )
     return result

@@ -7,10 +7,11 @@ Every command is `async def verb_noun(uow: UnitOfWork, command: VerbNoun) -> Res
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from chasqui_common.application.unit_of_work import UnitOfWork
+from chasqui_common.auth.scope import Caller
 from chasqui_common.errors import NotFound
 from chasqui_common.events.employment import (
     ApplicationSubmitted,
@@ -25,6 +26,7 @@ from chasqui_common.events.registry import Consent, Contact, IdentityDocument
 
 from chasqui_employment_matching.adapters import repository
 from chasqui_employment_matching.application import matching
+from chasqui_employment_matching.application.seeker_access import SERVICE, record_seekers
 from chasqui_employment_matching.domain.errors import (
     ApplicationExists,
     ClosingDatePassed,
@@ -56,11 +58,17 @@ def new_id() -> str:
 @dataclass(frozen=True)
 class RegisterSeeker:
     seeker: JobSeeker  # with a new id (`new_id()`)
+    caller: Caller = field(kw_only=True)  # named in the access record
 
 
 @dataclass(frozen=True)
 class UpdateSeeker:
     seeker: JobSeeker  # the whole profile; source and referral are kept from the stored seeker
+    caller: Caller = field(kw_only=True)
+
+
+REFERRALS = Caller.service(SERVICE, purpose="migrant referral to employment")
+"""Who writes a seeker taken from a Migracentro referral (an event): the service itself."""
 
 
 @dataclass(frozen=True)
@@ -153,6 +161,7 @@ async def register_seeker(uow: UnitOfWork, command: RegisterSeeker) -> JobSeeker
             existing.seeker_id,
         )
     saved = await repository.insert_seeker(uow.conn, seeker)
+    await record_seekers(uow, command.caller, "register", [saved])
     await uow.publish(JobSeekerRegistered(**seeker_payload(saved)))
     await matching.recompute_for_seeker(uow, saved.seeker_id)
     return saved
@@ -171,6 +180,8 @@ async def update_seeker(uow: UnitOfWork, command: UpdateSeeker) -> JobSeeker:
         )
     seeker = replace(seeker, source=old.source, referral_id=seeker.referral_id or old.referral_id)
     changed = changed_fields(old, seeker)
+    # Recorded even when nothing changed: the stored profile was read and returned.
+    await record_seekers(uow, command.caller, "update" if changed else "read", [old, seeker])
     if not changed:
         return old
     saved = await repository.update_seeker(uow.conn, seeker)
@@ -187,7 +198,7 @@ async def register_referred_seeker(uow: UnitOfWork, command: RegisterReferredSee
         uow.conn, seeker.document_type, seeker.document_number, for_update=True
     )
     if existing is None:
-        return await register_seeker(uow, RegisterSeeker(seeker))
+        return await register_seeker(uow, RegisterSeeker(seeker, caller=REFERRALS))
     merged = replace(
         existing,
         person_id=seeker.person_id,
@@ -207,7 +218,7 @@ async def register_referred_seeker(uow: UnitOfWork, command: RegisterReferredSee
         referral_id=seeker.referral_id,
         active=True,
     )
-    return await update_seeker(uow, UpdateSeeker(merged))
+    return await update_seeker(uow, UpdateSeeker(merged, caller=REFERRALS))
 
 
 # -- employers and vacancies ---------------------------------------------------------------------

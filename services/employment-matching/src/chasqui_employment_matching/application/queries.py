@@ -1,16 +1,22 @@
 """Read-only use cases: seekers, employers, vacancies, fairs, applications, placements, explained
-matches and statistics. Each is `async def verb_noun(reader: Reader, query: VerbNounQuery) -> Result`."""
+matches and statistics. Each is `async def verb_noun(reader: Reader, query: VerbNounQuery) -> Result`
+— except the reads of a job seeker (`find_seekers`, `get_seeker`, `seeker_matches`): they write
+their access record (a lookup by document also takes a rate-limit token) in the read's own
+transaction, so they take a `UnitOfWork` and run through `Transactions.command` (ADR 0012)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from chasqui_common.application.unit_of_work import Reader
+from chasqui_common.application.unit_of_work import Reader, UnitOfWork
+from chasqui_common.auth.scope import Caller
 from chasqui_common.errors import NotFound
 from chasqui_common.events.registry import DocumentType
+from chasqui_common.ratelimit import DOCUMENT_LOOKUPS, take_token
 
 from chasqui_employment_matching.adapters import repository
 from chasqui_employment_matching.application.matching import TOP_N
+from chasqui_employment_matching.application.seeker_access import record_seekers
 from chasqui_employment_matching.domain.models import (
     Application,
     DepartmentStats,
@@ -31,17 +37,20 @@ class FindSeekersQuery:
 
     document_type: DocumentType
     document_number: str
+    caller: Caller = field(kw_only=True)
 
 
 @dataclass(frozen=True)
 class GetSeekerQuery:
     seeker_id: str
+    caller: Caller = field(kw_only=True)
 
 
 @dataclass(frozen=True)
 class SeekerMatchesQuery:
     seeker_id: str
     limit: int = TOP_N
+    caller: Caller = field(kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -93,26 +102,42 @@ class MatchView:
 # -- job seekers ---------------------------------------------------------------------------------
 
 
-async def find_seekers(reader: Reader, query: FindSeekersQuery) -> list[JobSeeker]:
-    seeker = await repository.find_seeker_by_document(reader.conn, query.document_type, query.document_number)
-    return [seeker] if seeker is not None else []
+async def find_seekers(uow: UnitOfWork, query: FindSeekersQuery) -> list[JobSeeker]:
+    """The seeker with this document, if any. Each client (token subject) may make
+    DOCUMENT_LOOKUPS of them (RateLimited, 429, beyond), as in the registry; every lookup is
+    recorded, found or not."""
+    await take_token(uow.conn, DOCUMENT_LOOKUPS, query.caller.subject, uow.clock.now())
+    seeker = await repository.find_seeker_by_document(uow.conn, query.document_type, query.document_number)
+    found = [seeker] if seeker is not None else []
+    asked = [(query.document_type.value, query.document_number)]
+    await record_seekers(uow, query.caller, "lookup", found, documents=asked)
+    return found
 
 
-async def get_seeker(reader: Reader, query: GetSeekerQuery) -> JobSeeker:
-    seeker = await repository.get_seeker(reader.conn, query.seeker_id)
+async def _seeker(uow: UnitOfWork, seeker_id: str) -> JobSeeker:
+    seeker = await repository.get_seeker(uow.conn, seeker_id)
     if seeker is None:
-        raise _not_found("job seeker", query.seeker_id)
+        raise _not_found("job seeker", seeker_id)
     return seeker
 
 
-async def seeker_matches(reader: Reader, query: SeekerMatchesQuery) -> list[MatchView]:
-    """The stored best vacancies of a seeker, explained; a vacancy closed since is never shown."""
+async def get_seeker(uow: UnitOfWork, query: GetSeekerQuery) -> JobSeeker:
+    """The seeker's profile; the read is recorded."""
+    seeker = await _seeker(uow, query.seeker_id)
+    await record_seekers(uow, query.caller, "read", [seeker])
+    return seeker
+
+
+async def seeker_matches(uow: UnitOfWork, query: SeekerMatchesQuery) -> list[MatchView]:
+    """The stored best vacancies of a seeker, explained; a vacancy closed since is never shown.
+    The read is recorded (`job-seeker.matches.read`)."""
     seeker_id = query.seeker_id
-    seeker = await get_seeker(reader, GetSeekerQuery(seeker_id))
-    today = reader.clock.today()
+    seeker = await _seeker(uow, seeker_id)
+    await record_seekers(uow, query.caller, "matches.read", [seeker])
+    today = uow.clock.today()
     views = []
-    for entry in await repository.top_list(reader.conn, "seeker", seeker_id, query.limit):
-        vacancy = await repository.get_vacancy(reader.conn, entry.other_id)
+    for entry in await repository.top_list(uow.conn, "seeker", seeker_id, query.limit):
+        vacancy = await repository.get_vacancy(uow.conn, entry.other_id)
         if vacancy is None:
             continue
         assessment = assess(seeker.profile(), vacancy.profile(), today)

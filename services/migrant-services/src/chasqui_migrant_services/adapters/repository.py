@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -249,6 +250,15 @@ async def find_migrants(conn: Connection, document_type: DocumentType, number: s
     return [found] if found else []
 
 
+async def documents_of(conn: Connection, migrant_ids: Sequence[str]) -> list[tuple[str, str]]:
+    """(type, number) of every document of these people (for the access record)."""
+    rows = await conn.fetch(
+        "SELECT type, number FROM migrant_documents WHERE migrant_id = ANY($1::uuid[]) ORDER BY type, number",
+        [uuid.UUID(m) for m in migrant_ids],
+    )
+    return [(r["type"], r["number"]) for r in rows]
+
+
 def _migrant(row: asyncpg.Record, docs: list[asyncpg.Record]) -> Migrant:
     return from_row(
         Migrant,
@@ -313,18 +323,22 @@ async def list_cases(
     attention_point: str | None,
     status: CaseStatus | None,
     limit: int,
+    within: Sequence[str] | None = None,
 ) -> list[Case]:
+    """Cases newest first; `within`: only those of these attention points (None: any)."""
     rows = await conn.fetch(
         """
         SELECT * FROM cases
         WHERE ($1::uuid IS NULL OR migrant_id = $1) AND ($2::text IS NULL OR attention_point = $2)
           AND ($3::text IS NULL OR status = $3)
+          AND ($5::text[] IS NULL OR attention_point = ANY($5::text[]))
         ORDER BY opened_at DESC LIMIT $4
         """,
         _filter(migrant_id),
         attention_point,
         status.value if status else None,
         limit,
+        None if within is None else list(within),
     )
     return [_case(row, []) for row in rows]
 

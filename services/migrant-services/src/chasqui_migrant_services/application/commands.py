@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from chasqui_common.application import UnitOfWork
+from chasqui_common.audit import Access, record_access
+from chasqui_common.auth.scope import Caller
 from chasqui_common.errors import Conflict, DomainError, InvalidValue
 from chasqui_common.events.migrants import (
     AppointmentCancelled,
@@ -38,6 +40,7 @@ from chasqui_migrant_services.application.lookups import (
     load_point,
     load_referral,
 )
+from chasqui_migrant_services.domain.access import check_point
 from chasqui_migrant_services.domain.appointments import Appointment, AppointmentStatus, check_bookable
 from chasqui_migrant_services.domain.attention_points import AttentionPoint, check_code, parse_opening_hours
 from chasqui_migrant_services.domain.cases import Case, CaseStatus, Referral
@@ -134,12 +137,28 @@ class RegisterMigrant:
     consent_whatsapp: bool = False
     occupations: tuple[str, ...] = ()
     skills: tuple[str, ...] = ()
+    caller: Caller = field(kw_only=True)
+    """A Migracentro registers people at its own attention point(s) only."""
 
 
 @dataclass(frozen=True)
 class SaveDocument:
     migrant_id: str
     document: Document
+    caller: Caller
+
+
+async def _record_person(uow: UnitOfWork, caller: Caller, operation: str, migrant: Migrant) -> None:
+    await record_access(
+        uow,
+        caller,
+        Access(
+            operation=f"migrant-services.{operation}",
+            resource_type="migrant",
+            resource_ids=[migrant.migrant_id],
+            documents=[(d.type.value, d.number) for d in migrant.documents],
+        ),
+    )
 
 
 def identity_of(m: Migrant) -> MigrantIdentity:
@@ -173,13 +192,15 @@ def _canonical(doc: Document, field: str) -> Document:
 
 async def register_migrant(uow: UnitOfWork, command: RegisterMigrant) -> Migrant:
     """Validate and store a person with their documents; a document already on file is a duplicate."""
+    check_point(command.caller.scope, command.attention_point, field="attention_point")
     now = uow.clock.now()
     check_documents(list(command.documents))
     documents = [_canonical(d, f"documents[{i}]") for i, d in enumerate(command.documents)]
     check_consent(command.phone, sms=command.consent_sms, whatsapp=command.consent_whatsapp)
     check_dates(command.birth_date, command.entry_date, uow.clock.today())
     checked = {"nationality": check_nationality(command.nationality), "documents": tuple(documents)}
-    migrant = Migrant(**vars(command) | checked, migrant_id=str(uuid.uuid4()), registered_at=now)
+    given = {k: v for k, v in vars(command).items() if k != "caller"}
+    migrant = Migrant(**given | checked, migrant_id=str(uuid.uuid4()), registered_at=now)
     await load_point(uow.conn, migrant.attention_point)
     for i, doc in enumerate(documents):
         owner = await repository.document_owner(uow.conn, doc.type, doc.number)
@@ -199,12 +220,14 @@ async def register_migrant(uow: UnitOfWork, command: RegisterMigrant) -> Migrant
             person=identity_of(migrant),
         )
     )
+    await _record_person(uow, command.caller, "migrant.register", migrant)
     return migrant
 
 
 async def save_document(uow: UnitOfWork, command: SaveDocument) -> Migrant:
     """Add a document or renew the person's document of that type (a new expiry is watched anew)."""
     migrant = await load_migrant(uow.conn, command.migrant_id)
+    check_point(command.caller.scope, migrant.attention_point, field="migrant_id")
     check_documents([command.document], field="document")
     doc = _canonical(command.document, "document")
     owner = await repository.document_owner(uow.conn, doc.type, doc.number)
@@ -216,7 +239,15 @@ async def save_document(uow: UnitOfWork, command: SaveDocument) -> Migrant:
             expected="a document not registered to another person",
         )
     await repository.upsert_document(uow.conn, migrant.migrant_id, doc)
-    return await load_migrant(uow.conn, command.migrant_id)
+    saved = await load_migrant(uow.conn, command.migrant_id)
+    # the documents before the change too: the auditor finds the person by either
+    await _record_person(
+        uow,
+        command.caller,
+        "migrant.document.save",
+        replace(saved, documents=(*migrant.documents, *saved.documents)),
+    )
+    return saved
 
 
 # ---------------------------------------------------------------- cases
@@ -227,7 +258,8 @@ class OpenCase:
     migrant_id: str
     attention_point: str
     requested_services: tuple[CaseService, ...]
-    actor: str
+    caller: Caller
+    """Who acts: a Migracentro opens and moves cases of its own attention point(s) only."""
 
 
 @dataclass(frozen=True)
@@ -235,10 +267,26 @@ class MoveCase:
     case_id: str
     status: CaseStatus
     note: str | None
-    actor: str
+    caller: Caller
+
+
+async def record_case_access(uow: UnitOfWork, caller: Caller, operation: str, cases: list[Case]) -> None:
+    """The access record of reading or changing `cases`: case and migrant ids, migrant documents."""
+    migrant_ids = list(dict.fromkeys(c.migrant_id for c in cases))
+    await record_access(
+        uow,
+        caller,
+        Access(
+            operation=f"migrant-services.{operation}",
+            resource_type="case",
+            resource_ids=[*(c.case_id for c in cases), *migrant_ids],
+            documents=await repository.documents_of(uow.conn, migrant_ids),
+        ),
+    )
 
 
 async def open_case(uow: UnitOfWork, command: OpenCase) -> Case:
+    check_point(command.caller.scope, command.attention_point, field="attention_point")
     now = uow.clock.now()
     await load_migrant(uow.conn, command.migrant_id)
     await load_point(uow.conn, command.attention_point)
@@ -248,7 +296,7 @@ async def open_case(uow: UnitOfWork, command: OpenCase) -> Case:
         command.attention_point,
         command.requested_services,
         now,
-        command.actor,
+        command.caller.subject,
     )
     await repository.insert_case(uow.conn, case)
     await uow.publish(
@@ -260,6 +308,7 @@ async def open_case(uow: UnitOfWork, command: OpenCase) -> Case:
             opened_at=now,
         )
     )
+    await record_case_access(uow, command.caller, "case.open", [case])
     return case
 
 
@@ -282,7 +331,8 @@ async def move_case(uow: UnitOfWork, command: MoveCase) -> Case:
         )
     now = uow.clock.now()
     case = await load_case(uow.conn, command.case_id, for_update=True)
-    entry = case.transition(to, at=now, actor=command.actor, note=note)
+    check_point(command.caller.scope, case.attention_point, field="case_id")
+    entry = case.transition(to, at=now, actor=command.caller.subject, note=note)
     await repository.update_case(uow.conn, case, [entry])
     if to is CaseStatus.CLOSED:
         await uow.publish(
@@ -294,6 +344,7 @@ async def move_case(uow: UnitOfWork, command: MoveCase) -> Case:
                 closed_at=now,
             )
         )
+    await record_case_access(uow, command.caller, "case.move", [case])
     return case
 
 
@@ -306,7 +357,7 @@ class IssueReferral:
     target: ReferralTarget
     notes: str | None
     employment: EmploymentProfile | None
-    actor: str
+    caller: Caller
 
 
 async def issue_referral(uow: UnitOfWork, command: IssueReferral) -> Referral:
@@ -314,8 +365,9 @@ async def issue_referral(uow: UnitOfWork, command: IssueReferral) -> Referral:
     now = uow.clock.now()
     target, employment = command.target, command.employment
     case = await load_case(uow.conn, command.case_id, for_update=True)
+    check_point(command.caller.scope, case.attention_point, field="case_id")
     already = await repository.referral_targets(uow.conn, case.case_id)
-    entry = case.refer(target, already_referred_to=already, at=now, actor=command.actor)
+    entry = case.refer(target, already_referred_to=already, at=now, actor=command.caller.subject)
     if entry is not None:
         await repository.update_case(uow.conn, case, [entry])
     migrant = await load_migrant(uow.conn, case.migrant_id)
@@ -323,7 +375,9 @@ async def issue_referral(uow: UnitOfWork, command: IssueReferral) -> Referral:
     if target is ReferralTarget.EMPLOYMENT and employment is None:
         employment = EmploymentProfile(occupations=migrant.occupations, skills=migrant.skills)
     referral_id = str(uuid.uuid4())
-    await repository.insert_referral(uow.conn, referral_id, case, target, command.notes, now, command.actor)
+    await repository.insert_referral(
+        uow.conn, referral_id, case, target, command.notes, now, command.caller.subject
+    )
     await uow.publish(
         ReferralIssued(
             referral_id=referral_id,
@@ -338,6 +392,7 @@ async def issue_referral(uow: UnitOfWork, command: IssueReferral) -> Referral:
             employment=employment if target is ReferralTarget.EMPLOYMENT else None,
         )
     )
+    await record_case_access(uow, command.caller, "referral.issue", [case])
     return await load_referral(uow.conn, referral_id)
 
 

@@ -6,7 +6,7 @@ and any other `DomainError` into 422, with type `https://chasqui.pe/problems/<co
 
 from __future__ import annotations
 
-from chasqui_common.errors import Conflict
+from chasqui_common.errors import Conflict, NotPermitted
 
 
 class SlotUnavailable(Conflict):
@@ -14,3 +14,10 @@ class SlotUnavailable(Conflict):
 
     code = "slot-unavailable"
     title = "No free appointment slot"
+
+
+class OutsideMigracentro(NotPermitted):
+    """The case, referral or person belongs to a Migracentro the caller's token does not name."""
+
+    code = "migrants-outside-migracentro"
+    title = "Belongs to another Migracentro"

@@ -127,7 +127,7 @@ async def insert_deliveries(conn: Connection, new: list[NewDelivery]) -> dict[uu
                       needs_employment_contact, subject, body_text, body_html, status, reason, n)
         ORDER BY n
         ON CONFLICT ON CONSTRAINT deliveries_once DO NOTHING
-        RETURNING *
+        RETURNING delivery_id, attempts, not_before, created_at, updated_at, sent_at
         """,
         [d.delivery_id for d in new],
         [d.event_id for d in new],
@@ -143,7 +143,33 @@ async def insert_deliveries(conn: Connection, new: list[NewDelivery]) -> dict[uu
         [d.status.value for d in new],
         [d.reason for d in new],
     )
-    return {row["delivery_id"]: _delivery(row) for row in rows}
+    # What was inserted is what `new` holds; only the columns the database filled come back (the
+    # message bodies are not sent back and decoded again).
+    given = {d.delivery_id: d for d in new}
+    recorded: dict[uuid.UUID, Delivery] = {}
+    for delivery_id, attempts, not_before, created_at, updated_at, sent_at in rows:
+        d = given[delivery_id]
+        recorded[delivery_id] = Delivery(
+            delivery_id,
+            d.event_id,
+            d.event_type,
+            d.person_id,
+            d.channel,
+            d.template,
+            d.language,
+            d.needs_employment_contact,
+            d.subject,
+            d.body_text,
+            d.body_html,
+            d.status.value,
+            d.reason,
+            attempts,
+            not_before,
+            created_at,
+            updated_at,
+            sent_at,
+        )
+    return recorded
 
 
 async def listen_for_deliveries(pool: asyncpg.Pool, wake: Callable[[], None], *, check: float = 30.0) -> None:
@@ -336,3 +362,64 @@ async def delivery(conn: Connection, delivery_id: uuid.UUID) -> Delivery:
     if row is None:
         raise LookupError(f"delivery {delivery_id} does not exist")
     return _delivery(row)
+
+
+@dataclass(frozen=True)
+class AwaitingNotice:
+    """An event that asked to tell `person_id` something before their contact card existed."""
+
+    event_id: uuid.UUID
+    event_type: str
+    person_id: str
+    event_time: datetime
+    body: str  # the event's data, JSON text as it travelled (validated again when read back)
+
+
+AWAITING_DAYS = 30
+"""How long a notice waits for its person's card before it is dropped (docs/notifications.md)."""
+
+
+async def park_notices(conn: Connection, notices: list[AwaitingNotice]) -> int:
+    """Keep notices until their person's card arrives (one per event and person); drops those
+    that waited more than AWAITING_DAYS. Returns how many were dropped."""
+    dropped = await conn.fetchval(
+        "WITH gone AS (DELETE FROM awaiting_contact WHERE received_at < now() - make_interval(days => $1) "
+        "RETURNING 1) SELECT count(*) FROM gone",
+        AWAITING_DAYS,
+    )
+    if notices:
+        await conn.execute(
+            """
+            INSERT INTO awaiting_contact (event_id, event_type, person_id, event_time, body)
+            SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::jsonb[])
+            ON CONFLICT (person_id, event_id) DO NOTHING
+            """,
+            [n.event_id for n in notices],
+            [n.event_type for n in notices],
+            [n.person_id for n in notices],
+            [n.event_time for n in notices],
+            [n.body for n in notices],
+        )
+    return int(dropped or 0)
+
+
+async def take_awaiting(conn: Connection, person_ids: list[str]) -> list[AwaitingNotice]:
+    """Remove and return the notices waiting for these people, oldest first."""
+    if not person_ids:
+        return []
+    rows = await conn.fetch(
+        "DELETE FROM awaiting_contact WHERE person_id = ANY($1::text[]) "
+        "RETURNING event_id, event_type, person_id, event_time, body::text AS body, received_at",
+        person_ids,
+    )
+    ordered = sorted(rows, key=lambda r: (r["received_at"], r["event_time"], str(r["event_id"])))
+    return [
+        AwaitingNotice(
+            event_id=r["event_id"],
+            event_type=r["event_type"],
+            person_id=r["person_id"],
+            event_time=r["event_time"],
+            body=r["body"],
+        )
+        for r in ordered
+    ]

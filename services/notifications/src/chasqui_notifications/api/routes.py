@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from chasqui_common.auth import Principal, require_scopes
+from chasqui_common.auth import CALLER, Caller, Principal, require_scopes
 from chasqui_common.bootstrap import UseCases
 from chasqui_common.values import Text, text
 from fastapi import APIRouter, Depends, Path, Query
@@ -33,8 +33,10 @@ async def list_notifications(
     run: UseCases,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     _: Principal = READ,
+    caller: Caller = CALLER,
 ) -> NotificationHistory:
-    history = await run.query(queries.list_notifications, queries.ListNotifications(person_id, limit))
+    query = queries.ListNotifications(person_id, limit, caller=caller)
+    history = await run.command(queries.list_notifications, query)
     return NotificationHistory.of(history)
 
 
@@ -52,13 +54,17 @@ async def list_templates(run: UseCases, _: Principal = READ) -> TemplateList:
 
 
 @router.get("/persons/{person_id}/preferences", response_model=PreferencesOut)
-async def get_preferences(person_id: PersonId, run: UseCases, _: Principal = READ) -> PreferencesOut:
-    return PreferencesOut.of(await run.query(queries.get_preferences, queries.GetPreferences(person_id)))
+async def get_preferences(
+    person_id: PersonId, run: UseCases, _: Principal = READ, caller: Caller = CALLER
+) -> PreferencesOut:
+    query = queries.GetPreferences(person_id, caller=caller)
+    return PreferencesOut.of(await run.command(queries.get_preferences, query))
 
 
 @router.put("/persons/{person_id}/preferences", response_model=PreferencesOut)
 async def put_preferences(
-    person_id: PersonId, body: PreferencesIn, run: UseCases, _: Principal = WRITE
+    person_id: PersonId, body: PreferencesIn, run: UseCases, _: Principal = WRITE, caller: Caller = CALLER
 ) -> PreferencesOut:
-    command = commands.SetPreferences(person_id, consent=body.consent.choices(), language=body.language)
+    choices = body.consent.choices()
+    command = commands.SetPreferences(person_id, consent=choices, language=body.language, caller=caller)
     return PreferencesOut.of(await run.command(commands.set_preferences, command))

@@ -6,11 +6,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from chasqui_common.application.unit_of_work import UnitOfWork
+from chasqui_common.auth.scope import Caller
 from chasqui_common.events.notifications import DeliveryChannel, DeliveryStatus
 
 from chasqui_notifications.adapters import repository
 from chasqui_notifications.adapters.templates import RENDERER
 from chasqui_notifications.application.models import PersonPreferences
+from chasqui_notifications.application.person_access import record_person
 from chasqui_notifications.domain.delivery import status_changed
 from chasqui_notifications.domain.errors import UnsupportedLanguage
 
@@ -22,6 +24,9 @@ class SetPreferences:
     person_id: str
     consent: Mapping[DeliveryChannel, bool] = field(default_factory=dict)
     language: str | None = None
+    caller: Caller | None = field(default=None, kw_only=True)
+    """The API client, named in the access record; None for the person's own opposition served
+    over ARCO (recorded in `arco_requests`, not as a client's access)."""
 
 
 async def set_preferences(uow: UnitOfWork, command: SetPreferences) -> PersonPreferences:
@@ -41,6 +46,8 @@ async def set_preferences(uow: UnitOfWork, command: SetPreferences) -> PersonPre
     if command.language:
         card = replace(card, language=command.language)
     await repository.save_card(uow.conn, card)
+    if command.caller is not None:
+        await record_person(uow, command.caller, "preferences.update", command.person_id)
     withdrawn = [channel for channel, granted in command.consent.items() if not granted]
     suppressed = 0
     if withdrawn:

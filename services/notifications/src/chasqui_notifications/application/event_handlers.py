@@ -17,7 +17,7 @@ from typing import Any
 from chasqui_common.application.unit_of_work import UnitOfWork
 from chasqui_common.envelope import Envelope
 from chasqui_common.events import eligibility, employment, migrants, registry
-from chasqui_common.events.catalogue import EventPayload
+from chasqui_common.events.catalogue import CATALOGUE, EventPayload
 from chasqui_common.events.notifications import DeliveryStatus
 from chasqui_common.messaging.consumer import EventConsumer, Received, publish_caused
 from chasqui_common.topics import (
@@ -32,6 +32,7 @@ from chasqui_common.topics import (
 from chasqui_notifications.adapters import repository
 from chasqui_notifications.adapters.templates import RENDERER
 from chasqui_notifications.domain import notices
+from chasqui_notifications.domain.attention_notices import ATTENTION_READINGS
 from chasqui_notifications.domain.consent import ContactCard
 from chasqui_notifications.domain.delivery import plan_channels, status_changed
 from chasqui_notifications.domain.notices import Notice, Reading
@@ -78,7 +79,8 @@ def build_consumer(name: str = "notifications") -> EventConsumer:
     return consumer
 
 
-_READING_OF: dict[type[EventPayload], EventReading] = dict(READINGS)
+# citizen-attention's events have a consumer of their own (application/attention_events.py)
+_READING_OF: dict[type[EventPayload], EventReading] = dict([*READINGS, *ATTENTION_READINGS])
 
 
 async def on_events(uow: UnitOfWork, events: list[Received[EventPayload]]) -> None:
@@ -133,15 +135,47 @@ async def apply_readings(uow: UnitOfWork, commands: list[tuple[Envelope, ApplyRe
         | {n.person_id for _, c in commands for n in c.reading.notices}
     )
     cards = await repository.cards_for_update(uow.conn, people)
-    changed: set[str] = set()
+    changed: dict[str, Envelope] = {}  # person -> the last event of the run that updated their card
     planned: list[tuple[Envelope, repository.NewDelivery]] = []
+    waiting: list[tuple[Envelope, ApplyReading, Notice]] = []
     for envelope, command in commands:
         for update in sorted(command.reading.updates, key=lambda u: u.person_id):
             cards[update.person_id] = cards[update.person_id].apply_upstream(update)
-            changed.add(update.person_id)
+            changed[update.person_id] = envelope
         for notice in command.reading.notices:
+            if not _reachable_yet(cards[notice.person_id]):
+                waiting.append((envelope, command, notice))
+                continue
             planned.extend((envelope, d) for d in _plan_notice(command, notice, cards[notice.person_id]))
     await repository.save_cards(uow.conn, [cards[person_id] for person_id in sorted(changed)])
+    # Cards that arrived in this run: first the notices that waited for them in earlier runs, then
+    # those of this run; the rest wait (a decision can come before the registry event that brings
+    # its person's card: ADR 0008).
+    arrived = sorted(p for p in changed if _reachable_yet(cards[p]))
+    for row in await repository.take_awaiting(uow.conn, arrived):
+        resumed = _resumed(row)
+        if resumed is None:
+            continue
+        for notice in resumed.reading.notices:
+            if notice.person_id == row.person_id:
+                plans = _plan_notice(resumed, notice, cards[row.person_id])
+                planned.extend((changed[row.person_id], d) for d in plans)
+    parked: list[repository.AwaitingNotice] = []
+    for envelope, command, notice in waiting:
+        if _reachable_yet(cards[notice.person_id]):
+            planned.extend((envelope, d) for d in _plan_notice(command, notice, cards[notice.person_id]))
+        else:
+            log.info("person %s has no contact card yet: %s waits for it", notice.person_id, envelope.type)
+            parked.append(
+                repository.AwaitingNotice(
+                    envelope.id, envelope.type, notice.person_id, envelope.time, envelope.body().decode()
+                )
+            )
+    dropped = await repository.park_notices(uow.conn, parked)
+    if dropped:
+        log.warning(
+            "%d notices waited %d days for a contact card and were dropped", dropped, repository.AWAITING_DAYS
+        )
     inserted = await repository.insert_deliveries(uow.conn, [d for _, d in planned])
     now = uow.clock.now()
     events = [
@@ -151,6 +185,27 @@ async def apply_readings(uow: UnitOfWork, commands: list[tuple[Envelope, ApplyRe
     ]
     await publish_caused(uow, events)
     return len(events)
+
+
+def _reachable_yet(card: ContactCard) -> bool:
+    """Whether an upstream event has told how to reach the person (even if only to say there is
+    no phone or e-mail): before that, a notice waits for the card instead of finding no channel."""
+    return card.contact_at is not None
+
+
+def _resumed(row: repository.AwaitingNotice) -> ApplyReading | None:
+    """The reading of an event whose notice waited for a card, read again from its data."""
+    spec = CATALOGUE.get(row.event_type)
+    reading = _READING_OF.get(spec.model) if spec is not None else None
+    if spec is None or reading is None:
+        log.warning(
+            "a notice of %s (event %s) waited for a card but that type is no longer read",
+            row.event_type,
+            row.event_id,
+        )
+        return None
+    payload = spec.model.model_validate_json(row.body)
+    return ApplyReading(reading(payload, row.event_time), event_id=row.event_id, event_type=row.event_type)
 
 
 def _plan_notice(command: ApplyReading, notice: Notice, card: ContactCard) -> list[repository.NewDelivery]:

@@ -1,14 +1,21 @@
-"""Read side for the API: a person's message history and preferences, totals, the templates."""
+"""Read side for the API: a person's message history and preferences, totals, the templates.
+
+`list_notifications` and `get_preferences` read a person's data: they write their access record
+(chasqui_common.audit) in the read's own transaction, so they take a `UnitOfWork` and run through
+`Transactions.command` (docs/privacy.md, ADR 0012); the others read no one's data.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from chasqui_common.application.unit_of_work import Reader
+from chasqui_common.application.unit_of_work import Reader, UnitOfWork
+from chasqui_common.auth.scope import Caller
 
 from chasqui_notifications.adapters import repository
 from chasqui_notifications.adapters.templates import RENDERER, TemplateInfo
 from chasqui_notifications.application.models import PersonPreferences
+from chasqui_notifications.application.person_access import record_person
 from chasqui_notifications.domain.delivery import Delivery
 from chasqui_notifications.domain.errors import PersonUnknown
 
@@ -17,6 +24,7 @@ from chasqui_notifications.domain.errors import PersonUnknown
 class ListNotifications:
     person_id: str
     limit: int = 100
+    caller: Caller = field(kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -27,8 +35,18 @@ class DeliveryHistory:
     items: list[Delivery]
 
 
-async def list_notifications(reader: Reader, query: ListNotifications) -> DeliveryHistory:
-    items = await repository.history(reader.conn, query.person_id, query.limit)
+async def list_notifications(uow: UnitOfWork, query: ListNotifications) -> DeliveryHistory:
+    """The person's latest messages; the read is recorded with the ids of the messages shown
+    (`none-found` when there were none)."""
+    items = await repository.history(uow.conn, query.person_id, query.limit)
+    await record_person(
+        uow,
+        query.caller,
+        "deliveries.read",
+        query.person_id,
+        resource_ids=[str(d.delivery_id) for d in items],
+        found=bool(items),
+    )
     return DeliveryHistory(query.person_id, items)
 
 
@@ -54,13 +72,16 @@ async def summarize_notifications(reader: Reader, query: SummarizeNotifications)
 @dataclass(frozen=True)
 class GetPreferences:
     person_id: str
+    caller: Caller = field(kw_only=True)
 
 
-async def get_preferences(reader: Reader, query: GetPreferences) -> PersonPreferences:
-    card = await repository.card(reader.conn, query.person_id)
+async def get_preferences(uow: UnitOfWork, query: GetPreferences) -> PersonPreferences:
+    """The person's language, consent and reachable channels; the read is recorded."""
+    card = await repository.card(uow.conn, query.person_id)
     if card is None:
         # No field/value: the 404 body stays as it was (type, title, detail, no `errors`).
         raise PersonUnknown(f"no contact card for person_id={query.person_id!r}")
+    await record_person(uow, query.caller, "preferences.read", query.person_id)
     return PersonPreferences.of(card)
 
 

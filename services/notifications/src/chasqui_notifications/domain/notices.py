@@ -122,23 +122,14 @@ def read_household(event: HouseholdSnapshot, at: datetime) -> Reading:
 
 
 def read_decision(event: eligibility.DecisionChanged, at: datetime) -> Reading:
-    recipient = event.recipient
-    if recipient is None:
+    """A decision tells `recipient_person_id` (the person decided about, or the head of household)
+    on the channels of their contact card: the event carries no contact details (ADR 0008), so the
+    card built from registry, migrant and employment events, and its consent, decide the channels;
+    the name in the greeting comes from the card too."""
+    person_id = event.recipient_person_id
+    if person_id is None:
         return Reading()  # nobody to tell (e.g. a household program without a known head)
-    update = ContactUpdate(
-        person_id=recipient.person_id,
-        at=at,
-        given_names=recipient.given_names,
-        phone=recipient.phone,
-        email=recipient.email,
-        consent={
-            DeliveryChannel.SMS: recipient.consent.sms,
-            DeliveryChannel.EMAIL: recipient.consent.email,
-            DeliveryChannel.WHATSAPP: recipient.consent.whatsapp,
-        },
-    )
     context: dict[str, Any] = {
-        "given_names": recipient.given_names,
         "program": program_name(event.program),
         "program_code": event.program,
         "amount": _soles(event.benefit_amount_centimos),
@@ -158,8 +149,7 @@ def read_decision(event: eligibility.DecisionChanged, at: datetime) -> Reading:
         template = "eligibility.benefit_changed"
     else:
         template = None
-    notices = [Notice(recipient.person_id, template, context)] if template else []
-    return Reading(updates=[update], notices=notices)
+    return Reading(notices=[Notice(person_id, template, context)] if template else [])
 
 
 def read_migrant_registered(event: migrants.MigrantRegistered, at: datetime) -> Reading:

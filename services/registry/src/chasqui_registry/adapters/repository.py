@@ -48,6 +48,8 @@ class PersonRecord:
     household_status: HouseholdStatus
     removed_reason: str | None
     member: Member
+    ubigeo: str
+    """The district of the household (who may see this person: domain/access.py)."""
 
 
 @dataclass(frozen=True)
@@ -335,7 +337,7 @@ async def find_persons(conn: Connection, document_type: str, document_number: st
     """Every person (registered first) that has held this document, with their household."""
     rows = await conn.fetch(
         """
-        SELECT p.person_id, p.household_id, p.registered, p.removed_reason, p.data, h.status
+        SELECT p.person_id, p.household_id, p.registered, p.removed_reason, p.data, h.status, h.ubigeo
         FROM persons p JOIN households h USING (household_id)
         WHERE p.document_type = $1 AND p.document_number = $2
         ORDER BY p.registered DESC, h.created_at DESC
@@ -351,6 +353,7 @@ async def find_persons(conn: Connection, document_type: str, document_number: st
             household_status=HouseholdStatus(r["status"]),
             removed_reason=r["removed_reason"],
             member=read_stored(Member, r["data"]),
+            ubigeo=r["ubigeo"],
         )
         for r in rows
     ]

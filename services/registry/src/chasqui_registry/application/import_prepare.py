@@ -96,6 +96,10 @@ class EventTemplate:
 
 
 DocumentRef = tuple[str, str, int, str]
+
+IMPORT_ACTOR = "registry-import"
+"""The actor of the events of a bulk import; the import's access record (`registry.import.start`,
+with the import id) names the client who started it."""
 """(type, canonical number, file row, column) of a member's document, for the uniqueness checks."""
 
 
@@ -240,9 +244,9 @@ def reference_household(parsed: ParsedHousehold, today: date) -> ValidHousehold 
     if parsed.errors or parsed.draft is None:
         return None
     household = rules.build_household(parsed.draft, household_id=uuid7(), new_id=uuid7)
-    data = HouseholdRegistered(household_id=household.household_id, household=household).model_dump(
-        mode="json"
-    )
+    data = HouseholdRegistered(
+        household_id=household.household_id, household=household, actor=IMPORT_ACTOR
+    ).model_dump(mode="json")
     documents: list[DocumentRef] = []
     for index, member in enumerate(household.members):
         if member.document.number is not None:
@@ -344,7 +348,9 @@ def fast_csv_household(
         "classification": classification,
         "members": members,
     }
-    return ValidHousehold({"household_id": household_id, "household": household}, documents)
+    return ValidHousehold(
+        {"household_id": household_id, "household": household, "actor": IMPORT_ACTOR}, documents
+    )
 
 
 def _fast_member(row: dict[str, str], today: date) -> JsonObject | None:

@@ -38,8 +38,10 @@ from typing import Any
 
 import asyncpg
 from chasqui_common.application.unit_of_work import Transactions, UnitOfWork
+from chasqui_common.audit import Access, record_access
+from chasqui_common.auth.scope import Caller
 from chasqui_common.bootstrap import ServiceRuntime
-from chasqui_common.errors import InvalidValue
+from chasqui_common.errors import InvalidValue, NotPermitted
 from chasqui_common.values import check_text
 
 from chasqui_registry.adapters import repository
@@ -60,6 +62,7 @@ from chasqui_registry.application.import_prepare import (
     prepare_chunk,
 )
 from chasqui_registry.domain import ubigeo
+from chasqui_registry.domain.access import NATIONAL_PREFIX
 from chasqui_registry.domain.errors import ImportBusy
 from chasqui_registry.domain.text import printable
 
@@ -100,6 +103,7 @@ Progress = Callable[[ImportFile, ImportReport], None]
 class StartImport:
     filename: str
     format: Format
+    caller: Caller
 
 
 @dataclass(frozen=True)
@@ -494,8 +498,22 @@ async def start_import(uow: UnitOfWork, command: StartImport) -> ImportStarted:
     The file name is text like any other (the shared rule, at most 255 characters): InvalidValue
     on `file` otherwise."""
     check_text(command.filename, "file", max_length=255)
+    if not command.caller.scope.is_national(NATIONAL_PREFIX):
+        # The COPY path checks no district per household yet: a ULE's import could write outside
+        # its district, so bulk imports stay with national roles until it does (docs/registry.md).
+        raise NotPermitted(
+            "bulk imports need a registry:national token; a ULE registers through POST /v1/households",
+            field="scope",
+            value=" ".join(sorted(command.caller.scope.ubigeos)) or None,
+            expected="a registry:national token",
+        )
     import_id = str(uuid.uuid4())
     await repository.create_import(uow.conn, import_id, command.filename, command.format, instance=INSTANCE)
+    await record_access(
+        uow,
+        command.caller,
+        Access(operation="registry.import.start", resource_type="import", resource_ids=[import_id]),
+    )
     return ImportStarted(import_id)
 
 

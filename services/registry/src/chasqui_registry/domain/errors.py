@@ -9,7 +9,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from chasqui_common.errors import Conflict, DomainError, InvalidTransition, InvalidValue, Violation
+from chasqui_common.errors import (
+    Conflict,
+    DomainError,
+    InvalidTransition,
+    InvalidValue,
+    NotPermitted,
+    Violation,
+)
 
 __all__ = [
     "DocumentError",
@@ -17,6 +24,7 @@ __all__ = [
     "HouseholdNotActive",
     "ImportBusy",
     "InvalidHousehold",
+    "OutsideDistrict",
     "Violation",
 ]
 
@@ -73,3 +81,10 @@ class ImportBusy(Conflict):
 
     code = "registry-import-busy"
     title = "An import is already running"
+
+
+class OutsideDistrict(NotPermitted):
+    """The household is in a district the caller's token does not cover (domain/access.py)."""
+
+    code = "registry-outside-district"
+    title = "Household is outside the caller's district"

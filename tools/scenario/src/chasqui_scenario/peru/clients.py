@@ -27,12 +27,15 @@ SCOPE_PREFIXES: Mapping[str, str] = {
     "employment-matching": "employment",
     "migrant-services": "migrants",
     "notifications": "notifications",
+    "citizen-attention": "attention",
 }
 # Scopes the scenario needs per service: write for what it does, read for what it reports.
 SCOPES: Mapping[str, tuple[str, ...]] = {
     **{name: (f"{prefix}:read", f"{prefix}:write") for name, prefix in SCOPE_PREFIXES.items()},
     # The DCI gateway speaks the DCI standard's operations, not read/write.
     "dci-gateway": ("dci:search", "dci:admin"),
+    # The attention day plays the DEMUNA's clerks too (peru.attention_day).
+    "citizen-attention": ("attention:read", "attention:write", "attention:demuna"),
 }
 TIMEOUT = httpx.Timeout(60.0, connect=5.0)
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from chasqui_common.kafka_security import KafkaSecurity
 from chasqui_common.topics import TOPICS
 
 CATALOGUE = tuple(t.name for t in TOPICS)
@@ -39,6 +40,7 @@ def _consumer(bootstrap: str) -> AIOKafkaConsumer:
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         request_timeout_ms=15_000,
+        **KafkaSecurity.from_env().client_options(),
     )
 
 
@@ -46,7 +48,9 @@ async def _partitions(bootstrap: str, topics: Iterable[str]) -> list[TopicPartit
     """Every partition of `topics` as the cluster knows it now (topics created since a client
     started are included; a consumer's own metadata cache could miss them)."""
     wanted = list(topics)
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15_000)
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap, request_timeout_ms=15_000, **KafkaSecurity.from_env().client_options()
+    )
     await admin.start()
     try:
         described = await admin.describe_topics(wanted)

@@ -27,8 +27,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from chasqui_registry.adapters.import_files import CSV_COLUMNS
+
 from .. import sample_households
-from ..sample_households import CSV_COLUMNS
 
 VILLA_EL_SALVADOR = "150142"
 GENERATOR_TODAY = sample_households.TODAY

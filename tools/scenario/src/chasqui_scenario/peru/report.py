@@ -84,6 +84,7 @@ class Report:
     dead_letters: dict[str, int]
     notes: list[str] = field(default_factory=list)
     dci: dict[str, Any] = field(default_factory=dict)  # the simulated programme's DCI exchange
+    attention: dict[str, Any] = field(default_factory=dict)  # the attention day (peru.attention_day)
 
     @property
     def eligible_decisions(self) -> int:
@@ -112,6 +113,7 @@ class Report:
             "dead_letters": self.dead_letter_total,
             "dci_searches_answered": self.dci.get("searches_answered", 0),
             "dci_notifications_acknowledged": self.dci.get("notifications_acknowledged", 0),
+            "attentions_recorded": self.attention.get("this_run", {}).get("attentions", 0),
         }
         return data
 
@@ -201,6 +203,56 @@ def _table(title: str, *columns: str) -> Table:
     return table
 
 
+def _minutes(seconds: float | None) -> str:
+    return "—" if seconds is None else f"{seconds / 60:.1f} min"
+
+
+def _attention_tables(part: dict[str, Any]) -> list[Table]:
+    """The attention map's main figures for the day (GET /v1/figures/attention) and this run's work."""
+    if not part:
+        return []
+    offices = _table(
+        f"Citizen attention, Villa El Salvador, {part['day']} (the service's figures for the day)",
+        "office", "attentions", "service p50", "waiting p50", "tickets", "no-shows",
+        "referrals made", "received", "completed",
+    )  # fmt: skip
+    for office, line in part["offices"].items():
+        offices.add_row(
+            office, str(line["attentions"]), _minutes(line["service_p50_s"]), _minutes(line["waiting_p50_s"]),
+            str(line["tickets"]), str(line["no_shows"]), str(line["referrals_made"]),
+            str(line["referrals_received"]), str(line["referrals_completed"]),
+        )  # fmt: skip
+    c = part["compliance"]
+    offices.caption = (
+        f"deadline compliance: referrals {c['referrals_on_time']}/{c['referrals_due']} on time, "
+        f"S100 home visits {c['home_visits_on_time']}/{c['home_visits_due']}, "
+        f"results {c['results_on_time']}/{c['results_due']}; service p50 ≈ the per-procedure medians "
+        "weighted by attentions; waiting = real seconds of the run's queue"
+    )
+    run = part["this_run"]
+    done = _table("Attention day (this run)", "", "count")
+    migracentro = part["migracentro_referrals"]
+    for label, value in (
+        ("visitors (registry members found by document / registered at the counter)",
+         f"{run['visitors']} ({run['from_registry']} / {run['registered_at_counter']})"),
+        ("tickets / no-shows", f"{run['tickets']} / {run['no_shows']}"),
+        ("attentions recorded", str(run["attentions"])),
+        ("S100 requests / home visits", f"{run['s100_requests']} / {run['home_visits']}"),
+        ("referrals made / accepted / rejected / completed",
+         " / ".join(str(run["referrals"].get(k, 0)) for k in ("made", "accepted", "rejected", "completed"))),
+        ("Migracentro referrals to registration received",
+         f"{migracentro['received']} of {migracentro['expected']}"),
+    ):  # fmt: skip
+        done.add_row(label, value)
+    for district, count in migracentro["by_district"].items():
+        done.add_row(f"  at the ULE of {district}", str(count))
+    if run["registry_not_projected"]:
+        done.add_row(
+            "registry members not yet in the service's projection", str(run["registry_not_projected"])
+        )
+    return [offices, done]
+
+
 def render(report: Report, console: Console) -> None:
     reg = report.registry
     people = _table("Social registry (ULE import)", "", "count")
@@ -277,6 +329,8 @@ def render(report: Report, console: Console) -> None:
             value = f"{value} / {report.dci.get('searches_answered', 0)}"
         interop.add_row(label, str(value))
 
+    attention = _attention_tables(report.attention)
+
     lat = report.latency
     health = _table("Platform", "", "value")
     if lat["households_measured"]:
@@ -304,6 +358,8 @@ def render(report: Report, console: Console) -> None:
             style="bold",
         )
     )
-    console.print(Group(people, places, programs, jobs, centres, notes, interop, health))
+    console.print(Group(people, places, programs, jobs, centres, notes, interop, *attention, health))
+    if report.attention:
+        console.print(f"Citizen attention console: [bold]{report.attention['console_url']}[/bold]")
     for note in report.notes:
         console.print(f"[yellow]note:[/yellow] {note}")

@@ -25,6 +25,8 @@ from rich.progress import (
 )
 
 from . import dci, households, report
+from .attention_day import check as check_attention
+from .attention_day import play_day
 from .clients import Platform, ScenarioError, ServiceClient
 from .events import CATALOGUE, Offsets, TopicReader, dead_letters
 from .job_fair import hold_job_fair
@@ -249,6 +251,32 @@ async def play(config: LocalConfig, options: Options, console: Console) -> repor
                     f"{figures['notifications_delivered']} notifications delivered and acknowledged",
                 )
 
+                day_task = steps.add(
+                    "a day of attention in Villa El Salvador (citizen-attention)",
+                    total=max(20, options.households * 3 // 2),
+                )
+                attention = await play_day(
+                    platform["citizen-attention"],
+                    outcome.households,
+                    size=options.households * 3 // 2,
+                    seed=options.seed,
+                    run_tag=run_tag,
+                    today=today,
+                    timeout=options.timeout,
+                    migracentro_cases=list(attended["cases"]),
+                    migracentro_rounds=max(1, options.households // 100),
+                    on_progress=lambda done, total: steps.tick(day_task, done, total),
+                )
+                check_attention(attention)
+                run_counts = attention["this_run"]
+                steps.finish(
+                    day_task,
+                    f"attention in Villa El Salvador: {run_counts['visitors']} visitors, "
+                    f"{run_counts['attentions']} attentions, {run_counts['no_shows']} no-shows, "
+                    f"{run_counts['referrals'].get('made', 0)} referrals, {run_counts['s100_requests']} S100 "
+                    f"({attention['duration_s']:.0f} s)",
+                )
+
             employment_after = await _employment_totals(platform.employment)
             migrants_after = await _migracentro_stats(platform.migrants, *window)
             dlq = await dead_letters(bootstrap, start)
@@ -307,4 +335,5 @@ async def play(config: LocalConfig, options: Options, console: Console) -> repor
                 dead_letters=dlq,
                 notes=notes,
                 dci=programme.report(),
+                attention=attention,
             )

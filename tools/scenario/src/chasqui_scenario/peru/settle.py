@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass
 
 from aiokafka.admin import AIOKafkaAdminClient
+from chasqui_common.kafka_security import KafkaSecurity
 from chasqui_common.topics import (
     ELIGIBILITY_DECISIONS,
     EMPLOYMENT_JOB_SEEKERS,
@@ -58,7 +59,9 @@ class Backlog:
 
 async def consumer_lag(bootstrap: str) -> dict[str, int]:
     ends = await end_offsets(bootstrap, CATALOGUE)
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15_000)
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap, request_timeout_ms=15_000, **KafkaSecurity.from_env().client_options()
+    )
     await admin.start()
     try:
         lag: dict[str, int] = {}
