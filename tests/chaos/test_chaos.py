@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from .harness import ChaosPlatform, installed, service_ready
+from .harness import SERVICE_NAMES, ChaosPlatform, installed, service_ready
 from .scenarios import Fault, play
 
 HOUSEHOLDS = int(os.environ.get("CHASQUI_CHAOS_HOUSEHOLDS", "150"))
@@ -101,7 +101,17 @@ def test_postgres_stopped_for_30_seconds_dead_letters_nothing(chaos_platform: Ch
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("service", ["registry", "eligibility", "employment-matching", "migrant-services"])
+@pytest.mark.parametrize(
+    "service",
+    [
+        "registry",
+        "eligibility",
+        "employment-matching",
+        "migrant-services",
+        "dci-gateway",
+        "citizen-attention",
+    ],
+)
 def test_sigkill_of_each_service_mid_stream(chaos_platform: ChaosPlatform, service: str) -> None:
     run_scenario(
         chaos_platform,
@@ -115,7 +125,7 @@ def test_sigkill_of_each_service_mid_stream(chaos_platform: ChaosPlatform, servi
 @pytest.mark.slow
 def test_rolling_restart_of_every_service_under_load(chaos_platform: ChaosPlatform) -> None:
     def roll(platform: ChaosPlatform) -> None:
-        for name in ("registry", "eligibility", "employment-matching", "migrant-services", "notifications"):
+        for name in SERVICE_NAMES:
             platform.restart_service(name)
 
     run_scenario(chaos_platform, "rolling restart of every service", fault=roll, recover=lambda p: None)

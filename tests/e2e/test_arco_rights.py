@@ -12,11 +12,9 @@ afterwards no service returns them and no table or outbox of any service holds t
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -24,16 +22,13 @@ from typing import Any
 
 import asyncpg
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.structs import OffsetAndMetadata
 from chasqui_cli import arco
 from chasqui_cli.main import main as cli_main
 from chasqui_common.application.arco import ARCO_SERVICES
-from chasqui_common.bootstrap import ServiceDefinition
 from chasqui_common.events.arco import ArcoRight, Purpose
 from chasqui_common.values import IdentityDocument
-from chasqui_local.roles import database_of, drop_service_schema, provision_service_schema
-from chasqui_testing import RunningService, running_service
+from chasqui_testing import RunningService
+from chasqui_testing.together import ServicePlan, services_together, until
 
 registry = pytest.importorskip("chasqui_registry.main")
 eligibility = pytest.importorskip("chasqui_eligibility.main")
@@ -54,36 +49,11 @@ class Platform:
     bootstrap: str
 
 
-async def _start_groups_at_end(bootstrap: str, definition: ServiceDefinition, suffix: str) -> None:
-    """Commit the end offsets for the service's consumer groups: the test's services consume what
-    happens from now on, not the days of history other tests left on the shared topics."""
-    for consumer in definition.consumers:
-        client = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap, group_id=consumer.name + suffix, enable_auto_commit=False
-        )
-        await client.start()
-        try:
-            partitions = []
-            for topic in consumer.topics:
-                for _ in range(50):  # the metadata of a topic created a moment ago may lag
-                    found = client.partitions_for_topic(topic.name)
-                    if found:
-                        break
-                    await client._client.force_metadata_update()
-                partitions += [TopicPartition(topic.name, p) for p in sorted(found or ())]
-            client.assign(partitions)
-            ends = await client.end_offsets(partitions)
-            await client.commit({tp: OffsetAndMetadata(offset, "") for tp, offset in ends.items()})
-        finally:
-            await client.stop()
-
-
 @pytest.fixture
 async def platform(
     postgres_admin_dsn: str, kafka_bootstrap_servers: str, tmp_path: Path
 ) -> AsyncIterator[Platform]:
-    database = database_of(postgres_admin_dsn)
-    plan: list[tuple[str, ServiceDefinition, dict[str, Any]]] = [
+    plan: list[ServicePlan] = [
         ("registry", registry.DEFINITION, {}),
         ("eligibility", eligibility.build_definition(), {}),
         ("employment-matching", employment.DEFINITION, {}),
@@ -112,37 +82,10 @@ async def platform(
             {"settings_class": attention.AttentionSettings, "referral_watch_interval_seconds": 0},
         ),
     ]
-    schemas = {name: f"t_{uuid.uuid4().hex[:8]}" for name, _, _ in plan}
-    try:
-        async with contextlib.AsyncExitStack() as stack:
-            services: dict[str, RunningService] = {}
-            for name, definition, settings in plan:
-                schema = schemas[name]
-                dsn = await provision_service_schema(
-                    postgres_admin_dsn, database=database, schema=schema, role=schema, password=f"{schema}-pw"
-                )
-                await _start_groups_at_end(kafka_bootstrap_servers, definition, f"-{schema}")
-                services[name] = await stack.enter_async_context(
-                    running_service(
-                        definition,
-                        database_url=dsn,
-                        schema=schema,
-                        kafka_bootstrap_servers=kafka_bootstrap_servers,
-                        auth_dir=tmp_path / "auth",
-                        **settings,
-                    )
-                )
-            yield Platform(services, schemas, postgres_admin_dsn, kafka_bootstrap_servers)
-    finally:
-        for schema in schemas.values():
-            await drop_service_schema(postgres_admin_dsn, schema=schema, role=schema, database=database)
-
-
-async def _until(what: str, probe: Callable[[], Awaitable[object]], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not await probe():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.3)
+    async with services_together(
+        postgres_admin_dsn, kafka_bootstrap_servers, tmp_path / "auth", plan
+    ) as together:
+        yield Platform(together.services, together.schemas, postgres_admin_dsn, kafka_bootstrap_servers)
 
 
 def _household(document: IdentityDocument) -> dict[str, Any]:
@@ -279,7 +222,7 @@ async def test_access_opposition_and_cancellation_reach_every_service_and_leave_
         assert household.status_code == 201, household.text
         person_id = household.json()["household"]["members"][0]["person_id"]
 
-    await _until(
+    await until(
         "the job seeker",
         lambda: _count(
             admin,
@@ -288,19 +231,19 @@ async def test_access_opposition_and_cancellation_reach_every_service_and_leave_
             migrant_id,
         ),
     )
-    await _until(
+    await until(
         "the eligibility projection",
         lambda: _count(
             admin, schemas["eligibility"], "SELECT count(*) FROM members WHERE person_id = $1", person_id
         ),
     )
-    await _until(
+    await until(
         "the DCI projection",
         lambda: _count(
             admin, schemas["dci-gateway"], "SELECT count(*) FROM members WHERE person_id = $1", person_id
         ),
     )
-    await _until(
+    await until(
         "both contact cards",
         lambda: _count(
             admin,
@@ -310,7 +253,7 @@ async def test_access_opposition_and_cancellation_reach_every_service_and_leave_
         ),
     )
 
-    await _until(
+    await until(
         "a message to the person (notified)",
         lambda: _count(
             admin,
@@ -322,7 +265,7 @@ async def test_access_opposition_and_cancellation_reach_every_service_and_leave_
 
     # Citizen attention knows the person from the registry, the Migracentro and employment; they
     # are attended at the ULE's counter with a ticket, and at DEMUNA (a consultation about a child).
-    await _until(
+    await until(
         "the citizen projection",
         lambda: _count(
             admin,
@@ -342,7 +285,7 @@ async def test_access_opposition_and_cancellation_reach_every_service_and_leave_
         async def municipality_loaded() -> bool:
             return (await http.get("/v1/municipalities/150142")).status_code == 200
 
-        await _until("Villa El Salvador's data", municipality_loaded)
+        await until("Villa El Salvador's data", municipality_loaded)
         found = await http.get(
             "/v1/citizens", params={"document_type": document.type.value, "document_number": document.number}
         )

@@ -8,18 +8,13 @@ misses its deadline and the OMAPED's head, named in Villa El Salvador's data fil
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaProducer
-from chasqui_common.bootstrap import ServiceDefinition
 from chasqui_common.clock import LIMA, FixedClock
 from chasqui_common.events.catalogue import CATALOGUE
 from chasqui_common.events.registry import (
@@ -34,9 +29,8 @@ from chasqui_common.events.registry import (
     Sex,
 )
 from chasqui_common.messaging.outbox import Outbox
-from chasqui_local.roles import database_of, drop_service_schema, provision_service_schema
-from chasqui_testing import RunningService, running_service
-from chasqui_testing.consumer_groups import pin_groups_at_end
+from chasqui_testing import RunningService
+from chasqui_testing.together import ServicePlan, services_together, until
 
 attention = pytest.importorskip("chasqui_citizen_attention.main")
 attention_settings = pytest.importorskip("chasqui_citizen_attention.settings")
@@ -63,11 +57,8 @@ class MovingClock:
         return self.now().astimezone(LIMA).date()
 
 
-@contextlib.asynccontextmanager
-async def _platform(
-    admin_dsn: str, bootstrap: str, auth_dir: Path, clock: FixedClock
-) -> AsyncIterator[dict[str, RunningService]]:
-    plan: list[tuple[str, ServiceDefinition, dict[str, Any]]] = [
+def _plan(clock: FixedClock) -> list[ServicePlan]:
+    return [
         (
             "notifications",
             notifications.build_definition(),
@@ -83,40 +74,6 @@ async def _platform(
             },
         ),
     ]
-    database = database_of(admin_dsn)
-    schemas = {name: f"t_{uuid.uuid4().hex[:8]}" for name, _, _ in plan}
-    try:
-        async with contextlib.AsyncExitStack() as stack:
-            services: dict[str, RunningService] = {}
-            for name, definition, _ in plan:  # every group at the end before anything is published
-                await pin_groups_at_end(definition, bootstrap, f"-{schemas[name]}")
-            for name, definition, settings in plan:
-                schema = schemas[name]
-                dsn = await provision_service_schema(
-                    admin_dsn, database=database, schema=schema, role=schema, password=f"{schema}-pw"
-                )
-                services[name] = await stack.enter_async_context(
-                    running_service(
-                        definition,
-                        database_url=dsn,
-                        schema=schema,
-                        kafka_bootstrap_servers=bootstrap,
-                        auth_dir=auth_dir,
-                        **settings,
-                    )
-                )
-            yield services
-    finally:
-        for schema in schemas.values():
-            await drop_service_schema(admin_dsn, schema=schema, role=schema, database=database)
-
-
-async def _until(what: str, probe: Callable[[], Awaitable[Any]], timeout: float = 90) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (found := await probe()):
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.3)
-    return found
 
 
 async def _registered(bootstrap: str, number: str) -> tuple[str, HouseholdRegistered]:
@@ -176,7 +133,10 @@ async def test_a_referral_accepted_tells_the_person_by_consent_and_its_missed_de
 ) -> None:
     clock = FixedClock(START)
     number = f"{uuid.uuid4().int % 10**8:08d}"
-    async with _platform(postgres_admin_dsn, kafka_bootstrap_servers, tmp_path / "auth", clock) as services:
+    async with services_together(
+        postgres_admin_dsn, kafka_bootstrap_servers, tmp_path / "auth", _plan(clock)
+    ) as together:
+        services = together.services
         ca, notices = services["citizen-attention"], services["notifications"]
         person_id, _ = await _registered(kafka_bootstrap_servers, number)
         async with ca.client("attention:read", "attention:write") as http:
@@ -187,12 +147,12 @@ async def test_a_referral_accepted_tells_the_person_by_consent_and_its_missed_de
                 )
                 return str(found.json()["citizen_id"]) if found.status_code == 200 else None
 
-            citizen_id = await _until("the registry's person in citizen-attention", known)
+            citizen_id = await until("the registry's person in citizen-attention", known)
 
             async def loaded() -> bool:
                 return (await http.get(f"/v1/municipalities/{VES}")).status_code == 200
 
-            await _until("Villa El Salvador's data file loaded", loaded)
+            await until("Villa El Salvador's data file loaded", loaded)
             referral = await http.post(
                 "/v1/referrals",
                 json={
@@ -217,7 +177,7 @@ async def test_a_referral_accepted_tells_the_person_by_consent_and_its_missed_de
                     else None
                 )
 
-            assert await _until("the person told of the accepted referral", told_on_consent) == {
+            assert await until("the person told of the accepted referral", told_on_consent) == {
                 ("attention.referral_accepted", "email"): "sent",
                 ("attention.referral_accepted", "sms"): "suppressed_consent",
                 ("attention.referral_accepted", "whatsapp"): "suppressed_consent",
@@ -229,13 +189,13 @@ async def test_a_referral_accepted_tells_the_person_by_consent_and_its_missed_de
                 found = await http.get(f"/v1/referrals/{referral_id}")
                 return bool(found.json().get("deadline_missed_at"))
 
-            await _until("the referral flagged as missed", missed)
+            await until("the referral flagged as missed", missed)
 
         async def head_told() -> dict[tuple[str, str], str] | None:
             found = await _deliveries(notices, OMAPED_HEAD)
             return found if found.get(("attention.referral_deadline_missed", "email")) == "sent" else None
 
-        told = await _until("the OMAPED's head told of the missed deadline", head_told)
+        told = await until("the OMAPED's head told of the missed deadline", head_told)
         # Villa El Salvador's file gives its heads a mailbox only: e-mail is the one channel.
         assert told == {("attention.referral_deadline_missed", "email"): "sent"}
         body = await notices.runtime.pool.fetchval(

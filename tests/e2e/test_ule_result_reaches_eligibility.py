@@ -8,22 +8,16 @@ their consumer groups start at the end of the shared topics (what other runs lef
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
-import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from chasqui_common.bootstrap import ServiceDefinition
 from chasqui_common.topics import ELIGIBILITY_DECISIONS
-from chasqui_local.roles import database_of, drop_service_schema, provision_service_schema
-from chasqui_testing import RunningService, end_offsets, records_since, running_service
-from chasqui_testing.consumer_groups import pin_groups_at_end
+from chasqui_testing import end_offsets, records_since
+from chasqui_testing.together import ServicePlan, services_together, until
 
 registry = pytest.importorskip("chasqui_registry.main")
 eligibility = pytest.importorskip("chasqui_eligibility.main")
@@ -35,11 +29,8 @@ pytestmark = [pytest.mark.timeout(300), pytest.mark.asyncio(loop_scope="session"
 VES = "150142"
 
 
-@contextlib.asynccontextmanager
-async def _platform(
-    admin_dsn: str, bootstrap: str, auth_dir: Path
-) -> AsyncIterator[dict[str, RunningService]]:
-    plan: list[tuple[str, ServiceDefinition, dict[str, Any]]] = [
+def _plan() -> list[ServicePlan]:
+    return [
         ("registry", registry.DEFINITION, {}),
         ("eligibility", eligibility.build_definition(), {}),
         (
@@ -48,39 +39,6 @@ async def _platform(
             {"settings_class": attention_settings.AttentionSettings, "referral_watch_interval_seconds": 0},
         ),
     ]
-    database = database_of(admin_dsn)
-    schemas = {name: f"t_{uuid.uuid4().hex[:8]}" for name, _, _ in plan}
-    try:
-        async with contextlib.AsyncExitStack() as stack:
-            services: dict[str, RunningService] = {}
-            for name, definition, settings in plan:
-                schema = schemas[name]
-                dsn = await provision_service_schema(
-                    admin_dsn, database=database, schema=schema, role=schema, password=f"{schema}-pw"
-                )
-                await pin_groups_at_end(definition, bootstrap, f"-{schema}")
-                services[name] = await stack.enter_async_context(
-                    running_service(
-                        definition,
-                        database_url=dsn,
-                        schema=schema,
-                        kafka_bootstrap_servers=bootstrap,
-                        auth_dir=auth_dir,
-                        **settings,
-                    )
-                )
-            yield services
-    finally:
-        for schema in schemas.values():
-            await drop_service_schema(admin_dsn, schema=schema, role=schema, database=database)
-
-
-async def _until(what: str, probe: Callable[[], Awaitable[Any]], timeout: float = 90) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (found := await probe()):
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.3)
-    return found
 
 
 async def test_a_ule_result_recorded_at_the_counter_reaches_the_registry_and_eligibility_re_decides(
@@ -88,7 +46,10 @@ async def test_a_ule_result_recorded_at_the_counter_reaches_the_registry_and_eli
 ) -> None:
     today = date.today()
     number = f"{uuid.uuid4().int % 10**8:08d}"
-    async with _platform(postgres_admin_dsn, kafka_bootstrap_servers, tmp_path / "auth") as services:
+    async with services_together(
+        postgres_admin_dsn, kafka_bootstrap_servers, tmp_path / "auth", _plan()
+    ) as together:
+        services = together.services
         ule = services["citizen-attention"]
         # A household of Villa El Salvador whose CSE (no pobre) expired: its elder gets no Pensión 65.
         async with services["registry"].client("registry:write", "registry:read") as http:
@@ -129,12 +90,12 @@ async def test_a_ule_result_recorded_at_the_counter_reaches_the_registry_and_eli
                 )
                 return str(found.json()["citizen_id"]) if found.status_code == 200 else None
 
-            citizen_id = await _until("the registry's household in citizen-attention", known)
+            citizen_id = await until("the registry's household in citizen-attention", known)
 
             async def loaded() -> bool:
                 return (await http.get(f"/v1/municipalities/{VES}")).status_code == 200
 
-            await _until("Villa El Salvador's data file loaded", loaded)
+            await until("Villa El Salvador's data file loaded", loaded)
             request = await http.post(
                 "/v1/classification-requests",
                 json={"municipality": VES, "citizen_id": citizen_id, "staff": "ule-registradora-1"},
@@ -162,7 +123,7 @@ async def test_a_ule_result_recorded_at_the_counter_reaches_the_registry_and_eli
                 body = (await http.get(f"/v1/households/{household_id}")).json()["household"]
                 return body["classification"] if body["classification"]["level"] == "POBRE_EXTREMO" else None
 
-            classification = await _until("the registry's household classified by the ULE", classified)
+            classification = await until("the registry's household classified by the ULE", classified)
         assert classification == {
             "level": "POBRE_EXTREMO",
             "valid_from": today.isoformat(),
@@ -180,6 +141,6 @@ async def test_a_ule_result_recorded_at_the_counter_reaches_the_registry_and_eli
                 if r.key == household_id.encode() and json.loads(r.value)["program"] == "PENSION_65"
             ]
 
-        [decision] = await _until("eligibility's new Pensión 65 decision for the household", decided)
+        [decision] = await until("eligibility's new Pensión 65 decision for the household", decided)
         assert decision["eligible"] is True
         assert decision["previous_eligible"] is False

@@ -6,7 +6,7 @@ A lookup of a person by document number answers "is this number registered?": ma
 `capacity / period_seconds` per second; a request that finds the bucket empty is refused with
 `RateLimited` (429, Retry-After: when one token will be back).
 
-Why PostgreSQL and not process memory (docs/adr/0012-rate-limits-and-access-record.md): a service runs
+Why PostgreSQL and not process memory (docs/adr/0011-rate-limits-and-access-record.md): a service runs
 as several replicas behind one Service, so a bucket per process would allow replicas x capacity
 and reset on every restart or rollout; the service's own database is shared by its replicas, is
 already in the request's transaction, and one `INSERT ... ON CONFLICT DO UPDATE` on the bucket's

@@ -1,4 +1,4 @@
-"""The access record and the lookup limit (docs/privacy.md, ADR 0012), on the real Postgres and Kafka.
+"""The access record and the lookup limit (docs/privacy.md, ADR 0011), on the real Postgres and Kafka.
 
 Looking a person up by document, reading their page, their timeline and an attention (DEMUNA
 included) each leave a record in `access_records` and on `chasqui.audit`, with the document only as

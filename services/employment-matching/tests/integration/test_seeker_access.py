@@ -1,4 +1,4 @@
-"""The access record and the lookup limit for job seekers (docs/privacy.md, ADR 0012), on the real
+"""The access record and the lookup limit for job seekers (docs/privacy.md, ADR 0011), on the real
 Postgres and Kafka: registering, reading, updating and looking up a seeker each leave a record in
 `access_records` and on `chasqui.audit` (documents only as keyed hashes); lookups by document are
 throttled per client like the registry's."""

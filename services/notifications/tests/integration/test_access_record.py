@@ -1,5 +1,5 @@
 """The access record of a person's messages and preferences read or changed through the API
-(docs/privacy.md, ADR 0012), on the real Postgres and Kafka: each read and change leaves a record in
+(docs/privacy.md, ADR 0011), on the real Postgres and Kafka: each read and change leaves a record in
 `access_records` and on `chasqui.audit`; an id made from a document is recorded only as its keyed hash.
 """
 

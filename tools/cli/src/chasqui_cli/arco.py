@@ -26,7 +26,7 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from chasqui_common.application.arco import ARCO_SERVICES
 from chasqui_common.envelope import Envelope, EnvelopeError
@@ -36,7 +36,7 @@ from chasqui_common.topics import ARCO_ANSWERS, ARCO_REQUESTS, ARCO_TOPICS, ensu
 from chasqui_common.values import IdentityDocument
 
 from chasqui_cli.errors import CliError
-from chasqui_cli.kafka import TIMEOUT_MS, _unreachable, security
+from chasqui_cli.kafka import TIMEOUT_MS, _unreachable, security, topic_reader
 
 SOURCE = "/chasqui/operators"
 
@@ -128,28 +128,11 @@ def requested_by() -> str:
 async def _answers_reader(bootstrap: str) -> AsyncIterator[AIOKafkaConsumer]:
     """A consumer of every partition of the answers topic, placed at its end (before the request
     goes out, so no answer is missed)."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, enable_auto_commit=False, request_timeout_ms=TIMEOUT_MS, **security()
-    )
-    try:
-        await asyncio.wait_for(consumer.start(), TIMEOUT_MS / 1000)
-    except (KafkaError, OSError, TimeoutError) as exc:
-        with contextlib.suppress(Exception):
-            await consumer.stop()
-        raise _unreachable(bootstrap, exc) from None
-    try:
-        partitions = consumer.partitions_for_topic(ARCO_ANSWERS.name) or set()
-        if not partitions:
-            await consumer._client.force_metadata_update()
-            partitions = consumer.partitions_for_topic(ARCO_ANSWERS.name) or set()
-        assigned = [TopicPartition(ARCO_ANSWERS.name, p) for p in sorted(partitions)]
-        consumer.assign(assigned)
+    async with topic_reader(bootstrap, ARCO_ANSWERS.name) as (consumer, assigned):
         await consumer.seek_to_end(*assigned)
         for tp in assigned:  # resolve the end offsets now, before the request is sent
             await consumer.position(tp)
         yield consumer
-    finally:
-        await consumer.stop()
 
 
 async def _send(producer: AIOKafkaProducer, request: ArcoRequested) -> None:

@@ -10,20 +10,16 @@ when the command starts.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.errors import KafkaError
 from chasqui_common.audit import document_ref
 from chasqui_common.events.audit import AccessRecorded
 from chasqui_common.topics import AUDIT
 from chasqui_common.values import IdentityDocument
 
-from chasqui_cli.kafka import TIMEOUT_MS, _unreachable, security
+from chasqui_cli.kafka import TIMEOUT_MS, topic_reader
 
 SLACK = timedelta(hours=1)
 """How far before `since` the topic is read: a record's Kafka timestamp is its publication,
@@ -86,24 +82,9 @@ def matching(
 
 async def read_records(bootstrap: str, start: datetime) -> list[AccessRecorded]:
     """Every access record published from `start - SLACK` to the topic's end as of now."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, enable_auto_commit=False, request_timeout_ms=TIMEOUT_MS, **security()
-    )
-    try:
-        await asyncio.wait_for(consumer.start(), TIMEOUT_MS / 1000)
-    except (KafkaError, OSError, TimeoutError) as exc:
-        with contextlib.suppress(Exception):
-            await consumer.stop()
-        raise _unreachable(bootstrap, exc) from None
-    try:
-        partitions = consumer.partitions_for_topic(AUDIT.name) or set()
-        if not partitions:
-            await consumer._client.force_metadata_update()
-            partitions = consumer.partitions_for_topic(AUDIT.name) or set()
-        assigned = [TopicPartition(AUDIT.name, p) for p in sorted(partitions)]
+    async with topic_reader(bootstrap, AUDIT.name) as (consumer, assigned):
         if not assigned:
             return []
-        consumer.assign(assigned)
         ends = await consumer.end_offsets(assigned)
         from_ms = int((start - SLACK).timestamp() * 1000)
         starts = await consumer.offsets_for_times(dict.fromkeys(assigned, from_ms))
@@ -127,8 +108,6 @@ async def read_records(bootstrap: str, start: datetime) -> list[AccessRecorded]:
                     if message.offset + 1 >= pending.get(tp, 0):
                         pending.pop(tp, None)
         return records
-    finally:
-        await consumer.stop()
 
 
 def _record(value: bytes) -> AccessRecorded:

@@ -137,6 +137,23 @@ async def consumer_client(bootstrap: str, group_id: str | None = None) -> AsyncI
         await consumer.stop()
 
 
+@contextlib.asynccontextmanager
+async def topic_reader(
+    bootstrap: str, topic: str
+) -> AsyncIterator[tuple[AIOKafkaConsumer, list[TopicPartition]]]:
+    """A group-less consumer assigned every partition of `topic` (none if the topic does not exist),
+    for reads that place themselves (at the end, at a time); stopped on exit."""
+    async with consumer_client(bootstrap) as consumer:
+        partitions = consumer.partitions_for_topic(topic) or set()
+        if not partitions:  # a fresh client may not have the topic's metadata yet
+            await consumer._client.force_metadata_update()
+            partitions = consumer.partitions_for_topic(topic) or set()
+        assigned = [TopicPartition(topic, p) for p in sorted(partitions)]
+        if assigned:
+            consumer.assign(assigned)
+        yield consumer, assigned
+
+
 async def _partitions(admin: AIOKafkaAdminClient, topic: str) -> list[dict[str, Any]]:
     described = await admin.describe_topics([topic])
     found = described[0] if described else {}

@@ -24,8 +24,9 @@ import types
 import typing
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
+from uuid import UUID
 
-__all__ = ["Row", "from_row"]
+__all__ = ["Row", "StoredRow", "from_row", "uuids_of"]
 
 T = TypeVar("T")
 
@@ -141,3 +142,24 @@ def _without_none(hint: Any) -> Any:
         if len(args) == 1:
             return args[0]
     return hint
+
+
+@dataclasses.dataclass(frozen=True)
+class StoredRow:
+    """One stored record about a person as an ARCO access report lists it (Ley 29733, right of
+    access): the store it lives in (a table), its key, and its columns as read."""
+
+    store: str
+    key: str
+    fields: dict[str, Any]
+
+
+def uuids_of(values: typing.Iterable[str]) -> list[UUID]:
+    """The values that are UUIDs, parsed; the others (ids of other services) left out."""
+    found = []
+    for value in values:
+        try:
+            found.append(UUID(value))
+        except ValueError:
+            continue
+    return found

@@ -6,16 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from chasqui_common.db.pool import Connection
-
-
-@dataclass(frozen=True)
-class StoredRow:
-    store: str
-    key: str
-    fields: dict[str, Any]
+from chasqui_common.db.rows import StoredRow
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ a person's timeline, the attention figures and the process map of a procedure.
 (`Transactions.query`) — except the reads of a person's data (`find_citizen`, `get_citizen`,
 `get_timeline`, `get_attention`): they write their access record (chasqui_common.audit; a lookup
 by document also takes a rate-limit token) in the read's own transaction, so they take a
-`UnitOfWork` and run through `Transactions.command` (docs/privacy.md, ADR 0012).
+`UnitOfWork` and run through `Transactions.command` (docs/privacy.md, ADR 0011).
 """
 
 from __future__ import annotations

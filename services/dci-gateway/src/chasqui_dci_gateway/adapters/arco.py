@@ -4,17 +4,9 @@ answers, callbacks and subscriptions that name them (chasqui_dci_gateway.applica
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 
 from chasqui_common.db.pool import Connection
-
-
-@dataclass(frozen=True)
-class StoredRow:
-    store: str
-    key: str
-    fields: dict[str, Any]
+from chasqui_common.db.rows import StoredRow
 
 
 async def members(

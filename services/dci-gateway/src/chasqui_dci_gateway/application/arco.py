@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from chasqui_common.application.arco import Erasure, Holdings, PersonalDataPart, Subject, held
 from chasqui_common.application.unit_of_work import UnitOfWork
+from chasqui_common.db.rows import StoredRow
 
 from chasqui_dci_gateway.adapters import arco as store
 
 
-async def _members(uow: UnitOfWork, subject: Subject) -> list[store.StoredRow]:
+async def _members(uow: UnitOfWork, subject: Subject) -> list[StoredRow]:
     return await store.members(
         uow.conn, subject.document.type.value, subject.document.number, subject.person_ids
     )

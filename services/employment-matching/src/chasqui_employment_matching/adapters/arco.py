@@ -4,31 +4,12 @@ erased, or their contact consent withdrawn (chasqui_employment_matching.applicat
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
-from uuid import UUID
 
 from chasqui_common.db.pool import Connection
+from chasqui_common.db.rows import StoredRow, uuids_of
 
 LINKED = ("job_fair_attendees", "matches", "proposals", "applications", "placements")
 """Tables with a row per (seeker, something): deleted before the seeker."""
-
-
-@dataclass(frozen=True)
-class StoredRow:
-    store: str
-    key: str
-    fields: dict[str, Any]
-
-
-def _uuids(values: Sequence[str]) -> list[UUID]:
-    found = []
-    for value in values:
-        try:
-            found.append(UUID(value))
-        except ValueError:
-            continue
-    return found
 
 
 async def seekers(
@@ -44,7 +25,7 @@ async def seekers(
         document_type,
         document_number,
         list(person_ids),
-        _uuids(person_ids),
+        uuids_of(person_ids),
     )
     return [StoredRow("job_seekers", str(row["seeker_id"]), dict(row)) for row in rows]
 
@@ -55,7 +36,7 @@ async def linked(conn: Connection, seeker_ids: Sequence[str]) -> list[StoredRow]
     for table in LINKED:
         rows = await conn.fetch(
             f"SELECT * FROM {table} WHERE seeker_id = ANY($1::uuid[])",
-            _uuids(seeker_ids),
+            uuids_of(seeker_ids),
         )
         found += [
             StoredRow(table, f"{row['seeker_id']}/{row.get('vacancy_id') or row.get('fair_id')}", dict(row))
@@ -65,7 +46,7 @@ async def linked(conn: Connection, seeker_ids: Sequence[str]) -> list[StoredRow]
 
 
 async def delete_seekers(conn: Connection, seeker_ids: Sequence[str]) -> int:
-    ids = _uuids(seeker_ids)
+    ids = uuids_of(seeker_ids)
     deleted = 0
     for table in (*LINKED, "job_seekers"):
         status = await conn.execute(f"DELETE FROM {table} WHERE seeker_id = ANY($1::uuid[])", ids)
@@ -78,6 +59,6 @@ async def withdraw_consent(conn: Connection, seeker_ids: Sequence[str], columns:
     assignments = ", ".join(f"{column} = false" for column in columns)
     status = await conn.execute(
         f"UPDATE job_seekers SET {assignments}, updated_at = now() WHERE seeker_id = ANY($1::uuid[])",
-        _uuids(seeker_ids),
+        uuids_of(seeker_ids),
     )
     return int(status.split()[-1])

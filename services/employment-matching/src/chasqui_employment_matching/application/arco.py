@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from chasqui_common.application.arco import Erasure, Holdings, PersonalDataPart, Subject, held
 from chasqui_common.application.unit_of_work import UnitOfWork
+from chasqui_common.db.rows import StoredRow
 from chasqui_common.events.arco import Purpose
 
 from chasqui_employment_matching.adapters import arco as store
@@ -22,7 +23,7 @@ CONSENT_COLUMNS = {
 }
 
 
-async def _seekers(uow: UnitOfWork, subject: Subject) -> list[store.StoredRow]:
+async def _seekers(uow: UnitOfWork, subject: Subject) -> list[StoredRow]:
     return await store.seekers(
         uow.conn, subject.document.type.value, subject.document.number, subject.person_ids
     )

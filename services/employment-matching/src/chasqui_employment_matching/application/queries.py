@@ -2,7 +2,7 @@
 matches and statistics. Each is `async def verb_noun(reader: Reader, query: VerbNounQuery) -> Result`
 — except the reads of a job seeker (`find_seekers`, `get_seeker`, `seeker_matches`): they write
 their access record (a lookup by document also takes a rate-limit token) in the read's own
-transaction, so they take a `UnitOfWork` and run through `Transactions.command` (ADR 0012)."""
+transaction, so they take a `UnitOfWork` and run through `Transactions.command` (ADR 0011)."""
 
 from __future__ import annotations
 

@@ -5,30 +5,11 @@ appointments and referrals, found, erased, or their contact consent withdrawn
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
-from uuid import UUID
 
 from chasqui_common.db.pool import Connection
+from chasqui_common.db.rows import StoredRow, uuids_of
 
 CONSENT_COLUMNS = ("consent_sms", "consent_email", "consent_whatsapp")
-
-
-@dataclass(frozen=True)
-class StoredRow:
-    store: str
-    key: str
-    fields: dict[str, Any]
-
-
-def _uuids(values: Sequence[str]) -> list[UUID]:
-    found = []
-    for value in values:
-        try:
-            found.append(UUID(value))
-        except ValueError:
-            continue
-    return found
 
 
 async def migrant_ids(
@@ -43,7 +24,7 @@ async def migrant_ids(
         """,
         document_type,
         document_number,
-        _uuids(person_ids),
+        uuids_of(person_ids),
     )
     return [str(row["id"]) for row in rows]
 
@@ -71,13 +52,13 @@ _READS = (
 async def records(conn: Connection, ids: Sequence[str]) -> list[StoredRow]:
     found: list[StoredRow] = []
     for store, sql, key in _READS:
-        found += [StoredRow(store, str(row[key]), dict(row)) for row in await conn.fetch(sql, _uuids(ids))]
+        found += [StoredRow(store, str(row[key]), dict(row)) for row in await conn.fetch(sql, uuids_of(ids))]
     return found
 
 
 async def delete_migrants(conn: Connection, ids: Sequence[str]) -> int:
     """Delete the migrants and every row about them; live bookings give their slot back."""
-    keys = _uuids(ids)
+    keys = uuids_of(ids)
     statements = (
         """
         UPDATE slot_days s SET booked = s.booked - b.n
@@ -108,6 +89,6 @@ async def withdraw_consent(conn: Connection, ids: Sequence[str], columns: Sequen
     assignments = ", ".join(f"{column} = false" for column in columns if column in CONSENT_COLUMNS)
     status = await conn.execute(
         f"UPDATE migrants SET {assignments} WHERE id = ANY($1::uuid[])",
-        _uuids(ids),
+        uuids_of(ids),
     )
     return int(status.split()[-1])

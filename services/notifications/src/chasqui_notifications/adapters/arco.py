@@ -6,17 +6,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 
 from chasqui_common.db.pool import Connection
-
-
-@dataclass(frozen=True)
-class StoredRow:
-    store: str
-    key: str
-    fields: dict[str, Any]
+from chasqui_common.db.rows import StoredRow
 
 
 async def contacts(conn: Connection, person_ids: Sequence[str]) -> list[StoredRow]:

@@ -2,7 +2,7 @@
 
 `list_notifications` and `get_preferences` read a person's data: they write their access record
 (chasqui_common.audit) in the read's own transaction, so they take a `UnitOfWork` and run through
-`Transactions.command` (docs/privacy.md, ADR 0012); the others read no one's data.
+`Transactions.command` (docs/privacy.md, ADR 0011); the others read no one's data.
 """
 
 from __future__ import annotations
