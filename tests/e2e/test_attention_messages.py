@@ -36,7 +36,10 @@ attention = pytest.importorskip("chasqui_citizen_attention.main")
 attention_settings = pytest.importorskip("chasqui_citizen_attention.settings")
 notifications = pytest.importorskip("chasqui_notifications.main")
 
-pytestmark = [pytest.mark.timeout(300), pytest.mark.asyncio(loop_scope="session")]
+# Slow: the same two paths are tested per service in the default run (notifications'
+# tests/integration/test_attention_messages.py, citizen-attention's referral deadline tests); this
+# is the two services together, in `make test-all`.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300), pytest.mark.asyncio(loop_scope="session")]
 
 VES = "150142"
 START = datetime(2026, 3, 9, 10, 0, tzinfo=LIMA)  # a Monday, 10:00 in Lima: not in quiet hours
