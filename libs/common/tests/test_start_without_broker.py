@@ -94,3 +94,31 @@ async def test_a_service_that_never_reached_the_broker_still_stops_cleanly(
     await asyncio.wait_for(stop_runtime(rt), 60)
     assert connecting.done()
     assert rt.pool.is_closing()
+
+
+async def test_the_clients_made_before_the_broker_answered_are_closed_when_replaced(
+    contract, service_db, kafka_bootstrap_servers: str, tmp_path: Path, caplog
+) -> None:  # type: ignore[no-untyped-def]
+    """`start_runtime` makes unstarted Kafka clients first and swaps them for started ones: the
+    first ones are closed, so aiokafka never logs them as unclosed clients."""
+    import gc
+    import logging
+
+    from chasqui_common.bootstrap import start_runtime, stop_runtime
+
+    settings = ServiceSettings(
+        kafka_bootstrap_servers=kafka_bootstrap_servers,
+        database_url=service_db.dsn,
+        db_schema=service_db.schema,
+        auth_jwks_file=ensure_signing_key(tmp_path / "auth"),
+        log_json=True,
+    )
+    with caplog.at_level(logging.ERROR, logger="asyncio"):
+        rt = await start_runtime(_definition(contract, tmp_path), settings, service_db.schema)
+        try:
+            assert rt.kafka_status == "ok"
+            gc.collect()
+        finally:
+            await stop_runtime(rt)
+        gc.collect()
+    assert not [r for r in caplog.records if "Unclosed" in r.getMessage()], caplog.text

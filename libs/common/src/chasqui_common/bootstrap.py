@@ -424,9 +424,21 @@ async def connect_kafka(rt: ServiceRuntime) -> None:
         )
         relay.start()
         undo.pop_all()
+    replaced = (rt.kafka_admin, rt.dead_letters, rt.relay_sink, rt.relay)
     rt.kafka_admin, rt.dead_letters, rt.relay_sink, rt.relay = kafka_admin, dead_letters, relay_sink, relay
     rt.consumers.extend(consumers)
     rt.kafka_status = "ok"
+    # The clients created before the broker answered never started: close them all the same, or
+    # aiokafka logs each as an unclosed client when it is collected.
+    old_admin, old_dead_letters, old_relay_sink, old_relay = replaced
+    for closing in (
+        old_relay.stop(flush_timeout=0),
+        old_relay_sink.stop(),
+        old_dead_letters.stop(),
+        old_admin.close(),
+    ):
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(closing, 5)
 
 
 async def connect_kafka_when_reachable(
